@@ -1,0 +1,29 @@
+import { FlowError } from "@weft/engine";
+
+/** Exit codes: 0 success, 1 the run failed, 2 the flow or the command line is invalid. */
+export const EXIT_OK = 0;
+export const EXIT_RUN_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+/** Error codes that mean "what you gave me is invalid" (exit 2) rather than "the run failed" (exit 1). */
+const INVALID_PREFIXES = [
+  "flow.",
+  "input.",
+  "cli.",
+  "connection.unknown",
+  "connection.endpoint",
+  "connection.invalid",
+];
+
+/** The exit code for an error a command threw. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof FlowError && INVALID_PREFIXES.some((prefix) => error.code.startsWith(prefix))) {
+    return EXIT_INVALID;
+  }
+  return EXIT_RUN_FAILED;
+}
+
+/** A command-line usage error (exit 2). */
+export function usageError(message: string): FlowError {
+  return new FlowError("cli.usage", message);
+}

@@ -1,0 +1,119 @@
+import { FlowError } from "@weft/engine";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { EXIT_INVALID, EXIT_OK, exitCodeFor } from "./cli-error.js";
+import { type CliIo, paint, processIo } from "./io.js";
+
+/** Options every command shares. */
+export interface GlobalOptions {
+  verbose?: boolean;
+}
+
+/**
+ * Declares every command and runs one. Owns exit codes: each command returns its code or throws;
+ * user errors print as one line without a stack trace.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = EXIT_OK;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command("weft")
+    .description("Run LLM flows: DAGs of nodes over a variable scope, with static and dynamic connections.")
+    .version("0.1.0", "-V, --version")
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("Run a flow file and print its outputs")
+    .argument("<flow>", "path to a .flow.json file")
+    .option(
+      "-i, --input <name=value>",
+      "an input value (repeatable); coerced to the declared type",
+      collect,
+      [],
+    )
+    .option(
+      "--input-env <name=VAR>",
+      "read an input's value from an environment variable (for secrets)",
+      collect,
+      [],
+    )
+    .option("--inputs-file <file>", "a JSON file of input values")
+    .option("--json", "print only the run result as JSON on stdout")
+    .option("--stream", "print streamed tokens as they arrive")
+    .addOption(new Option("--concurrency <n>", "nodes running at once").argParser(positiveInteger))
+    .option("--trace <file>", "write every event as JSON lines to a file")
+    .option("--verbose", "print more detail (never secrets)")
+    .action(async (flow: string, options) => {
+      const { runCommand } = await import("./commands/run.js");
+      setExit(await runCommand(flow, options, io));
+    });
+
+  program
+    .command("validate")
+    .description("Check flow files and print every problem found")
+    .argument("<flows...>", "paths to .flow.json files")
+    .option("--json", "print the problems as JSON")
+    .action(async (flows: string[], options) => {
+      const { validateCommand } = await import("./commands/validate.js");
+      setExit(await validateCommand(flows, options, io));
+    });
+
+  program
+    .command("graph")
+    .description("Print a flow's DAG as Mermaid or Graphviz source")
+    .argument("<flow>", "path to a .flow.json file")
+    .addOption(
+      new Option("--format <format>", "picture source format").choices(["mermaid", "dot"]).default("mermaid"),
+    )
+    .action(async (flow: string, options) => {
+      const { graphCommand } = await import("./commands/graph.js");
+      setExit(await graphCommand(flow, options, io));
+    });
+
+  program
+    .command("schema")
+    .description("Print the JSON Schema of flow files (for editors, via $schema)")
+    .action(async () => {
+      const { schemaCommand } = await import("./commands/schema.js");
+      setExit(await schemaCommand(io));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_INVALID;
+    }
+    reportError(error, io, argv.includes("--verbose"));
+    return exitCodeFor(error);
+  }
+}
+
+/** Prints an error: user errors as one line, unexpected ones with a hint (or the stack with --verbose). */
+export function reportError(error: unknown, io: CliIo, verbose: boolean): void {
+  if (error instanceof FlowError) {
+    io.stderr(`${paint(io, "red", "error:")} ${error.message}\n`);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`${paint(io, "red", "internal error:")} ${message}\n`);
+  if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  else io.stderr("(run again with --verbose for details)\n");
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new InvalidArgumentError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}

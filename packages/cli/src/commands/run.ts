@@ -1,0 +1,145 @@
+import { readFile } from "node:fs/promises";
+import {
+  type CompiledFlow,
+  type ConnectionProvider,
+  coerceInputText,
+  FlowError,
+  type RunResult,
+} from "@weft/engine";
+import { EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
+import { openCliConnections } from "../connections.js";
+import { createCliEngine } from "../create-engine.js";
+import { loadFlowFile } from "../flow-file.js";
+import type { CliIo } from "../io.js";
+import { attachProgressReporter, formatSummary } from "../reporters/progress-reporter.js";
+import { attachTokenPrinter } from "../reporters/token-printer.js";
+import { attachTraceWriter } from "../reporters/trace-writer.js";
+
+/** Options of `weft run`. */
+export interface RunCommandOptions {
+  input: string[];
+  inputEnv: string[];
+  inputsFile?: string;
+  json?: boolean;
+  stream?: boolean;
+  concurrency?: number;
+  trace?: string;
+  verbose?: boolean;
+  /** Static connections to use instead of the local store (the demo, tests). */
+  connections?: ConnectionProvider;
+}
+
+/** `weft run <flow>`: runs a flow, printing progress on stderr and the outputs (or the result) on stdout. */
+export async function runCommand(file: string, options: RunCommandOptions, io: CliIo): Promise<number> {
+  const result = await runFlowFile(file, options, io);
+  return result.status === "succeeded" ? EXIT_OK : EXIT_RUN_FAILED;
+}
+
+/** Runs a flow file with reporters attached, and returns its result. */
+export async function runFlowFile(file: string, options: RunCommandOptions, io: CliIo): Promise<RunResult> {
+  const probe = createCliEngine();
+  const flow = await loadFlowFile(probe, file);
+  const connections =
+    options.connections ?? (usesStaticConnections(flow) ? await openCliConnections(io.env) : undefined);
+  await checkStaticConnections(flow, connections);
+  const engine = createCliEngine({ ...(connections ? { connections } : {}) });
+  const inputs = await readInputs(flow, options, io);
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    io.stderr("cancelling (press Ctrl-C again to quit now)\n");
+    controller.abort("cancelled by Ctrl-C");
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const handle = engine.run(flow, {
+      inputs,
+      signal: controller.signal,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    });
+    if (!options.json || options.verbose)
+      attachProgressReporter(handle, io, { verbose: Boolean(options.verbose) });
+    if (options.stream) attachTokenPrinter(handle, io, options.json ? io.stderr : io.stdout);
+    const trace = options.trace ? attachTraceWriter(handle, options.trace) : undefined;
+    const result = await handle;
+    await trace?.closed;
+    if (options.json) {
+      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      io.stdout(`${JSON.stringify(result.outputs, null, 2)}\n`);
+      io.stderr(formatSummary(result, io));
+    }
+    return result;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+function usesStaticConnections(flow: CompiledFlow): boolean {
+  return flow.nodes.some((node) => node.definition.connection !== undefined);
+}
+
+/** An unknown static connection name is an invalid command (exit 2), reported before anything runs. */
+async function checkStaticConnections(
+  flow: CompiledFlow,
+  provider: ConnectionProvider | undefined,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const node of flow.nodes) {
+    const name = node.definition.connection;
+    if (name !== undefined && !(await provider?.get(name)) && !missing.includes(name)) missing.push(name);
+  }
+  if (missing.length === 0) return;
+  const known = (await provider?.list?.()) ?? [];
+  throw new FlowError(
+    "connection.unknown",
+    `unknown connection${missing.length > 1 ? "s" : ""} ${missing.map((name) => `"${name}"`).join(", ")}: ${
+      known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored"
+    } (add one with: weft connection create <name> ...)`,
+  );
+}
+
+/** Inputs from --inputs-file, then --input name=value, then --input-env name=VAR (later ones win). */
+async function readInputs(
+  flow: CompiledFlow,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<Record<string, unknown>> {
+  const declared = flow.flow.inputs ?? {};
+  const inputs: Record<string, unknown> = {};
+  if (options.inputsFile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(options.inputsFile, "utf8"));
+    } catch (error) {
+      const why =
+        (error as NodeJS.ErrnoException).code === "ENOENT"
+          ? "no such file"
+          : "expected a JSON object of input values";
+      throw usageError(`--inputs-file ${options.inputsFile}: ${why}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw usageError(`--inputs-file ${options.inputsFile}: expected a JSON object of input values`);
+    }
+    Object.assign(inputs, parsed);
+  }
+  for (const pair of options.input) {
+    const [name, value] = splitPair(pair, "--input", "name=value");
+    inputs[name] = coerceInputText(name, declared[name]?.type, value);
+  }
+  for (const pair of options.inputEnv) {
+    const [name, variable] = splitPair(pair, "--input-env", "name=VARIABLE");
+    const value = io.env[variable];
+    if (value === undefined)
+      throw usageError(`--input-env ${pair}: environment variable ${variable} is not set`);
+    inputs[name] = coerceInputText(name, declared[name]?.type, value);
+  }
+  return inputs;
+}
+
+function splitPair(pair: string, option: string, expected: string): [string, string] {
+  const at = pair.indexOf("=");
+  if (at <= 0) throw usageError(`${option}: expected ${expected}, got ${JSON.stringify(pair)}`);
+  return [pair.slice(0, at), pair.slice(at + 1)];
+}

@@ -1,0 +1,13 @@
+import { type ConnectionProvider, createEngine, type Engine } from "@weft/engine";
+import { builtinNodeTypes } from "@weft/nodes";
+
+/** The engine the CLI runs flows with: the built-in node types and the given connection provider. */
+export function createCliEngine(
+  options: { connections?: ConnectionProvider; concurrency?: number } = {},
+): Engine {
+  return createEngine({
+    nodeTypes: builtinNodeTypes,
+    ...(options.connections ? { connections: options.connections } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+}

@@ -1,0 +1,64 @@
+import type { RunHandle, RunResult } from "@weft/engine";
+import { type CliIo, paint } from "../io.js";
+
+/** One line per node as it starts (on a terminal or with --verbose) and ends, on stderr. */
+export function attachProgressReporter(handle: RunHandle, io: CliIo, options: { verbose: boolean }): void {
+  const showStarts = io.isTty || options.verbose;
+  if (showStarts) {
+    handle.on("node:start", (event) => {
+      io.stderr(`${paint(io, "cyan", "●")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} started\n`);
+    });
+  }
+  handle.on("node:end", (event) => {
+    const took = paint(io, "dim", formatDuration(event.durationMs));
+    switch (event.status) {
+      case "succeeded":
+        io.stderr(`${paint(io, "green", "✓")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} ${took}\n`);
+        break;
+      case "failed":
+        io.stderr(
+          `${paint(io, "red", "✗")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} ${took} failed: ${event.error?.message ?? "unknown error"}\n`,
+        );
+        break;
+      case "skipped":
+        io.stderr(`${paint(io, "yellow", "↷")} ${event.nodeId} skipped: ${event.reason ?? ""}\n`);
+        break;
+      case "cancelled":
+        io.stderr(`${paint(io, "yellow", "⊘")} ${event.nodeId} cancelled: ${event.reason ?? ""}\n`);
+        break;
+    }
+  });
+  handle.on("node:retry", (event) => {
+    io.stderr(
+      `${paint(io, "yellow", "↻")} ${event.nodeId} attempt ${event.attempt} failed (${event.error.message}); retrying in ${formatDuration(event.delayMs)}\n`,
+    );
+  });
+  if (options.verbose) {
+    handle.on("node:log", (event) => io.stderr(`  ${event.nodeId} ${event.level}: ${event.message}\n`));
+  }
+}
+
+/** The closing line: status, duration, nodes, tokens. */
+export function formatSummary(result: RunResult, io: CliIo): string {
+  const nodes = Object.values(result.nodes);
+  const counts = (["succeeded", "failed", "skipped", "cancelled"] as const)
+    .map((status) => [status, nodes.filter((node) => node.status === status).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(", ");
+  const tokens = result.usage.totalTokens > 0 ? ` · ${result.usage.totalTokens} tokens` : "";
+  const mark =
+    result.status === "succeeded"
+      ? paint(io, "green", "✓")
+      : paint(io, result.status === "failed" ? "red" : "yellow", "✗");
+  const error = result.error
+    ? `: ${result.error.nodeId ? `node "${result.error.nodeId}": ` : ""}${result.error.message}`
+    : "";
+  return `${mark} run ${result.status} in ${formatDuration(result.durationMs)} (${counts})${tokens}${error}\n`;
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}

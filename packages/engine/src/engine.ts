@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { ConnectionLimiter } from "./connections/connection-limiter.js";
+import type { ConnectionProvider } from "./connections/provider.js";
+import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
+import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
+import type { FlowDefinition } from "./flow/schema.js";
+import { type CompiledFlow, compileFlow } from "./graph/compile-flow.js";
+import type { AnyNodeType } from "./node-type/define-node-type.js";
+import { NodeTypeRegistry } from "./node-type/registry.js";
+import { RunHandle } from "./run/run-handle.js";
+
+/** How to build an engine. */
+export interface EngineOptions {
+  /** The node types flows may use (e.g. `builtinNodeTypes` from `@weft/nodes`, plus your own). */
+  nodeTypes: readonly AnyNodeType[];
+  /** Where static connections come from, by name. */
+  connections?: ConnectionProvider;
+  /** Default bound on nodes running at once in a run. 16 unless set. */
+  concurrency?: number;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Values for the flow's declared inputs. `secret` inputs accept a string or a `Secret`. */
+  inputs?: Record<string, unknown>;
+  /** Aborting it cancels the run: running nodes get an aborted signal, others end `cancelled`. */
+  signal?: AbortSignal;
+  /** Nodes running at once; `Infinity` for no bound. */
+  concurrency?: number;
+  /** An id for the run; a random UUID unless given. */
+  runId?: string;
+}
+
+/** A flow engine: validates, compiles and runs flows with a fixed set of node types and connections. */
+export interface Engine {
+  /** Problems with a flow (text or object), all at once; empty when it is valid. */
+  validate(flow: string | unknown): ValidationIssue[];
+  /** Validates and compiles a flow (text or object) for running; throws `FlowValidationError`. */
+  compile(flow: string | FlowDefinition | CompiledFlow, file?: string): CompiledFlow;
+  /**
+   * Starts a run. Throws `FlowValidationError` for an invalid flow and a `FlowError`
+   * (`input.invalid`) for bad inputs, before anything runs.
+   */
+  run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
+  /** The registered node types. */
+  readonly nodeTypes: NodeTypeRegistry;
+}
+
+/** Creates an engine with an explicit registry of node types. */
+export function createEngine(options: EngineOptions): Engine {
+  const registry = new NodeTypeRegistry(options.nodeTypes);
+  const services = { connections: options.connections, limiter: new ConnectionLimiter() };
+  const defaultConcurrency = options.concurrency ?? 16;
+
+  const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
+    if (typeof flow === "string") {
+      const loaded = parseFlowText(flow);
+      if (!loaded.flow) return { issues: loaded.issues };
+      const result = compileFlow(loaded.flow, registry);
+      for (const issue of result.issues) {
+        const at = issue.path === undefined ? undefined : loaded.locate(pathSegments(issue.path));
+        if (at) Object.assign(issue, at);
+      }
+      return result;
+    }
+    const parsed = checkFlowSchema(flow);
+    return parsed.flow ? compileFlow(parsed.flow, registry) : { issues: parsed.issues };
+  };
+
+  const compile = (flow: string | FlowDefinition | CompiledFlow, file?: string): CompiledFlow => {
+    if (isCompiled(flow)) return flow;
+    const { compiled, issues } = check(flow);
+    if (!compiled) throw new FlowValidationError(issues, file);
+    return compiled;
+  };
+
+  return {
+    nodeTypes: registry,
+    validate: (flow) => check(flow).issues,
+    compile,
+    run(flow, runOptions = {}) {
+      return new RunHandle(compile(flow), services, {
+        runId: runOptions.runId ?? randomUUID(),
+        concurrency: runOptions.concurrency ?? defaultConcurrency,
+        inputs: runOptions.inputs ?? {},
+        ...(runOptions.signal ? { signal: runOptions.signal } : {}),
+      });
+    },
+  };
+}
+
+function isCompiled(flow: unknown): flow is CompiledFlow {
+  return typeof flow === "object" && flow !== null && "byId" in flow && "graph" in flow && "nodes" in flow;
+}

@@ -1,0 +1,89 @@
+/**
+ * Errors a user can act on. Every user-facing failure is a `FlowError` with a stable `code`,
+ * the place it concerns (a JSON path, a node id, a file) and what was expected.
+ */
+
+/** A plain, serialisable description of an error, as it appears in run results and events. */
+export interface ErrorInfo {
+  /** Stable machine-readable code, e.g. `flow.invalid`, `node.timeout`, `connection.missing`. */
+  code: string;
+  /** Human-readable message; never contains a secret. */
+  message: string;
+  /** The node the error concerns, when there is one. */
+  nodeId?: string;
+  /** HTTP status of an upstream service, when the error came from one. */
+  status?: number;
+}
+
+/** Where an error happened, for messages such as `flow.json:12:5 nodes[2].inputs.endpoint`. */
+export interface ErrorLocation {
+  /** The file the error concerns. */
+  file?: string;
+  /** JSON path inside the flow, such as `nodes[2].inputs.endpoint`. */
+  path?: string;
+  /** The node the error concerns. */
+  nodeId?: string;
+}
+
+/** An error caused by the user's flow, input, connection or command, with a stable `code`. */
+export class FlowError extends Error {
+  override name = "FlowError";
+  readonly code: string;
+  readonly nodeId: string | undefined;
+  readonly path: string | undefined;
+  readonly file: string | undefined;
+  /** HTTP status of an upstream service, when the error came from one. */
+  readonly status: number | undefined;
+  /** Whether a retry of the same operation may succeed (rate limits, 5xx, network). */
+  readonly retryable: boolean;
+  /** How long the service asked us to wait before retrying, in ms. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options: ErrorLocation & {
+      status?: number;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.nodeId = options.nodeId;
+    this.path = options.path;
+    this.file = options.file;
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Converts anything thrown into a plain `ErrorInfo`. Unknown errors keep only their message. */
+export function toErrorInfo(error: unknown, nodeId?: string): ErrorInfo {
+  const info: ErrorInfo =
+    error instanceof FlowError
+      ? { code: error.code, message: error.message }
+      : error instanceof Error
+        ? { code: "node.error", message: error.message || error.name }
+        : { code: "node.error", message: String(error) };
+  const id = nodeId ?? (error instanceof FlowError ? error.nodeId : undefined);
+  if (id !== undefined) info.nodeId = id;
+  if (error instanceof FlowError && error.status !== undefined) info.status = error.status;
+  return info;
+}
+
+/** Formats `expected X, got Y` values for messages: short, quoted, never a secret's value. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return JSON.stringify(value);
+  }
+  return typeof value === "object" ? "an object" : typeof value;
+}

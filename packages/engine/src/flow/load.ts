@@ -1,0 +1,144 @@
+import {
+  findNodeAtLocation,
+  type Node as JsonNode,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
+import type { z } from "zod";
+import { formatPath, type ValidationIssue } from "./issues.js";
+import { type Flow, type FlowDefinition, flowSchema } from "./schema.js";
+
+/** The outcome of reading a flow: the flow if its shape is valid, and every problem found. */
+export interface LoadResult {
+  flow?: Flow;
+  issues: ValidationIssue[];
+  /** Finds the line and column of a JSON path, for issues found later (graph checks). */
+  locate(path: ReadonlyArray<string | number>): { line: number; column: number } | undefined;
+}
+
+/** Parses flow JSON text, reporting syntax errors with line and column, then checks the schema. */
+export function parseFlowText(text: string): LoadResult {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const lineStarts = computeLineStarts(text);
+  const position = (offset: number) => toLineColumn(lineStarts, offset);
+  const locate = (path: ReadonlyArray<string | number>) => {
+    if (!tree) return undefined;
+    const node = findNodeAtLocation(tree, path as Array<string | number>) ?? findNearest(tree, path);
+    return node ? position(node.offset) : undefined;
+  };
+  if (errors.length > 0 || !tree) {
+    const issues = errors.map((error) => ({
+      code: "flow.json",
+      message: `malformed JSON: ${describeParseError(error)}`,
+      ...position(error.offset),
+    }));
+    if (issues.length === 0)
+      issues.push({ code: "flow.json", message: "malformed JSON: the file is empty", line: 1, column: 1 });
+    return { issues, locate };
+  }
+  const result = checkFlowSchema(JSON.parse(text) as unknown);
+  for (const issue of result.issues) {
+    const at = issue.path === undefined ? undefined : locate(pathSegments(issue.path));
+    if (at) Object.assign(issue, at);
+  }
+  return { ...result, locate };
+}
+
+/** Checks a flow object (already parsed) against the flow schema. */
+export function checkFlowSchema(value: unknown): { flow?: Flow; issues: ValidationIssue[] } {
+  const parsed = flowSchema.safeParse(value);
+  if (parsed.success) return { flow: parsed.data, issues: [] };
+  return { issues: parsed.error.issues.map((issue) => toValidationIssue(issue, value)) };
+}
+
+/** Validates a flow object from code; same checks as a file, without positions. */
+export function parseFlow(value: FlowDefinition | unknown): { flow?: Flow; issues: ValidationIssue[] } {
+  return checkFlowSchema(value);
+}
+
+function toValidationIssue(issue: z.core.$ZodIssue, root: unknown): ValidationIssue {
+  const path = formatPath(issue.path);
+  const nodeIndex =
+    issue.path[0] === "nodes" && typeof issue.path[1] === "number" ? issue.path[1] : undefined;
+  const nodeId = nodeIndex === undefined ? undefined : readNodeId(root, nodeIndex);
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+  } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
+    message = `missing required field: expected ${issue.expected}`;
+  }
+  return {
+    code: "flow.schema",
+    message,
+    ...(path ? { path } : {}),
+    ...(nodeId === undefined ? {} : { nodeId }),
+  };
+}
+
+function readNodeId(root: unknown, index: number): string | undefined {
+  const nodes = (root as { nodes?: unknown } | null)?.nodes;
+  const node = Array.isArray(nodes) ? (nodes[index] as { id?: unknown } | undefined) : undefined;
+  return typeof node?.id === "string" ? node.id : undefined;
+}
+
+/** Splits `nodes[2].inputs.endpoint` into `["nodes", 2, "inputs", "endpoint"]`. */
+export function pathSegments(path: string): Array<string | number> {
+  const segments: Array<string | number> = [];
+  const pattern = /\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|\.?([^.[\]]+)/g;
+  for (const match of path.matchAll(pattern)) {
+    if (match[1] !== undefined) segments.push(Number(match[1]));
+    else if (match[2] !== undefined) segments.push(JSON.parse(`"${match[2]}"`) as string);
+    else if (match[3] !== undefined) segments.push(match[3]);
+  }
+  return segments;
+}
+
+function findNearest(tree: JsonNode, path: ReadonlyArray<string | number>): JsonNode | undefined {
+  for (let length = path.length - 1; length >= 0; length--) {
+    const node = findNodeAtLocation(tree, path.slice(0, length) as Array<string | number>);
+    if (node) return node;
+  }
+  return undefined;
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function toLineColumn(lineStarts: number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low + 1, column: offset - lineStarts[low]! + 1 };
+}
+
+function describeParseError(error: ParseError): string {
+  const messages: Record<string, string> = {
+    InvalidSymbol: "unexpected character",
+    InvalidNumberFormat: "invalid number",
+    PropertyNameExpected: "expected a property name in double quotes",
+    ValueExpected: "expected a value",
+    ColonExpected: 'expected ":"',
+    CommaExpected: 'expected ","',
+    CloseBraceExpected: 'expected "}"',
+    CloseBracketExpected: 'expected "]"',
+    EndOfFileExpected: "unexpected content after the end of the JSON value",
+    InvalidCommentToken: "comments are not allowed in flow files",
+    UnexpectedEndOfComment: "unexpected end of comment",
+    UnexpectedEndOfString: "unterminated string",
+    UnexpectedEndOfNumber: "unexpected end of number",
+    InvalidUnicode: "invalid unicode escape",
+    InvalidEscapeCharacter: "invalid escape character",
+    InvalidCharacter: "invalid character in string",
+  };
+  const name = printParseErrorCode(error.error);
+  return messages[name] ?? name;
+}

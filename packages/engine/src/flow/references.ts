@@ -1,0 +1,180 @@
+/**
+ * References inside flow values: `${inputs.x}`, `${vars.x}`, `${nodes.<id>.output.<path>}`.
+ * A string that is exactly one reference keeps the referenced value's type; text around
+ * references makes an interpolated string. `$${` writes a literal `${`.
+ *
+ * Templates are parsed once, when a flow is compiled; running a node only evaluates them.
+ */
+
+/** Where a reference points. */
+export type Reference =
+  | { scope: "inputs"; name: string; path: string[]; source: string }
+  | { scope: "vars"; name: string; path: string[]; source: string }
+  | { scope: "nodes"; nodeId: string; path: string[]; source: string };
+
+/** A value with its references parsed: evaluation walks this instead of re-parsing strings. */
+export type Template =
+  | { kind: "literal"; value: unknown }
+  | { kind: "reference"; reference: Reference }
+  | { kind: "interpolation"; parts: Array<string | Reference> }
+  | { kind: "array"; items: Template[] }
+  | { kind: "object"; entries: Array<[string, Template]> };
+
+/** A problem in a reference, with the JSON path of the string it was found in. */
+export interface ReferenceProblem {
+  path: string;
+  message: string;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/** Parses the inside of `${...}` into a reference, or returns why it is not one. */
+export function parseReference(body: string): Reference | string {
+  const source = `\${${body}}`;
+  const trimmed = body.trim();
+  const segments = trimmed.split(".");
+  if (segments.some((segment) => !SEGMENT.test(segment))) {
+    return `invalid reference ${source}: expected \${inputs.<name>}, \${vars.<name>} or \${nodes.<id>.output[.<path>]}`;
+  }
+  const [scope, name, ...rest] = segments;
+  if ((scope === "inputs" || scope === "vars") && name !== undefined) {
+    return { scope, name, path: rest, source };
+  }
+  if (scope === "nodes" && name !== undefined) {
+    if (rest[0] !== "output") {
+      return `invalid reference ${source}: expected \${nodes.${name}.output} or a path below it`;
+    }
+    return { scope: "nodes", nodeId: name, path: rest.slice(1), source };
+  }
+  return `invalid reference ${source}: expected \${inputs.<name>}, \${vars.<name>} or \${nodes.<id>.output[.<path>]}`;
+}
+
+/** Parses one string into a template: a literal, a single reference, or an interpolation. */
+export function parseString(text: string, path: string, problems: ReferenceProblem[]): Template {
+  if (!text.includes("${")) return { kind: "literal", value: text };
+  const parts: Array<string | Reference> = [];
+  let literal = "";
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith("$${", i)) {
+      literal += "${";
+      i += 3;
+      continue;
+    }
+    if (text.startsWith("${", i)) {
+      const end = text.indexOf("}", i + 2);
+      if (end === -1) {
+        problems.push({
+          path,
+          message: `unclosed reference in ${JSON.stringify(text)}: expected a closing "}"`,
+        });
+        return { kind: "literal", value: text };
+      }
+      const parsed = parseReference(text.slice(i + 2, end));
+      if (typeof parsed === "string") {
+        problems.push({ path, message: parsed });
+        return { kind: "literal", value: text };
+      }
+      if (literal) parts.push(literal);
+      literal = "";
+      parts.push(parsed);
+      i = end + 1;
+      continue;
+    }
+    literal += text[i];
+    i++;
+  }
+  if (literal) parts.push(literal);
+  if (parts.length === 1 && typeof parts[0] !== "string") return { kind: "reference", reference: parts[0]! };
+  if (parts.every((part) => typeof part === "string")) return { kind: "literal", value: parts.join("") };
+  return { kind: "interpolation", parts };
+}
+
+/** Parses a JSON value into a template, finding references in every string inside it. */
+export function parseTemplate(value: unknown, path: string, problems: ReferenceProblem[]): Template {
+  if (typeof value === "string") return parseString(value, path, problems);
+  if (Array.isArray(value)) {
+    const items = value.map((item, index) => parseTemplate(item, `${path}[${index}]`, problems));
+    return items.every((item) => item.kind === "literal")
+      ? { kind: "literal", value }
+      : { kind: "array", items };
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).map(
+      ([key, item]) => [key, parseTemplate(item, `${path}.${key}`, problems)] as [string, Template],
+    );
+    return entries.every(([, item]) => item.kind === "literal")
+      ? { kind: "literal", value }
+      : { kind: "object", entries };
+  }
+  return { kind: "literal", value };
+}
+
+/** Every reference a template contains, in order. */
+export function collectReferences(template: Template, into: Reference[] = []): Reference[] {
+  switch (template.kind) {
+    case "reference":
+      into.push(template.reference);
+      break;
+    case "interpolation":
+      for (const part of template.parts) if (typeof part !== "string") into.push(part);
+      break;
+    case "array":
+      for (const item of template.items) collectReferences(item, into);
+      break;
+    case "object":
+      for (const [, item] of template.entries) collectReferences(item, into);
+      break;
+  }
+  return into;
+}
+
+/** Looks values up for references while a run evaluates templates. */
+export interface ReferenceResolver {
+  /** The referenced value; `undefined` when it does not exist (yet). */
+  resolve(reference: Reference): unknown;
+  /** Turns a value into text for interpolation; may wrap the result (secrets stay secret). */
+  interpolate(parts: unknown[]): unknown;
+}
+
+/** Evaluates a template against a resolver. */
+export function evaluateTemplate(template: Template, resolver: ReferenceResolver): unknown {
+  switch (template.kind) {
+    case "literal":
+      return template.value;
+    case "reference":
+      return resolver.resolve(template.reference);
+    case "interpolation":
+      return resolver.interpolate(
+        template.parts.map((part) => (typeof part === "string" ? part : resolver.resolve(part))),
+      );
+    case "array":
+      return template.items.map((item) => evaluateTemplate(item, resolver));
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of template.entries) out[key] = evaluateTemplate(item, resolver);
+      return out;
+    }
+  }
+}
+
+/** Follows a path of property names into a value; `undefined` where it leads nowhere. */
+export function readPath(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current =
+      Array.isArray(current) && /^\d+$/.test(key)
+        ? current[Number(key)]
+        : (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** Text for a value inside an interpolated string: strings as they are, other values as JSON. */
+export function stringifyForInterpolation(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}

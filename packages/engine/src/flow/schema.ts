@@ -1,0 +1,99 @@
+import { z } from "zod";
+
+/** The types a flow input may declare. `secret` values are wrapped in `Secret` and masked everywhere. */
+export const inputTypeSchema = z.enum(["string", "number", "boolean", "object", "array", "secret"]);
+export type InputType = z.infer<typeof inputTypeSchema>;
+
+/** A flow input: its type, and a default that makes it optional. */
+export const flowInputSchema = z
+  .object({
+    type: inputTypeSchema
+      .default("string")
+      .describe("The value's type; command-line values are coerced to it."),
+    description: z.string().optional(),
+    default: z.unknown().optional().describe("Makes the input optional."),
+  })
+  .strict();
+export type FlowInput = z.infer<typeof flowInputSchema>;
+
+/** A reference such as `${vars.customerConnection}`, or a JSON value that may contain references. */
+const reference = z.string().describe("A reference: ${inputs.x}, ${vars.x} or ${nodes.<id>.output.<path>}");
+
+/** How often a node is tried again after a retryable failure (rate limits, 5xx, network). */
+export const retryPolicySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(100).optional().describe("Attempts in all, the first included."),
+    initialDelayMs: z.number().int().min(0).optional().describe("Delay before the first retry."),
+    maxDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Cap on any single delay, server hints included."),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+
+/** One node: a step of the flow. */
+export const flowNodeSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_-]*$/,
+        "expected letters, digits, '_' or '-', starting with a letter or '_'",
+      )
+      .describe("Unique id, used in ${nodes.<id>.output} references."),
+    type: z.string().min(1).describe("The node type, e.g. declare-variable, chat-completion."),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    inputs: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("Input values; strings may hold references."),
+    connection: z.string().min(1).optional().describe("Name of a static connection."),
+    dynamicConnection: reference
+      .optional()
+      .describe("A reference to a connection made during the run; it overrides `connection`."),
+    dependsOn: z
+      .array(z.string())
+      .optional()
+      .describe("Nodes that must finish first, beyond those referenced."),
+    when: z
+      .union([z.boolean(), z.string()])
+      .optional()
+      .describe("Skip the node when this is false (a boolean or a reference)."),
+    retry: retryPolicySchema.optional(),
+    timeoutMs: z.number().int().positive().optional().describe("Fail the node after this many ms."),
+    continueOnError: z.boolean().optional().describe("A failure of this node does not fail the run."),
+  })
+  .strict();
+export type FlowNode = z.infer<typeof flowNodeSchema>;
+
+/** A flow file: a DAG of nodes over a variable scope. Only `nodes` is required. */
+export const flowSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    inputs: z.record(z.string(), flowInputSchema).optional(),
+    nodes: z.array(flowNodeSchema),
+    outputs: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Output values; strings may hold references."),
+  })
+  .strict();
+/** A flow as written in a file (defaults not yet applied). */
+export type FlowDefinition = z.input<typeof flowSchema>;
+/** A flow after schema validation (defaults applied). */
+export type Flow = z.output<typeof flowSchema>;
+
+/** The flow file format as JSON Schema, for editors (`$schema`) and `weft schema`. */
+export function flowJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(flowSchema, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return { ...schema, title: "Weft flow", $id: "https://weft.dev/schema/flow.schema.json" };
+}

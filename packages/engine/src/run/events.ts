@@ -1,0 +1,50 @@
+import type { ErrorInfo } from "../errors.js";
+import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
+
+/** Fields every event has. */
+export interface EventBase {
+  runId: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+/** Every event a run emits, by name. The one observability channel: reporters, traces and tests read these. */
+export interface RunEvents {
+  "run:start": EventBase & { flowName?: string; nodeCount: number };
+  "node:start": EventBase & { nodeId: string; nodeType: string };
+  /** A piece of streamed output, such as a token of a chat completion. */
+  "node:token": EventBase & { nodeId: string; token: string };
+  /** An attempt failed and another one follows after `delayMs`. */
+  "node:retry": EventBase & { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };
+  /** A message a node logged. */
+  "node:log": EventBase & { nodeId: string; level: "debug" | "info" | "warn"; message: string };
+  "node:end": EventBase & {
+    nodeId: string;
+    nodeType: string;
+    status: NodeStatus;
+    attempts: number;
+    durationMs: number;
+    output?: unknown;
+    error?: ErrorInfo;
+    /** Why a node was skipped or cancelled. */
+    reason?: string;
+  };
+  "run:end": EventBase & { status: RunStatus; durationMs: number; result: RunResult };
+}
+
+/** The name of a run event. */
+export type RunEventName = keyof RunEvents;
+
+/** Listener signatures in the form eventemitter3 expects. */
+export type RunEventListeners = { [K in RunEventName]: (event: RunEvents[K]) => void };
+
+/** Every event name, for reporters that record them all (traces). */
+export const RUN_EVENT_NAMES: readonly RunEventName[] = [
+  "run:start",
+  "node:start",
+  "node:token",
+  "node:retry",
+  "node:log",
+  "node:end",
+  "run:end",
+];

@@ -1,0 +1,118 @@
+import { type Connection, connectionSecrets, isConnection } from "../connections/connection.js";
+import { describeValue, FlowError } from "../errors.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
+import type {
+  NodeContext,
+  NodeLogger,
+  ResolvedConnection,
+  TokenUsage,
+} from "../node-type/define-node-type.js";
+import { Secret } from "../secrets/secret.js";
+import type { RunState } from "./run-state.js";
+
+/** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
+export class RunNodeContext implements NodeContext {
+  readonly #state: RunState;
+  readonly #node: CompiledNode;
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+  #log: NodeLogger | undefined;
+
+  constructor(state: RunState, node: CompiledNode, signal: AbortSignal, attempt: number) {
+    this.#state = state;
+    this.#node = node;
+    this.signal = signal;
+    this.attempt = attempt;
+  }
+
+  get runId(): string {
+    return this.#state.runId;
+  }
+
+  get nodeId(): string {
+    return this.#node.id;
+  }
+
+  readVariable(name: string): unknown {
+    return this.#state.variables.get(name);
+  }
+
+  emit(token: string): void {
+    this.#state.emitToken(this.#node, token);
+  }
+
+  secret(value: string | Secret): Secret {
+    const secret = Secret.from(value);
+    this.#state.redactor.add(secret);
+    return secret;
+  }
+
+  reportUsage(usage: TokenUsage, connection?: ResolvedConnection): void {
+    this.#state.addUsage(this.#node, usage, connection);
+  }
+
+  withConnectionSlot<T>(resolved: ResolvedConnection, task: () => Promise<T>): Promise<T> {
+    return this.#state.limiter.run(resolved.connection, task, this.signal);
+  }
+
+  get log(): NodeLogger {
+    this.#log ??= {
+      debug: (message) => this.#state.emitLog(this.#node, "debug", message),
+      info: (message) => this.#state.emitLog(this.#node, "info", message),
+      warn: (message) => this.#state.emitLog(this.#node, "warn", message),
+    };
+    return this.#log;
+  }
+
+  /**
+   * The override rule: a `dynamicConnection` that resolves to a connection wins; one that resolves
+   * to nothing (its writer was skipped) falls back to the static `connection`; neither is an error
+   * naming both.
+   */
+  async resolveConnection(): Promise<ResolvedConnection> {
+    const node = this.#node;
+    const { dynamicConnection, definition } = node;
+    let dynamicNote = "";
+    if (dynamicConnection) {
+      const value = this.#state.resolve(dynamicConnection);
+      if (value !== undefined && value !== null) {
+        if (!isConnection(value)) {
+          throw new FlowError(
+            "connection.invalid",
+            `dynamicConnection ${dynamicConnection.source} is not a connection: expected the variable a create-azure-ai-connection node writes, got ${describeValue(value)}`,
+            { nodeId: node.id },
+          );
+        }
+        this.#learnSecrets(value);
+        return { connection: value, source: "dynamic", ...(value.name ? { name: value.name } : {}) };
+      }
+      dynamicNote = `dynamicConnection ${dynamicConnection.source} resolved to nothing${this.#state.whySkipped(dynamicConnection)}`;
+    }
+    if (definition.connection !== undefined) {
+      const name = definition.connection;
+      const provider = this.#state.connections;
+      const connection = provider ? await provider.get(name) : undefined;
+      if (!connection) {
+        const known = (await provider?.list?.()) ?? [];
+        throw new FlowError(
+          "connection.unknown",
+          `unknown connection "${name}"${dynamicNote ? ` (and ${dynamicNote})` : ""}: expected one of ${
+            known.length ? known.join(", ") : "(no connections are configured)"
+          }`,
+          { nodeId: node.id },
+        );
+      }
+      this.#learnSecrets(connection);
+      return { connection, source: "static", name };
+    }
+    throw new FlowError(
+      "connection.missing",
+      `no connection for node "${node.id}": ${dynamicNote || "no dynamicConnection is set"}, and no static "connection" is set`,
+      { nodeId: node.id },
+    );
+  }
+
+  #learnSecrets(connection: Connection): void {
+    for (const secret of connectionSecrets(connection)) this.#state.redactor.add(secret);
+  }
+}

@@ -1,0 +1,42 @@
+import { EventEmitter } from "eventemitter3";
+import type { CompiledFlow } from "../graph/compile-flow.js";
+import type { RunEventListeners } from "./events.js";
+import { prepareInputs } from "./flow-inputs.js";
+import type { RunResult } from "./run-result.js";
+import { type RunServices, RunState } from "./run-state.js";
+
+/** A running flow: typed events, a promise of its result, and `cancel`. Awaiting it gives the result. */
+export class RunHandle extends EventEmitter<RunEventListeners> implements PromiseLike<RunResult> {
+  readonly runId: string;
+  /** Resolves when every node has ended. Never rejects: failures are in the result. */
+  readonly result: Promise<RunResult>;
+  readonly #state: RunState;
+
+  /** @internal Use `engine.run()`. Throws a `FlowError` (`input.invalid`) before anything runs. */
+  constructor(
+    flow: CompiledFlow,
+    services: RunServices,
+    options: { runId: string; concurrency: number; inputs: Record<string, unknown>; signal?: AbortSignal },
+  ) {
+    super();
+    this.runId = options.runId;
+    this.#state = new RunState(flow, services, this, options);
+    this.result = this.#state.result;
+    const inputs = prepareInputs(flow.flow.inputs, options.inputs, this.#state.redactor);
+    // Start on the next microtask, so listeners added right after `run()` see every event.
+    queueMicrotask(() => this.#state.start(inputs, options.signal));
+  }
+
+  /** Cancels the run: running nodes get an aborted signal, nodes not started end `cancelled`. */
+  cancel(reason?: string): void {
+    this.#state.cancel(reason);
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a run handle is awaitable on purpose
+  then<A = RunResult, B = never>(
+    onFulfilled?: ((value: RunResult) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.result.then(onFulfilled, onRejected);
+  }
+}

@@ -1,0 +1,531 @@
+import type { EventEmitter } from "eventemitter3";
+import PQueue from "p-queue";
+import type { ConnectionLimiter } from "../connections/connection-limiter.js";
+import type { ConnectionProvider } from "../connections/provider.js";
+import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
+import {
+  evaluateTemplate,
+  type Reference,
+  type ReferenceResolver,
+  readPath,
+  stringifyForInterpolation,
+} from "../flow/references.js";
+import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
+import { findSkipReason, isTruthyCondition, type NodeState } from "../graph/skip.js";
+import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
+import { Redactor } from "../secrets/redactor.js";
+import { Secret } from "../secrets/secret.js";
+import type { RunEventListeners } from "./events.js";
+import { RunNodeContext } from "./node-context.js";
+import { computeRetryDelay, isRetryable, resolveRetryPolicy, sleep } from "./retry.js";
+import type { NodeResult, RunResult, RunStatus, RunUsage } from "./run-result.js";
+
+/** What a run needs from its engine. */
+export interface RunServices {
+  connections: ConnectionProvider | undefined;
+  limiter: ConnectionLimiter;
+}
+
+/** The mutable state of one run, and the ready-queue scheduler that drives it. */
+export class RunState implements ReferenceResolver {
+  readonly runId: string;
+  readonly redactor = new Redactor();
+  readonly variables = new Map<string, unknown>();
+  readonly connections: ConnectionProvider | undefined;
+  readonly limiter: ConnectionLimiter;
+
+  readonly #flow: CompiledFlow;
+  readonly #nodes: readonly CompiledNode[];
+  readonly #events: EventEmitter<RunEventListeners>;
+  readonly #queue: PQueue;
+  readonly #controller = new AbortController();
+  readonly #states: NodeState[];
+  readonly #remaining: Int32Array;
+  readonly #outputs: unknown[];
+  readonly #errors: Array<ErrorInfo | undefined>;
+  readonly #reasons: Array<string | undefined>;
+  readonly #attempts: Uint16Array;
+  readonly #startedAt: Float64Array;
+  readonly #durations: Float64Array;
+  readonly #usage: Array<TokenUsage | undefined>;
+  readonly #runUsage: RunUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, byConnection: {} };
+  #inputs: Record<string, unknown> = {};
+  #ended = 0;
+  #startedAtMs = 0;
+  #startTime = 0;
+  #failure: ErrorInfo | undefined;
+  #cancelled = false;
+  #runAbortPromise: Promise<never> | undefined;
+  #resolveResult!: (result: RunResult) => void;
+  readonly result: Promise<RunResult>;
+
+  constructor(
+    flow: CompiledFlow,
+    services: RunServices,
+    events: EventEmitter<RunEventListeners>,
+    options: { runId: string; concurrency: number },
+  ) {
+    this.runId = options.runId;
+    this.connections = services.connections;
+    this.limiter = services.limiter;
+    this.#flow = flow;
+    this.#nodes = flow.nodes;
+    this.#events = events;
+    this.#queue = new PQueue({ concurrency: options.concurrency });
+    const count = flow.nodes.length;
+    this.#states = new Array<NodeState>(count).fill("pending");
+    this.#remaining = Int32Array.from(flow.nodes, (node) => node.dependencies.length);
+    this.#outputs = new Array(count);
+    this.#errors = new Array(count);
+    this.#reasons = new Array(count);
+    this.#attempts = new Uint16Array(count);
+    this.#startedAt = new Float64Array(count);
+    this.#durations = new Float64Array(count);
+    this.#usage = new Array(count);
+    this.result = new Promise((resolve) => {
+      this.#resolveResult = resolve;
+    });
+  }
+
+  /** Starts every node without dependencies; the rest start as their dependencies end. */
+  start(inputs: Record<string, unknown>, signal: AbortSignal | undefined): void {
+    this.#inputs = inputs;
+    this.#startedAtMs = Date.now();
+    this.#startTime = performance.now();
+    if (this.#events.listenerCount("run:start")) {
+      this.#events.emit("run:start", {
+        runId: this.runId,
+        timestamp: this.#startedAtMs,
+        ...(this.#flow.flow.name ? { flowName: this.#flow.flow.name } : {}),
+        nodeCount: this.#nodes.length,
+      });
+    }
+    if (signal) {
+      if (signal.aborted) {
+        this.cancel(signal.reason);
+        return;
+      }
+      signal.addEventListener("abort", () => this.cancel(signal.reason), { once: true });
+    }
+    if (this.#nodes.length === 0) {
+      this.#finish();
+      return;
+    }
+    for (const node of this.#nodes) {
+      if (node.dependencies.length === 0) this.#schedule(node);
+    }
+  }
+
+  /** Cancels the run: nodes not started end `cancelled`, running ones get an aborted signal. */
+  cancel(reason?: unknown): void {
+    if (this.#ended === this.#nodes.length || this.#controller.signal.aborted) return;
+    this.#cancelled = true;
+    const message =
+      typeof reason === "string"
+        ? reason
+        : reason instanceof Error
+          ? reason.message
+          : "the run was cancelled";
+    this.#abort(new FlowError("run.cancelled", message || "the run was cancelled"), "the run was cancelled");
+  }
+
+  // --- references -----------------------------------------------------------------------
+
+  resolve(reference: Reference): unknown {
+    let value: unknown;
+    if (reference.scope === "nodes") value = this.#outputs[this.#flow.byId.get(reference.nodeId)!.index];
+    else if (reference.scope === "vars") value = this.variables.get(reference.name);
+    else value = this.#inputs[reference.name];
+    return reference.path.length === 0 ? value : readPath(value, reference.path);
+  }
+
+  interpolate(parts: unknown[]): unknown {
+    let text = "";
+    let secret = false;
+    for (const part of parts) {
+      if (part instanceof Secret) {
+        secret = true;
+        text += part.reveal();
+      } else {
+        text += stringifyForInterpolation(part);
+      }
+    }
+    if (!secret) return text;
+    const wrapped = new Secret(text);
+    this.redactor.add(wrapped);
+    return wrapped;
+  }
+
+  /** ` (its writer "x" was skipped)`, to explain a reference that resolved to nothing. */
+  whySkipped(reference: Reference): string {
+    const writer =
+      reference.scope === "vars"
+        ? this.#flow.byId.get(this.#flow.variableWriters.get(reference.name) ?? "")
+        : reference.scope === "nodes"
+          ? this.#flow.byId.get(reference.nodeId)
+          : undefined;
+    if (!writer) return "";
+    const state = this.#states[writer.index];
+    return state === "succeeded"
+      ? ""
+      : ` (its writer "${writer.id}" ${state === "skipped" ? "was skipped" : state})`;
+  }
+
+  // --- reporting from nodes -------------------------------------------------------------
+
+  emitToken(node: CompiledNode, token: string): void {
+    if (!this.#events.listenerCount("node:token")) return;
+    this.#events.emit("node:token", {
+      runId: this.runId,
+      timestamp: Date.now(),
+      nodeId: node.id,
+      token: this.redactor.redactText(token),
+    });
+  }
+
+  emitLog(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void {
+    if (!this.#events.listenerCount("node:log")) return;
+    this.#events.emit("node:log", {
+      runId: this.runId,
+      timestamp: Date.now(),
+      nodeId: node.id,
+      level,
+      message: this.redactor.redactText(message),
+    });
+  }
+
+  addUsage(node: CompiledNode, usage: TokenUsage, connection?: ResolvedConnection): void {
+    let nodeUsage = this.#usage[node.index];
+    if (!nodeUsage) {
+      nodeUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+      this.#usage[node.index] = nodeUsage;
+    }
+    addTokens(nodeUsage, usage);
+    addTokens(this.#runUsage, usage);
+    if (connection) {
+      const label =
+        connection.source === "static" && connection.name ? connection.name : connectionLabel(connection);
+      const byConnection = this.#runUsage.byConnection;
+      byConnection[label] = addTokens(
+        byConnection[label] ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        usage,
+      );
+    }
+  }
+
+  // --- scheduling -----------------------------------------------------------------------
+
+  #schedule(node: CompiledNode): void {
+    if (this.#controller.signal.aborted) {
+      this.#end(node, "cancelled", undefined, this.#abortReason());
+      return;
+    }
+    const skipReason = findSkipReason(node, this.#states, this.#nodes);
+    if (skipReason !== undefined) {
+      this.#end(node, "skipped", undefined, skipReason);
+      return;
+    }
+    if (node.when !== undefined) {
+      const condition = evaluateTemplate(node.when, this);
+      if (!isTruthyCondition(condition)) {
+        this.#end(node, "skipped", undefined, "its condition (when) was false");
+        return;
+      }
+    }
+    this.#states[node.index] = "queued";
+    this.#queue.add(() => this.#execute(node)).catch(rethrowLater);
+  }
+
+  async #execute(node: CompiledNode): Promise<void> {
+    const index = node.index;
+    if (this.#controller.signal.aborted) {
+      this.#end(node, "cancelled", undefined, this.#abortReason());
+      return;
+    }
+    this.#states[index] = "running";
+    this.#startedAt[index] = Date.now();
+    const started = performance.now();
+    if (this.#events.listenerCount("node:start")) {
+      this.#events.emit("node:start", {
+        runId: this.runId,
+        timestamp: this.#startedAt[index]!,
+        nodeId: node.id,
+        nodeType: node.nodeType.type,
+      });
+    }
+    const timeoutMs = node.definition.timeoutMs;
+    let signal = this.#controller.signal;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onRunAbort: (() => void) | undefined;
+    if (timeoutMs !== undefined) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      timer = setTimeout(
+        () =>
+          controller.abort(
+            new FlowError("node.timeout", `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`, {
+              nodeId: node.id,
+            }),
+          ),
+        timeoutMs,
+      );
+      onRunAbort = () => controller.abort(this.#controller.signal.reason);
+      this.#controller.signal.addEventListener("abort", onRunAbort, { once: true });
+    }
+    let state: NodeState = "succeeded";
+    let error: ErrorInfo | undefined;
+    try {
+      const input = this.#resolveInputs(node);
+      const output = await this.#runAttempts(node, input, signal);
+      this.#outputs[index] = output;
+      if (node.writes !== undefined) {
+        const writeValue = node.nodeType.writes?.value;
+        this.variables.set(node.writes, writeValue ? writeValue(output) : output);
+      }
+    } catch (caught) {
+      if (this.#controller.signal.aborted) {
+        state = "cancelled";
+      } else {
+        state = "failed";
+        error = this.#redactError(toErrorInfo(caught, node.id));
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      if (onRunAbort) this.#controller.signal.removeEventListener("abort", onRunAbort);
+    }
+    this.#durations[index] = performance.now() - started;
+    if (state === "failed" && !node.definition.continueOnError) this.#fail(node, error!);
+    this.#end(node, state, error, state === "cancelled" ? this.#abortReason() : undefined);
+  }
+
+  #resolveInputs(node: CompiledNode): unknown {
+    const raw = evaluateTemplate(node.inputs, this);
+    const parsed = node.nodeType.input.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const details = parsed.error.issues
+      .map((issue) => `${issue.path.length ? `inputs.${issue.path.join(".")}` : "inputs"}: ${issue.message}`)
+      .join("; ");
+    throw new FlowError("node.input", `invalid input for ${node.nodeType.type}: ${details}`, {
+      nodeId: node.id,
+    });
+  }
+
+  async #runAttempts(node: CompiledNode, input: unknown, signal: AbortSignal): Promise<unknown> {
+    const policy = resolveRetryPolicy(node.nodeType.retry, node.definition.retry);
+    for (let attempt = 1; ; attempt++) {
+      this.#attempts[node.index] = attempt;
+      try {
+        const pending = node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt));
+        const output =
+          pending instanceof Promise ? await Promise.race([pending, this.#abortPromise(signal)]) : pending;
+        if (node.nodeType.output) {
+          const checked = node.nodeType.output.safeParse(output);
+          if (!checked.success) {
+            throw new FlowError(
+              "node.output",
+              `${node.nodeType.type} returned an invalid output: ${checked.error.message}`,
+              {
+                nodeId: node.id,
+              },
+            );
+          }
+        }
+        return output;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason ?? error;
+        if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
+        const delayMs = computeRetryDelay(attempt, policy, (error as FlowError).retryAfterMs);
+        if (this.#events.listenerCount("node:retry")) {
+          this.#events.emit("node:retry", {
+            runId: this.runId,
+            timestamp: Date.now(),
+            nodeId: node.id,
+            attempt,
+            delayMs,
+            error: this.#redactError(toErrorInfo(error, node.id)),
+          });
+        }
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /** A promise that rejects when `signal` aborts; shared by every node using the run's own signal. */
+  #abortPromise(signal: AbortSignal): Promise<never> {
+    if (signal === this.#controller.signal && this.#runAbortPromise) return this.#runAbortPromise;
+    const promise = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    promise.catch(() => {});
+    if (signal === this.#controller.signal) this.#runAbortPromise = promise;
+    return promise;
+  }
+
+  #end(node: CompiledNode, state: NodeState, error?: ErrorInfo, reason?: string): void {
+    const index = node.index;
+    this.#states[index] = state;
+    if (error) this.#errors[index] = error;
+    if (reason !== undefined) this.#reasons[index] = reason;
+    this.#ended++;
+    if (this.#events.listenerCount("node:end")) {
+      this.#events.emit("node:end", {
+        runId: this.runId,
+        timestamp: Date.now(),
+        nodeId: node.id,
+        nodeType: node.nodeType.type,
+        status: state as NodeResult["status"],
+        attempts: this.#attempts[index]!,
+        durationMs: this.#durations[index]!,
+        ...(state === "succeeded" ? { output: this.redactor.redact(this.#outputs[index]) } : {}),
+        ...(error ? { error } : {}),
+        ...(reason === undefined ? {} : { reason }),
+      });
+    }
+    if (!this.#controller.signal.aborted) {
+      for (const dependent of node.dependents) {
+        if (--this.#remaining[dependent]! === 0) this.#schedule(this.#nodes[dependent]!);
+      }
+    }
+    if (this.#ended === this.#nodes.length) this.#finish();
+  }
+
+  #fail(node: CompiledNode, error: ErrorInfo): void {
+    this.#failure ??= error;
+    this.#abort(
+      new FlowError("run.aborted", `cancelled because node "${node.id}" failed`, { nodeId: node.id }),
+      `node "${node.id}" failed`,
+    );
+  }
+
+  #abort(reason: FlowError, why: string): void {
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(reason);
+    this.#queue.clear();
+    // Nodes waiting for dependencies or for a queue slot never start.
+    for (const node of this.#nodes) {
+      const state = this.#states[node.index];
+      if (state === "pending" || state === "queued") this.#endUnstarted(node, why);
+    }
+  }
+
+  #endUnstarted(node: CompiledNode, why: string): void {
+    this.#states[node.index] = "cancelled";
+    this.#reasons[node.index] = why;
+    this.#ended++;
+    if (this.#events.listenerCount("node:end")) {
+      this.#events.emit("node:end", {
+        runId: this.runId,
+        timestamp: Date.now(),
+        nodeId: node.id,
+        nodeType: node.nodeType.type,
+        status: "cancelled",
+        attempts: 0,
+        durationMs: 0,
+        reason: why,
+      });
+    }
+    if (this.#ended === this.#nodes.length) queueMicrotask(() => this.#finish());
+  }
+
+  #abortReason(): string {
+    const reason = this.#controller.signal.reason;
+    return reason instanceof Error ? reason.message : "the run was cancelled";
+  }
+
+  #redactError(info: ErrorInfo): ErrorInfo {
+    return this.redactor.isEmpty ? info : { ...info, message: this.redactor.redactText(info.message) };
+  }
+
+  #finished = false;
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const status: RunStatus = this.#cancelled ? "cancelled" : this.#failure ? "failed" : "succeeded";
+    const outputs: Record<string, unknown> = {};
+    for (const [name, template] of this.#flow.outputs) {
+      const value = evaluateTemplate(template, this);
+      outputs[name] = value === undefined ? null : value;
+    }
+    const nodes: Record<string, NodeResult> = {};
+    for (const node of this.#nodes) {
+      const index = node.index;
+      const state = this.#states[index] as NodeResult["status"];
+      const result: NodeResult = { status: state, attempts: this.#attempts[index]! };
+      if (state === "succeeded") result.output = this.#outputs[index];
+      const error = this.#errors[index];
+      if (error) result.error = error;
+      const reason = this.#reasons[index];
+      if (reason !== undefined) result.reason = reason;
+      if (this.#attempts[index]! > 0) {
+        result.startedAt = this.#startedAt[index]!;
+        result.durationMs = roundMs(this.#durations[index]!);
+      }
+      const usage = this.#usage[index];
+      if (usage) result.usage = usage;
+      nodes[node.id] = result;
+    }
+    const runResult: RunResult = this.redactor.redact({
+      runId: this.runId,
+      status,
+      outputs,
+      nodes,
+      usage: this.#runUsage,
+      ...(this.#failure
+        ? { error: this.#failure }
+        : this.#cancelled
+          ? { error: { code: "run.cancelled", message: this.#abortReason() } }
+          : {}),
+      startedAt: this.#startedAtMs,
+      durationMs: roundMs(performance.now() - this.#startTime),
+    });
+    if (this.#events.listenerCount("run:end")) {
+      this.#events.emit("run:end", {
+        runId: this.runId,
+        timestamp: Date.now(),
+        status,
+        durationMs: runResult.durationMs,
+        result: runResult,
+      });
+    }
+    this.#resolveResult(runResult);
+  }
+}
+
+/** An event listener threw: report it like any uncaught error, without corrupting the run. */
+function rethrowLater(error: unknown): void {
+  process.nextTick(() => {
+    throw error;
+  });
+}
+
+function addTokens(into: TokenUsage, usage: TokenUsage): TokenUsage {
+  into.promptTokens += usage.promptTokens;
+  into.completionTokens += usage.completionTokens;
+  into.totalTokens += usage.totalTokens;
+  return into;
+}
+
+function connectionLabel(resolved: ResolvedConnection): string {
+  const { connection } = resolved;
+  const where =
+    connection.type === "azure-ai"
+      ? safeHost(connection.endpoint)
+      : connection.type === "openai"
+        ? safeHost(connection.baseUrl ?? "https://api.openai.com/v1")
+        : (connection.name ?? "custom");
+  return `${resolved.source}:${where}`;
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "unknown";
+  }
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { authenticate, keyLabel } from "./auth.js";
+import { readChatRequest } from "./chat-request.js";
+import { invalidKeyBody, missingKeyBody, resourceNotFoundBody } from "./error-bodies.js";
+import { applyFault } from "./faults.js";
+import { buildCompletion, buildModelInfo, defaultReply } from "./replies.js";
+import type { RequestLog } from "./request-log.js";
+import { type Exchange, sendJson, sendStream } from "./respond.js";
+import { matchRoute } from "./routes.js";
+import type { RuleBook } from "./rules.js";
+import { buildStreamEvents } from "./sse.js";
+import type { Timers } from "./timers.js";
+import type { ChatRequestInfo, KeySet, Rule } from "./types.js";
+
+/** What the request handler shares with the server that owns it. */
+export interface ServerState {
+  log: RequestLog;
+  rules: RuleBook;
+  timers: Timers;
+  keys: KeySet | undefined;
+  defaultDelayMs: number;
+}
+
+/** The `node:http` request listener of the offline server. */
+export function createRequestHandler(state: ServerState) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handleRequest(state, req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ error: { message: `Offline server failure: ${message}`, type: "server_error" } }),
+      );
+    });
+  };
+}
+
+/** Route, authenticate, read, apply the first matching rule, answer; every step is logged. */
+async function handleRequest(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://offline.invalid");
+  const method = req.method ?? "GET";
+  const matched = matchRoute(method, url.pathname);
+  const auth = authenticate(req.headers, state.keys);
+  const apiVersion = url.searchParams.get("api-version") ?? undefined;
+  const deployment = matched.kind === "chat" ? matched.deployment : undefined;
+
+  const { entry, finish } = state.log.begin({
+    method,
+    path: url.pathname,
+    route: matched.route,
+    auth: auth.scheme,
+    ...(deployment === undefined ? {} : { deployment }),
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+    ...(auth.keyName === undefined ? {} : { keyName: auth.keyName }),
+    ...(auth.keyFingerprint === undefined ? {} : { keyFingerprint: auth.keyFingerprint }),
+    ...(keyLabel(auth) === undefined ? {} : { keyLabel: keyLabel(auth) }),
+  });
+  let closed = false;
+  res.on("close", () => {
+    closed = true;
+    finish();
+  });
+  const exchange: Exchange = {
+    req,
+    res,
+    entry,
+    timers: state.timers,
+    isClosed: () => closed || res.destroyed,
+  };
+
+  if (matched.kind === "not-found") return sendJson(exchange, 404, resourceNotFoundBody());
+  if (!auth.accepted) {
+    return sendJson(exchange, 401, auth.failure === "missing" ? missingKeyBody() : invalidKeyBody());
+  }
+  if (matched.kind === "models-info") return sendJson(exchange, 200, buildModelInfo());
+  // Classic Azure OpenAI answers a deployment path without api-version as an unknown resource.
+  if (matched.route === "azure-deployment" && apiVersion === undefined) {
+    return sendJson(exchange, 404, resourceNotFoundBody());
+  }
+
+  const rawBody = await readBody(req);
+  if (rawBody === undefined) return;
+  const read = readChatRequest(rawBody, {
+    route: matched.route,
+    ...(deployment === undefined ? {} : { deployment }),
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+    ...(auth.keyName === undefined ? {} : { keyName: auth.keyName }),
+  });
+  if (!read.ok) return sendJson(exchange, 400, read.error);
+  const { request } = read;
+  entry.stream = request.stream;
+  entry.messages = request.messages.length;
+  if (request.model !== undefined) entry.model = request.model;
+  if (request.lastUserMessage !== undefined) entry.lastUserMessage = request.lastUserMessage;
+
+  const rule = state.rules.take(request, auth.key);
+  const completed = await state.timers.wait(rule?.delayMs ?? state.defaultDelayMs);
+  if (!completed || exchange.isClosed()) return;
+
+  const reply = replyFor(rule, request);
+  const chunkDelayMs = rule?.chunkDelayMs ?? 0;
+  if (rule?.fault !== undefined) return applyFault(rule.fault, { exchange, request, reply, chunkDelayMs });
+  if (request.stream) {
+    return sendStream(exchange, buildStreamEvents(request, reply), { kind: "done" }, chunkDelayMs);
+  }
+  sendJson(exchange, 200, buildCompletion(request, reply));
+}
+
+function replyFor(rule: Rule | undefined, request: ChatRequestInfo): string {
+  if (rule?.reply === undefined) return defaultReply(request);
+  return typeof rule.reply === "function" ? rule.reply(request) : rule.reply;
+}
+
+/** The whole body as text, or `undefined` when the client went away before sending it. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", () => resolve(undefined));
+    req.on("close", () => resolve(undefined));
+  });
+}

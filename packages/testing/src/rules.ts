@@ -1,0 +1,88 @@
+import type { ChatRequestInfo, Rule, RuleMatch, TextMatcher } from "./types.js";
+
+interface RuleSlot {
+  rule: Rule;
+  uses: number;
+}
+
+/**
+ * The scripted rules of a server, in order, with how often each has been applied so that rules with
+ * `times` run out.
+ */
+export class RuleBook {
+  readonly #initial: readonly Rule[];
+  #slots: RuleSlot[];
+
+  constructor(initial: readonly Rule[] = []) {
+    initial.forEach(checkRule);
+    this.#initial = [...initial];
+    this.#slots = this.#initial.map((rule) => ({ rule, uses: 0 }));
+  }
+
+  /** Appends a rule, tried after the existing ones. */
+  add(rule: Rule): void {
+    checkRule(rule);
+    this.#slots.push({ rule, uses: 0 });
+  }
+
+  /** Back to the rules given at construction, none of them used. */
+  reset(): void {
+    this.#slots = this.#initial.map((rule) => ({ rule, uses: 0 }));
+  }
+
+  /**
+   * The first unspent rule matching the request, counted as used; `key` is the presented key, compared
+   * with `match.key` but not kept.
+   */
+  take(request: ChatRequestInfo, key: string | undefined): Rule | undefined {
+    const slot = this.#slots.find(
+      ({ rule, uses }) => !isSpent(rule, uses) && ruleMatches(rule.match, request, key),
+    );
+    if (slot === undefined) return undefined;
+    slot.uses += 1;
+    return slot.rule;
+  }
+}
+
+function isSpent(rule: Rule, uses: number): boolean {
+  return rule.times !== undefined && uses >= rule.times;
+}
+
+/** Whether every condition given in `match` holds for the request. */
+export function ruleMatches(
+  match: RuleMatch | undefined,
+  request: ChatRequestInfo,
+  key: string | undefined,
+): boolean {
+  if (match === undefined) return true;
+  if (match.route !== undefined && match.route !== request.route) return false;
+  if (match.model !== undefined && !textMatches(match.model, request.model)) return false;
+  if (match.deployment !== undefined && !textMatches(match.deployment, request.deployment)) return false;
+  if (match.lastUserMessage !== undefined && !textMatches(match.lastUserMessage, request.lastUserMessage)) {
+    return false;
+  }
+  if (match.key !== undefined && match.key !== request.keyName && match.key !== key) return false;
+  return true;
+}
+
+function textMatches(matcher: TextMatcher, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (typeof matcher === "string") return matcher === value;
+  matcher.lastIndex = 0;
+  return matcher.test(value);
+}
+
+function checkRule(rule: Rule): void {
+  if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 0)) {
+    throw new TypeError(`Expected \`rule.times\` to be a non-negative integer, got ${String(rule.times)}`);
+  }
+  if (rule.reply !== undefined && rule.fault !== undefined) {
+    throw new TypeError("Expected a rule to have either `reply` or `fault`, got both");
+  }
+  const fault = rule.fault;
+  if ((fault?.type === "stream-cut" || fault?.type === "stream-error") && !(fault.afterChunks >= 0)) {
+    throw new TypeError(
+      `Expected \`fault.afterChunks\` to be a non-negative number, got ${String(fault.afterChunks)}`,
+    );
+  }
+}

@@ -95,7 +95,8 @@ export function parseTemplate(value: unknown, path: string, problems: ReferenceP
   if (typeof value === "string") return parseString(value, path, problems);
   if (Array.isArray(value)) {
     const items = value.map((item, index) => parseTemplate(item, `${path}[${index}]`, problems));
-    return items.every((item) => item.kind === "literal")
+    // Only a value left as it was may be kept whole: `$${` escapes change the strings they are in.
+    return items.every((item, index) => item.kind === "literal" && item.value === value[index])
       ? { kind: "literal", value }
       : { kind: "array", items };
   }
@@ -103,7 +104,9 @@ export function parseTemplate(value: unknown, path: string, problems: ReferenceP
     const entries = Object.entries(value).map(
       ([key, item]) => [key, parseTemplate(item, `${path}.${key}`, problems)] as [string, Template],
     );
-    return entries.every(([, item]) => item.kind === "literal")
+    return entries.every(
+      ([key, item]) => item.kind === "literal" && item.value === (value as Record<string, unknown>)[key],
+    )
       ? { kind: "literal", value }
       : { kind: "object", entries };
   }

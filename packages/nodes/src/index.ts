@@ -1,7 +1,13 @@
 import type { AnyNodeType } from "@weft/engine";
+import { type ChatCompletionOutput, chatCompletion } from "./chat-completion/chat-completion.js";
+import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 
-export { declareVariable };
+export { type ChatCompletionOutput, chatCompletion, createAzureAiConnection, declareVariable };
 
 /** Every built-in node type, for `createEngine({ nodeTypes: builtinNodeTypes })`. */
-export const builtinNodeTypes: readonly AnyNodeType[] = [declareVariable];
+export const builtinNodeTypes: readonly AnyNodeType[] = [
+  declareVariable,
+  createAzureAiConnection,
+  chatCompletion,
+];

@@ -1,0 +1,137 @@
+import { defineNodeType, FlowError, type ResolvedConnection, type TokenUsage } from "@weft/engine";
+import { z } from "zod";
+import type { ChatCall } from "./chat-call.js";
+import { type ChatMessage, type ChatRequestBody, type ChatTarget, describeTarget } from "./chat-request.js";
+import { callModelClient } from "./model-client-call.js";
+import { callOpenAi } from "./openai-call.js";
+
+/** Per attempt; the node's `timeoutMs` bounds all attempts together. Matches the `openai` SDK's default. */
+const REQUEST_TIMEOUT_MS = 600_000;
+
+const messageSchema = z
+  .object({
+    role: z.enum(["system", "user", "assistant"]),
+    content: z.string(),
+  })
+  .strict();
+
+const inputSchema = z
+  .object({
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The model or deployment; required for Foundry and OpenAI, optional for deployment URLs."),
+    messages: z.array(messageSchema).optional().describe("The conversation; contents may hold references."),
+    system: z.string().optional().describe("A system prompt, put first."),
+    prompt: z.string().optional().describe("A user message, put last."),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().positive().optional(),
+    topP: z.number().min(0).max(1).optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+    responseFormat: z.enum(["text", "json"]).optional(),
+    stream: z.boolean().optional().describe("Stream tokens as node:token events."),
+    resultVariable: z.string().optional().describe("A variable to write the answer's text to."),
+  })
+  .strict()
+  .refine((input) => (input.messages?.length ?? 0) > 0 || input.prompt !== undefined, {
+    message: 'expected "messages" or "prompt"',
+  });
+
+/** What a chat completion node outputs. */
+export interface ChatCompletionOutput {
+  content: string;
+  finishReason: string | null;
+  model: string;
+  usage: TokenUsage;
+  /** Which connection answered: never the key. */
+  connection: { source: "dynamic" | "static"; kind: ChatTarget["kind"]; host: string; name?: string };
+}
+
+/**
+ * Asks a chat model for a completion through the real SDKs, with the connection chosen by the
+ * override rule: a dynamic connection wins over the static one.
+ */
+export const chatCompletion = defineNodeType({
+  type: "chat-completion",
+  description: "Sends messages to a chat model and returns its answer.",
+  input: inputSchema,
+  usesConnection: true,
+  writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },
+  retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },
+  async run(input, context): Promise<ChatCompletionOutput> {
+    const resolved = await context.resolveConnection();
+    const { connection } = resolved;
+    if (connection.type === "custom") {
+      throw new FlowError(
+        "connection.invalid",
+        `chat-completion needs an azure-ai or openai connection, got a custom one`,
+        {
+          nodeId: context.nodeId,
+        },
+      );
+    }
+    const target = describeTarget(connection, context.nodeId);
+    if (!input.model && target.kind !== "azure-openai-deployment") {
+      throw new FlowError(
+        "node.input",
+        target.kind === "foundry-models"
+          ? `"model" is required with a Foundry models endpoint (${target.host}): it picks the deployment`
+          : `"model" is required with an OpenAI connection (${target.host})`,
+        { nodeId: context.nodeId },
+      );
+    }
+    const call: ChatCall = {
+      body: buildRequestBody(input),
+      stream: input.stream ?? false,
+      apiKey: connection.apiKey.reveal(),
+      signal: context.signal,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      onToken: (token) => context.emit(token),
+      nodeId: context.nodeId,
+    };
+    const result = await context.withConnectionSlot(resolved, () =>
+      target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call),
+    );
+    const usage = result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    context.reportUsage(usage, resolved);
+    return {
+      content: result.content,
+      finishReason: result.finishReason,
+      model: result.model,
+      usage,
+      connection: describeConnection(resolved, target),
+    };
+  },
+});
+
+/** The request body in wire format, fields in the order the SDKs would send them. */
+function buildRequestBody(input: z.output<typeof inputSchema>): ChatRequestBody {
+  const messages: ChatMessage[] = [];
+  if (input.system !== undefined && !input.messages?.some((message) => message.role === "system")) {
+    messages.push({ role: "system", content: input.system });
+  }
+  if (input.messages) messages.push(...input.messages);
+  if (input.prompt !== undefined) messages.push({ role: "user", content: input.prompt });
+  return {
+    ...(input.model ? { model: input.model } : {}),
+    messages,
+    ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+    ...(input.maxTokens === undefined ? {} : { max_tokens: input.maxTokens }),
+    ...(input.topP === undefined ? {} : { top_p: input.topP }),
+    ...(input.stop === undefined ? {} : { stop: input.stop }),
+    ...(input.responseFormat === "json" ? { response_format: { type: "json_object" as const } } : {}),
+  };
+}
+
+function describeConnection(
+  resolved: ResolvedConnection,
+  target: ChatTarget,
+): ChatCompletionOutput["connection"] {
+  return {
+    source: resolved.source,
+    kind: target.kind,
+    host: target.host,
+    ...(resolved.name ? { name: resolved.name } : {}),
+  };
+}

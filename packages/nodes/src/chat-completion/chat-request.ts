@@ -1,0 +1,65 @@
+import {
+  type Connection,
+  classifyAzureEndpoint,
+  DEFAULT_AZURE_OPENAI_API_VERSION,
+  isLoopbackHost,
+} from "@weft/engine";
+
+/** A chat message as sent to the service. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** The request body, in the wire format both SDKs send (snake_case). */
+export interface ChatRequestBody {
+  model?: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  stop?: string | string[];
+  response_format?: { type: "json_object" | "text" };
+}
+
+/** Where a request goes, derived from a connection: which client, which URL, which api-version. */
+export type ChatTarget =
+  | { kind: "foundry-models"; url: string; host: string; apiVersion?: string; insecure: boolean }
+  | { kind: "azure-openai-deployment"; url: string; host: string; deployment: string; apiVersion: string }
+  | { kind: "openai"; url: string | undefined; host: string; organization?: string };
+
+/** The SDK client each connection needs (DESIGN.md "Connections"). */
+export function describeTarget(connection: Connection, nodeId: string): ChatTarget {
+  if (connection.type === "azure-ai") {
+    const endpoint = classifyAzureEndpoint(connection.endpoint, { nodeId });
+    const apiVersion = connection.apiVersion ?? endpoint.apiVersion;
+    if (endpoint.kind === "foundry-models") {
+      const insecure =
+        new URL(endpoint.url).protocol === "http:" && isLoopbackHost(new URL(endpoint.url).hostname);
+      return {
+        kind: "foundry-models",
+        url: endpoint.url,
+        host: endpoint.host,
+        insecure,
+        ...(apiVersion ? { apiVersion } : {}),
+      };
+    }
+    return {
+      kind: "azure-openai-deployment",
+      url: endpoint.url,
+      host: endpoint.host,
+      deployment: endpoint.deployment,
+      apiVersion: apiVersion ?? DEFAULT_AZURE_OPENAI_API_VERSION,
+    };
+  }
+  if (connection.type === "openai") {
+    const host = connection.baseUrl ? new URL(connection.baseUrl).host : "api.openai.com";
+    return {
+      kind: "openai",
+      url: connection.baseUrl,
+      host,
+      ...(connection.organization ? { organization: connection.organization } : {}),
+    };
+  }
+  throw new Error("unreachable: custom connections are rejected before a target is described");
+}

@@ -1,0 +1,205 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { ModelClient } from "@azure-rest/ai-inference";
+import { FlowError } from "@weft/engine";
+import { type ChatCall, type ChatCallResult, ClientCache, readUsage } from "./chat-call.js";
+import type { ChatTarget } from "./chat-request.js";
+import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
+
+type AzureSdk = {
+  inference: typeof import("@azure-rest/ai-inference");
+  auth: typeof import("@azure/core-auth");
+  sse: typeof import("@azure/core-sse");
+};
+let sdk: Promise<AzureSdk> | undefined;
+/** Loaded on first use, so `weft run` of a flow without chat nodes starts fast. */
+const loadSdk = () => {
+  sdk ??= Promise.all([
+    import("@azure-rest/ai-inference"),
+    import("@azure/core-auth"),
+    import("@azure/core-sse"),
+  ]).then(([inference, auth, sse]) => ({ inference, auth, sse }));
+  return sdk;
+};
+
+const clients = new ClientCache<ModelClient>();
+
+type FoundryTarget = Extract<ChatTarget, { kind: "foundry-models" }>;
+
+/**
+ * Sends a chat completion to an Azure AI Foundry `/models` endpoint with `ModelClient`.
+ * The response object carries the request headers (the key): only status, body and retry
+ * headers are read from it, and it is never kept, logged or returned.
+ */
+export async function callModelClient(target: FoundryTarget, call: ChatCall): Promise<ChatCallResult> {
+  const azure = await loadSdk();
+  const client = clients.get(clientKey(target, call.apiKey), () =>
+    azure.inference.default(target.url, new azure.auth.AzureKeyCredential(call.apiKey), {
+      retryOptions: { maxRetries: 0 },
+      allowInsecureConnection: target.insecure,
+      ...(target.apiVersion ? { apiVersion: target.apiVersion } : {}),
+    }),
+  );
+  const where = { nodeId: call.nodeId, host: target.host };
+  const model = call.body.model ?? "";
+  try {
+    if (!call.stream) {
+      const response = await client
+        .path("/chat/completions")
+        .post({ body: call.body as never, abortSignal: call.signal, timeout: call.timeoutMs });
+      const status = Number(response.status);
+      const body = response.body as unknown;
+      if (status !== 200) {
+        const retryAfterMs = readRetryAfter(
+          (name) => (response.headers as Record<string, string | undefined>)[name],
+        );
+        throw serviceError(
+          { status, ...describeBody(body), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+          where,
+        );
+      }
+      return readCompletion(body, model, where);
+    }
+    const response = await client
+      .path("/chat/completions")
+      .post({
+        body: { ...call.body, stream: true, stream_options: { include_usage: true } } as never,
+        abortSignal: call.signal,
+        timeout: call.timeoutMs,
+      })
+      .asNodeStream();
+    const status = Number(response.status);
+    const stream = response.body as IncomingMessage | undefined;
+    if (status !== 200 || !stream) {
+      const retryAfterMs = readRetryAfter(
+        (name) => (response.headers as Record<string, string | undefined>)[name],
+      );
+      const text = stream ? await readAll(stream) : "";
+      throw serviceError(
+        {
+          status,
+          ...describeBody(parseJson(text) ?? text),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        },
+        where,
+      );
+    }
+    let content = "";
+    let finishReason: string | null = null;
+    let answeredModel = model;
+    let usage: ChatCallResult["usage"];
+    let done = false;
+    for await (const event of azure.sse.createSseStream(stream)) {
+      if (event.data === "[DONE]") {
+        done = true;
+        break;
+      }
+      const chunk = parseJson(event.data) as
+        | {
+            model?: string;
+            usage?: unknown;
+            error?: unknown;
+            choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+          }
+        | undefined;
+      if (!chunk) {
+        throw new FlowError("llm.response", `${target.host} sent a malformed stream event`, {
+          nodeId: call.nodeId,
+          retryable: true,
+        });
+      }
+      if (chunk.error)
+        throw serviceError(
+          { message: readErrorBody(chunk).message ?? "stream error", ...readErrorBody(chunk) },
+          where,
+        );
+      if (chunk.model) answeredModel = chunk.model;
+      usage = readUsage(chunk.usage) ?? usage;
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      const delta = choice.delta?.content;
+      if (delta) {
+        content += delta;
+        call.onToken(delta);
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+    if (call.signal.aborted) throw call.signal.reason;
+    if (!done && finishReason === null) {
+      throw new FlowError("llm.stream", `${target.host} ended the stream before the completion finished`, {
+        nodeId: call.nodeId,
+        retryable: true,
+      });
+    }
+    return { content, finishReason, model: answeredModel, ...(usage ? { usage } : {}) };
+  } catch (error) {
+    throw normalizeError(error, call, where);
+  }
+}
+
+function readCompletion(
+  body: unknown,
+  model: string,
+  where: { nodeId: string; host: string },
+): ChatCallResult {
+  const completion = body as {
+    model?: string;
+    usage?: unknown;
+    choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+  } | null;
+  const choice = completion && typeof completion === "object" ? completion.choices?.[0] : undefined;
+  if (!choice) {
+    throw new FlowError("llm.response", `${where.host} sent a response without choices`, {
+      nodeId: where.nodeId,
+      retryable: typeof body === "string",
+    });
+  }
+  const usage = readUsage(completion?.usage);
+  return {
+    content: choice.message?.content ?? "",
+    finishReason: choice.finish_reason ?? null,
+    model: completion?.model ?? model,
+    ...(usage ? { usage } : {}),
+  };
+}
+
+function describeBody(body: unknown): { code?: string; message: string } {
+  const { code, message } = readErrorBody(body);
+  return { ...(code ? { code } : {}), message: message ?? "no error message" };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readAll(stream: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function clientKey(target: FoundryTarget, apiKey: string): string {
+  return createHash("sha256")
+    .update(`${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${apiKey}`)
+    .digest("base64url");
+}
+
+/** `RestError`s hold the request (and its key) in a hidden property: keep only plain fields. */
+function normalizeError(error: unknown, call: ChatCall, where: { nodeId: string; host: string }): unknown {
+  if (error instanceof FlowError) return error;
+  if (call.signal.aborted) return call.signal.reason ?? error;
+  const { name, code, message } = error as { name?: string; code?: string; message?: string };
+  if (name === "AbortError") {
+    return new FlowError("llm.timeout", `${where.host} did not answer within ${call.timeoutMs} ms`, {
+      nodeId: where.nodeId,
+      retryable: true,
+    });
+  }
+  if (typeof code === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(code)) return networkError(code, where);
+  if (name === "RestError") return networkError(message ?? "request failed", where);
+  return new FlowError("llm.error", message ?? String(error), { nodeId: where.nodeId });
+}

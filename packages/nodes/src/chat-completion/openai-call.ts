@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { FlowError } from "@weft/engine";
+import type { OpenAI } from "openai";
+import { type ChatCall, type ChatCallResult, ClientCache, readUsage } from "./chat-call.js";
+import type { ChatTarget } from "./chat-request.js";
+import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
+
+type OpenAiSdk = typeof import("openai");
+let sdk: Promise<OpenAiSdk> | undefined;
+/** Loaded on first use, so `weft run` of a flow without chat nodes starts fast. */
+const loadSdk = () => {
+  sdk ??= import("openai");
+  return sdk;
+};
+
+const clients = new ClientCache<OpenAI>();
+
+/** Sends a chat completion with the `openai` SDK: `AzureOpenAI` for deployment URLs, `OpenAI` otherwise. */
+export async function callOpenAi(
+  target: Extract<ChatTarget, { kind: "azure-openai-deployment" | "openai" }>,
+  call: ChatCall,
+): Promise<ChatCallResult> {
+  const openai = await loadSdk();
+  const client = clients.get(clientKey(target, call.apiKey), () => createClient(openai, target, call.apiKey));
+  const where = { nodeId: call.nodeId, host: target.host };
+  const model = call.body.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "");
+  const body = { ...call.body, model } as OpenAI.ChatCompletionCreateParamsNonStreaming;
+  const options = { signal: call.signal, timeout: call.timeoutMs };
+  try {
+    if (!call.stream) {
+      const completion = await client.chat.completions.create(body, options);
+      const choice = completion.choices?.[0];
+      if (!choice)
+        throw new FlowError("llm.response", `${target.host} answered with no choices`, {
+          nodeId: call.nodeId,
+        });
+      const usage = readUsage(completion.usage);
+      return {
+        content: choice.message?.content ?? "",
+        finishReason: choice.finish_reason ?? null,
+        model: completion.model ?? model,
+        ...(usage ? { usage } : {}),
+      };
+    }
+    const stream = await client.chat.completions.create(
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      options,
+    );
+    let content = "";
+    let finishReason: string | null = null;
+    let answeredModel = model;
+    let usage: ChatCallResult["usage"];
+    for await (const chunk of stream) {
+      if (chunk.model) answeredModel = chunk.model;
+      usage = readUsage(chunk.usage) ?? usage;
+      // Azure may open with a chunk that has no choices (prompt filter results).
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      const delta = choice.delta?.content;
+      if (delta) {
+        content += delta;
+        call.onToken(delta);
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+    // The SDK ends an aborted stream silently.
+    if (call.signal.aborted) throw call.signal.reason;
+    if (finishReason === null) {
+      throw new FlowError("llm.stream", `${target.host} ended the stream before the completion finished`, {
+        nodeId: call.nodeId,
+        retryable: true,
+      });
+    }
+    return { content, finishReason, model: answeredModel, ...(usage ? { usage } : {}) };
+  } catch (error) {
+    throw normalizeError(openai, error, call, where);
+  }
+}
+
+function createClient(openai: OpenAiSdk, target: ChatCallTarget, apiKey: string): OpenAI {
+  // Every option is passed explicitly: the SDK would otherwise read OPENAI_* variables.
+  const common = { apiKey, maxRetries: 0, organization: null, project: null, logLevel: "off" as const };
+  if (target.kind === "azure-openai-deployment") {
+    return new openai.AzureOpenAI({ ...common, baseURL: target.url, apiVersion: target.apiVersion });
+  }
+  return new openai.OpenAI({
+    ...common,
+    baseURL: target.url ?? "https://api.openai.com/v1",
+    ...(target.organization ? { organization: target.organization } : {}),
+  });
+}
+
+type ChatCallTarget = Extract<ChatTarget, { kind: "azure-openai-deployment" | "openai" }>;
+
+function clientKey(target: ChatCallTarget, apiKey: string): string {
+  const parts = [
+    target.kind,
+    target.url ?? "",
+    target.kind === "azure-openai-deployment" ? target.apiVersion : (target.organization ?? ""),
+  ];
+  return createHash("sha256")
+    .update(`${parts.join("\0")}\0${apiKey}`)
+    .digest("base64url");
+}
+
+/** SDK errors become `FlowError`s holding plain fields only. */
+function normalizeError(
+  openai: OpenAiSdk,
+  error: unknown,
+  call: ChatCall,
+  where: { nodeId: string; host: string },
+): unknown {
+  if (error instanceof FlowError) return error;
+  if (call.signal.aborted) return call.signal.reason ?? error;
+  if (error instanceof openai.APIConnectionTimeoutError) {
+    return new FlowError("llm.timeout", `${where.host} did not answer within ${call.timeoutMs} ms`, {
+      nodeId: where.nodeId,
+      retryable: true,
+    });
+  }
+  if (error instanceof openai.APIUserAbortError)
+    return new FlowError("run.cancelled", "the request was aborted", where);
+  if (error instanceof openai.APIConnectionError) {
+    const cause = (error as { cause?: { cause?: { code?: string }; message?: string } }).cause;
+    return networkError(cause?.cause?.code ?? cause?.message ?? error.message, where);
+  }
+  if (error instanceof openai.APIError) {
+    const body = error.error as { message?: unknown } | undefined;
+    const message = typeof body?.message === "string" ? body.message : error.message;
+    const retryAfterMs = readRetryAfter((name) => error.headers?.get(name));
+    return serviceError(
+      {
+        ...(error.status === undefined ? {} : { status: error.status }),
+        ...(typeof error.code === "string"
+          ? { code: error.code }
+          : typeof error.type === "string"
+            ? { code: error.type }
+            : {}),
+        message,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
+      where,
+    );
+  }
+  if (error instanceof SyntaxError) {
+    return new FlowError("llm.response", `${where.host} sent a malformed response: ${error.message}`, {
+      nodeId: where.nodeId,
+      retryable: true,
+    });
+  }
+  return new FlowError("llm.error", error instanceof Error ? error.message : String(error), {
+    nodeId: where.nodeId,
+  });
+}

@@ -1,0 +1,92 @@
+import { FlowError } from "@weft/engine";
+
+/** What we keep of an HTTP error from a service: plain data, never the SDK object (it can hold the key). */
+export interface ServiceErrorInfo {
+  status?: number;
+  code?: string;
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** Status codes worth another attempt. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/**
+ * Reads the server's retry hint: `retry-after-ms`, `x-ms-retry-after-ms`, then `retry-after`
+ * (seconds or an HTTP date).
+ */
+export function readRetryAfter(get: (name: string) => string | null | undefined): number | undefined {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = Number.parseFloat(get(name) ?? "");
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  const retryAfter = get("retry-after");
+  if (!retryAfter) return undefined;
+  const seconds = Number.parseFloat(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Turns a service's HTTP error into a `FlowError`: retryable for 408/429/5xx, never for exhausted quota. */
+export function serviceError(info: ServiceErrorInfo, where: { nodeId: string; host: string }): FlowError {
+  const status = info.status;
+  const quota = info.code === "insufficient_quota";
+  const retryable = status !== undefined && isRetryableStatus(status) && !quota;
+  const hint =
+    status === 401 || status === 403
+      ? " (check the connection's API key)"
+      : status === 404
+        ? " (check the endpoint, deployment and model names)"
+        : quota
+          ? " (the subscription's quota is exhausted; retrying will not help)"
+          : "";
+  const code =
+    status === 401 || status === 403
+      ? "llm.auth"
+      : status === 429
+        ? quota
+          ? "llm.quota"
+          : "llm.rate-limited"
+        : status !== undefined && status >= 500
+          ? "llm.server"
+          : "llm.request";
+  return new FlowError(code, `${where.host} answered ${status ?? "with an error"}: ${info.message}${hint}`, {
+    nodeId: where.nodeId,
+    ...(status === undefined ? {} : { status }),
+    retryable,
+    ...(info.retryAfterMs === undefined ? {} : { retryAfterMs: info.retryAfterMs }),
+  });
+}
+
+/** A connection failure (refused, reset, DNS): retryable. */
+export function networkError(message: string, where: { nodeId: string; host: string }): FlowError {
+  return new FlowError("llm.network", `cannot reach ${where.host}: ${message}`, {
+    nodeId: where.nodeId,
+    retryable: true,
+  });
+}
+
+/** Reads `{ error: { code, message } }` bodies (OpenAI and Azure shapes) into plain fields. */
+export function readErrorBody(body: unknown): { code?: string; message?: string } {
+  const error = (body as { error?: unknown } | null | undefined)?.error;
+  if (error && typeof error === "object") {
+    const { code, message, type } = error as { code?: unknown; message?: unknown; type?: unknown };
+    const codeText =
+      typeof code === "string"
+        ? code
+        : typeof code === "number"
+          ? String(code)
+          : typeof type === "string"
+            ? type
+            : undefined;
+    return {
+      ...(codeText ? { code: codeText } : {}),
+      ...(typeof message === "string" ? { message } : {}),
+    };
+  }
+  if (typeof body === "string" && body.trim()) return { message: body.trim().slice(0, 300) };
+  return {};
+}

@@ -1,0 +1,58 @@
+import {
+  type AzureAiConnection,
+  classifyAzureEndpoint,
+  defineNodeType,
+  Secret,
+  secretSchema,
+} from "@weft/engine";
+import { z } from "zod";
+
+/**
+ * Builds an Azure AI connection while the flow runs (for example from one customer's own key and
+ * endpoint) and stores it in a variable, for a chat node's `dynamicConnection`.
+ */
+export const createAzureAiConnection = defineNodeType({
+  type: "create-azure-ai-connection",
+  description: "Creates an Azure AI connection at run time and stores it in a variable.",
+  input: z
+    .object({
+      apiKey: z
+        .union([z.string().min(1, "expected a non-empty API key"), secretSchema])
+        .describe("The API key: a secret input or variable (never write a key into a flow file)."),
+      endpoint: z
+        .string()
+        .describe(
+          "https://<resource>.services.ai.azure.com/models (Foundry) or https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI).",
+        ),
+      variable: z.string().describe("The variable the connection is written to (a literal)."),
+      apiVersion: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("The api-version to send; defaults per endpoint kind."),
+      name: z.string().min(1).optional().describe("A label for the connection, shown in run results."),
+      maxConcurrency: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Requests in flight at once through this connection, across runs."),
+    })
+    .strict(),
+  writes: { input: "variable" },
+  run(input, context): AzureAiConnection {
+    const endpoint = classifyAzureEndpoint(input.endpoint, {
+      nodeId: context.nodeId,
+      path: "inputs.endpoint",
+    });
+    const apiVersion = input.apiVersion ?? endpoint.apiVersion;
+    return {
+      type: "azure-ai",
+      ...(input.name ? { name: input.name } : {}),
+      endpoint: endpoint.url,
+      apiKey: context.secret(input.apiKey instanceof Secret ? input.apiKey : input.apiKey.trim()),
+      ...(apiVersion ? { apiVersion } : {}),
+      ...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),
+    };
+  },
+});

@@ -61,3 +61,8 @@ export function streamedText(
 ) {
   return chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("");
 }
+
+/** Polls until `condition` holds; the test's own timeout bounds it. */
+export async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { RequestLog } from "./request-log.js";
+import { helloMessages, modelClient, openaiClient } from "./sdk-clients.test-helper.js";
+import { startLlmServer } from "./server.js";
+import type { LlmServer, RequestLogEntry } from "./types.js";
+
+describe("RequestLog", () => {
+  it("counts requests in flight, overall and per key, and reports each finish once", () => {
+    const finished: RequestLogEntry[] = [];
+    const log = new RequestLog((entry) => finished.push(entry));
+    const arriving = {
+      method: "POST",
+      path: "/v1/chat/completions",
+      route: "openai-v1",
+      auth: "bearer",
+    } as const;
+    const a1 = log.begin({ ...arriving, keyLabel: "a" });
+    const a2 = log.begin({ ...arriving, keyLabel: "a" });
+    const b1 = log.begin({ ...arriving, keyLabel: "b" });
+    a1.finish();
+    a1.finish();
+    const a3 = log.begin({ ...arriving, keyLabel: "a" });
+
+    expect([a1, a2, b1, a3].map(({ entry }) => entry.concurrency)).toEqual([1, 2, 3, 3]);
+    expect(log.stats()).toEqual({ total: 4, maxConcurrency: 3, maxConcurrencyByKey: { a: 2, b: 1 } });
+    expect(finished).toHaveLength(1);
+  });
+});
+
+describe("concurrency through the real SDKs", () => {
+  let server: LlmServer;
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it("records the high-water mark of parallel requests, per key too", async () => {
+    server = await startLlmServer({ keys: { a: "key-a", b: "key-b" }, defaultDelayMs: 150 });
+    const params = { model: "m", messages: helloMessages };
+    await Promise.all([
+      ...Array.from({ length: 4 }, () => openaiClient(server, "key-a").chat.completions.create(params)),
+      ...Array.from({ length: 2 }, () =>
+        modelClient(server, "key-b").path("/chat/completions").post({ body: params }),
+      ),
+    ]);
+    await openaiClient(server, "key-b").chat.completions.create(params);
+
+    expect(server.stats()).toEqual({ total: 7, maxConcurrency: 6, maxConcurrencyByKey: { a: 4, b: 2 } });
+    expect(server.requests.at(-1)?.concurrency).toBe(1);
+    expect(Math.max(...server.requests.map((entry) => entry.concurrency))).toBe(6);
+  });
+
+  it("fills in duration and status once a delayed request is answered", async () => {
+    server = await startLlmServer({ rules: [{ delayMs: 50 }] });
+    await openaiClient(server).chat.completions.create({ model: "m", messages: helloMessages });
+    const [entry] = server.requests;
+    expect(entry?.status).toBe(200);
+    expect(entry?.durationMs).toBeGreaterThanOrEqual(40);
+    expect(entry?.startedAt).toBeLessThanOrEqual(Date.now());
+  });
+});

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { authenticate, keyLabel } from "./auth.js";
+import { type AuthResult, authenticate, keyLabel } from "./auth.js";
 import { readChatRequest } from "./chat-request.js";
 import { invalidKeyBody, missingKeyBody, resourceNotFoundBody } from "./error-bodies.js";
 import { applyFault } from "./faults.js";
 import { buildCompletion, buildModelInfo, defaultReply } from "./replies.js";
 import type { RequestLog } from "./request-log.js";
-import { type Exchange, sendJson, sendStream } from "./respond.js";
-import { matchRoute } from "./routes.js";
+import { type Exchange, isClosed, sendJson, sendStream } from "./respond.js";
+import { type MatchedRoute, matchRoute } from "./routes.js";
 import type { RuleBook } from "./rules.js";
 import { buildStreamEvents } from "./sse.js";
 import type { Timers } from "./timers.js";
@@ -24,70 +24,68 @@ export interface ServerState {
 /** The `node:http` request listener of the offline server. */
 export function createRequestHandler(state: ServerState) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    handleRequest(state, req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      res.writeHead(500, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({ error: { message: `Offline server failure: ${message}`, type: "server_error" } }),
-      );
-    });
+    void handleRequest(state, req, res);
   };
 }
 
-/** Route, authenticate, read, apply the first matching rule, answer; every step is logged. */
+/** Logs the request, answers it, and turns a failure of the server itself (a throwing rule) into a 500. */
 async function handleRequest(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://offline.invalid");
   const method = req.method ?? "GET";
   const matched = matchRoute(method, url.pathname);
   const auth = authenticate(req.headers, state.keys);
-  const apiVersion = url.searchParams.get("api-version") ?? undefined;
-  const deployment = matched.kind === "chat" ? matched.deployment : undefined;
-
   const { entry, finish } = state.log.begin({
     method,
     path: url.pathname,
     route: matched.route,
+    deployment: matched.kind === "chat" ? matched.deployment : undefined,
+    apiVersion: url.searchParams.get("api-version") ?? undefined,
     auth: auth.scheme,
-    ...(deployment === undefined ? {} : { deployment }),
-    ...(apiVersion === undefined ? {} : { apiVersion }),
-    ...(auth.keyName === undefined ? {} : { keyName: auth.keyName }),
-    ...(auth.keyFingerprint === undefined ? {} : { keyFingerprint: auth.keyFingerprint }),
-    ...(keyLabel(auth) === undefined ? {} : { keyLabel: keyLabel(auth) }),
+    keyName: auth.keyName,
+    keyFingerprint: auth.keyFingerprint,
+    keyLabel: keyLabel(auth),
   });
-  let closed = false;
+  const closed = new AbortController();
   res.on("close", () => {
-    closed = true;
+    closed.abort();
     finish();
   });
-  const exchange: Exchange = {
-    req,
-    res,
-    entry,
-    timers: state.timers,
-    isClosed: () => closed || res.destroyed,
-  };
+  const exchange: Exchange = { req, res, entry, timers: state.timers, closed: closed.signal };
 
+  try {
+    await answer(state, exchange, matched, auth);
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    sendJson(exchange, 500, {
+      error: { message: `Offline server failure: ${message}`, type: "server_error" },
+    });
+  }
+}
+
+/** Route, authenticate, read, apply the first matching rule, answer. */
+async function answer(state: ServerState, exchange: Exchange, matched: MatchedRoute, auth: AuthResult) {
+  const { entry } = exchange;
   if (matched.kind === "not-found") return sendJson(exchange, 404, resourceNotFoundBody());
   if (!auth.accepted) {
     return sendJson(exchange, 401, auth.failure === "missing" ? missingKeyBody() : invalidKeyBody());
   }
   if (matched.kind === "models-info") return sendJson(exchange, 200, buildModelInfo());
   // Classic Azure OpenAI answers a deployment path without api-version as an unknown resource.
-  if (matched.route === "azure-deployment" && apiVersion === undefined) {
+  if (matched.route === "azure-deployment" && entry.apiVersion === undefined) {
     return sendJson(exchange, 404, resourceNotFoundBody());
   }
 
-  const rawBody = await readBody(req);
+  const rawBody = await readBody(exchange.req);
   if (rawBody === undefined) return;
   const read = readChatRequest(rawBody, {
     route: matched.route,
-    ...(deployment === undefined ? {} : { deployment }),
-    ...(apiVersion === undefined ? {} : { apiVersion }),
-    ...(auth.keyName === undefined ? {} : { keyName: auth.keyName }),
+    deployment: matched.deployment,
+    apiVersion: entry.apiVersion,
+    keyName: auth.keyName,
   });
   if (!read.ok) return sendJson(exchange, 400, read.error);
   const { request } = read;
@@ -97,8 +95,8 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
   if (request.lastUserMessage !== undefined) entry.lastUserMessage = request.lastUserMessage;
 
   const rule = state.rules.take(request, auth.key);
-  const completed = await state.timers.wait(rule?.delayMs ?? state.defaultDelayMs);
-  if (!completed || exchange.isClosed()) return;
+  const completed = await state.timers.wait(rule?.delayMs ?? state.defaultDelayMs, exchange.closed);
+  if (!completed || isClosed(exchange)) return;
 
   const reply = replyFor(rule, request);
   const chunkDelayMs = rule?.chunkDelayMs ?? 0;

@@ -9,8 +9,13 @@ export interface Exchange {
   res: ServerResponse;
   entry: RequestLogEntry;
   timers: Timers;
-  /** Whether the connection has closed (client gone, socket dropped, server closing). */
-  isClosed(): boolean;
+  /** Aborts when the connection closes (client gone, socket dropped, server closing). */
+  closed: AbortSignal;
+}
+
+/** Whether nothing more can be sent for this request. */
+export function isClosed(exchange: Exchange): boolean {
+  return exchange.closed.aborted || exchange.res.destroyed;
 }
 
 /** Sends a whole JSON reply (any status) with the request id. */
@@ -31,7 +36,7 @@ export function sendRaw(
   headers: Record<string, string> = {},
 ): void {
   const { res, entry } = exchange;
-  if (exchange.isClosed()) return;
+  if (isClosed(exchange)) return;
   entry.status = status;
   res.writeHead(status, {
     "content-type": "application/json",
@@ -55,7 +60,7 @@ export async function sendStream(
   chunkDelayMs = 0,
 ): Promise<void> {
   const { res, entry } = exchange;
-  if (exchange.isClosed()) return;
+  if (isClosed(exchange)) return;
   entry.status = 200;
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -66,11 +71,11 @@ export async function sendStream(
   res.flushHeaders();
 
   for (const [index, data] of events.entries()) {
-    if (index > 0 && !(await exchange.timers.wait(chunkDelayMs))) return;
-    if (exchange.isClosed()) return;
+    if (index > 0 && !(await exchange.timers.wait(chunkDelayMs, exchange.closed))) return;
+    if (isClosed(exchange)) return;
     await write(res, formatSseEvent(data));
   }
-  if (exchange.isClosed()) return;
+  if (isClosed(exchange)) return;
   if (ending.kind === "cut") {
     res.socket?.destroy();
     return;

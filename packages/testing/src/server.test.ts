@@ -1,5 +1,6 @@
 import { isUnexpected } from "@azure-rest/ai-inference";
 import type OpenAI from "openai";
+import { APIConnectionError } from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   azureOpenAIClient,
@@ -9,9 +10,10 @@ import {
   openaiClient,
   readSseData,
   streamedText,
+  waitUntil,
 } from "./sdk-clients.test-helper.js";
 import { startLlmServer } from "./server.js";
-import type { LlmServer } from "./types.js";
+import type { LlmServer, RequestLogEntry } from "./types.js";
 
 let server: LlmServer;
 beforeEach(async () => {
@@ -298,5 +300,54 @@ describe("close()", () => {
     await openaiClient(server).chat.completions.create({ model: "m", messages: helloMessages });
     await server.close();
     await expect(fetch(server.url + "/v1/chat/completions", { method: "POST" })).rejects.toThrow();
+  });
+
+  it("cancels a pending delay and cuts its connection", async () => {
+    server.addRule({ delayMs: 600_000 });
+    const pending = openaiClient(server)
+      .chat.completions.create({ model: "m", messages: helloMessages })
+      .catch((caught: unknown) => caught);
+    await waitUntil(() => server.requests[0]?.messages === 2);
+    await server.close();
+    expect(await pending).toBeInstanceOf(APIConnectionError);
+    expect(server.requests[0]?.status).toBe(0);
+  });
+});
+
+describe("the server's own failures and client aborts", () => {
+  it("answers 500 when a reply function throws, and says why", async () => {
+    server.addRule({
+      reply: () => {
+        throw new Error("no script for this");
+      },
+    });
+    await expect(
+      openaiClient(server).chat.completions.create({ model: "m", messages: helloMessages }),
+    ).rejects.toMatchObject({ status: 500, message: "500 Offline server failure: no script for this" });
+    expect(server.requests[0]?.status).toBe(500);
+  });
+
+  it("stops streaming when the client breaks off, and finishes the log entry", async () => {
+    const finished: RequestLogEntry[] = [];
+    const paced = await startLlmServer({
+      rules: [{ chunkDelayMs: 600_000 }],
+      onRequest: (entry) => finished.push(entry),
+    });
+    try {
+      const stream = await openaiClient(paced).chat.completions.create({
+        model: "m",
+        messages: helloMessages,
+        stream: true,
+      });
+      let received = 0;
+      for await (const _chunk of stream) {
+        received += 1;
+        if (received === 1) break;
+      }
+      await waitUntil(() => finished.length === 1);
+      expect(finished[0]).toMatchObject({ status: 200, stream: true });
+    } finally {
+      await paced.close();
+    }
   });
 });

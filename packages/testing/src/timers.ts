@@ -4,24 +4,34 @@
 export class Timers {
   readonly #pending = new Map<NodeJS.Timeout, (completed: boolean) => void>();
 
-  /** Resolves `true` after `ms`, or `false` at once when the timers are cancelled first. */
-  wait(ms: number): Promise<boolean> {
+  /**
+   * Resolves `true` after `ms`, or `false` as soon as `signal` aborts (the client went away) or the
+   * timers are cancelled.
+   */
+  wait(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
     if (ms <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const settle = (completed: boolean) => {
+        clearTimeout(timer);
         this.#pending.delete(timer);
-        resolve(true);
-      }, ms);
-      this.#pending.set(timer, resolve);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(completed);
+      };
+      const onAbort = () => settle(false);
+      const timer = setTimeout(() => settle(true), ms);
+      this.#pending.set(timer, settle);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
   /** Cancels every pending wait; each resolves `false`. */
   cancelAll(): void {
-    for (const [timer, resolve] of this.#pending) {
-      clearTimeout(timer);
-      resolve(false);
-    }
-    this.#pending.clear();
+    for (const settle of [...this.#pending.values()]) settle(false);
+  }
+
+  /** How many waits are pending. */
+  get pendingCount(): number {
+    return this.#pending.size;
   }
 }

@@ -81,6 +81,31 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       setExit(await schemaCommand(io));
     });
 
+  program
+    .command("mock-llm")
+    .description("Start the offline LLM server (OpenAI, Azure OpenAI and Azure AI Foundry wire formats)")
+    .addOption(new Option("--port <n>", "port to listen on (default: a free one)").argParser(portNumber))
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option(
+      "--key <key>",
+      "an accepted key, or name=key (repeatable; default: any non-empty key)",
+      collect,
+      [],
+    )
+    .addOption(new Option("--delay <ms>", "delay before every answer").argParser(nonNegativeInteger))
+    .action(async (options) => {
+      const { mockLlmCommand } = await import("./commands/mock-llm.js");
+      setExit(await mockLlmCommand(options, io));
+    });
+
+  program
+    .command("demo")
+    .description("Run the dynamic-connection example offline: two customers, one flow, their own keys")
+    .action(async () => {
+      const { demoCommand } = await import("./commands/demo.js");
+      setExit(await demoCommand(io));
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -108,6 +133,22 @@ export function reportError(error: unknown, io: CliIo, verbose: boolean): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function portNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new InvalidArgumentError(`expected a port number from 0 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    throw new InvalidArgumentError(`expected a whole number of at least 0, got ${JSON.stringify(value)}`);
+  }
+  return number;
 }
 
 function positiveInteger(value: string): number {

@@ -507,14 +507,16 @@ function addTokens(into: TokenUsage, usage: TokenUsage): TokenUsage {
   return into;
 }
 
+/** `dynamic:<name>` for named dynamic connections, else `dynamic:<host>`, so tenants stay apart in usage. */
 function connectionLabel(resolved: ResolvedConnection): string {
   const { connection } = resolved;
+  if (connection.name) return `${resolved.source}:${connection.name}`;
   const where =
     connection.type === "azure-ai"
       ? safeHost(connection.endpoint)
       : connection.type === "openai"
         ? safeHost(connection.baseUrl ?? "https://api.openai.com/v1")
-        : (connection.name ?? "custom");
+        : "custom";
   return `${resolved.source}:${where}`;
 }
 

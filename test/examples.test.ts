@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  createEngine,
+  InMemoryConnectionProvider,
+  RUN_EVENT_NAMES,
+  type RunResult,
+  renderGraph,
+  Secret,
+} from "@weft/engine";
+import { builtinNodeTypes } from "@weft/nodes";
+import { type LlmServer, startLlmServer } from "@weft/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cleanForSnapshot, wireSummary } from "./support/clean.js";
+
+const EXAMPLES = join(import.meta.dirname, "..", "examples");
+const CANARY = "test-key-CANARY-customer-0001";
+const keys = {
+  shared: "test-key-shared-0001",
+  support: "test-key-support-0001",
+  customer: CANARY,
+  contoso: "test-key-contoso-0001",
+  fabrikam: "test-key-fabrikam-0001",
+};
+
+let server: LlmServer;
+beforeAll(async () => {
+  server = await startLlmServer({ keys });
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+/** How each example is run offline: its inputs and static connections, pointing at the offline server. */
+const scenarios: Record<
+  string,
+  Array<{ title: string; inputs: (url: string) => Record<string, unknown> }>
+> = {
+  variables: [{ title: "defaults", inputs: () => ({ seats: 5 }) }],
+  "static-connection": [{ title: "static", inputs: () => ({}) }],
+  "dynamic-connection": [
+    {
+      title: "Foundry endpoint",
+      inputs: (url) => ({ customerKey: CANARY, customerEndpoint: `${url}/models` }),
+    },
+    {
+      title: "Azure OpenAI deployment",
+      inputs: (url) => ({ customerKey: CANARY, customerEndpoint: `${url}/openai/deployments/gpt-4o-mini` }),
+    },
+  ],
+  "two-customers": [
+    {
+      title: "parallel",
+      inputs: (url) => ({
+        contosoKey: keys.contoso,
+        contosoEndpoint: `${url}/models`,
+        fabrikamKey: keys.fabrikam,
+        fabrikamEndpoint: `${url}/openai/deployments/fabrikam-gpt`,
+      }),
+    },
+  ],
+  "endpoint-kinds": [{ title: "three nodes", inputs: () => ({}) }],
+  "fallback-to-static": [
+    { title: "no own key: static", inputs: () => ({}) },
+    {
+      title: "own key: dynamic",
+      inputs: (url) => ({ bringOwnKey: true, customerKey: CANARY, customerEndpoint: `${url}/models` }),
+    },
+  ],
+  streaming: [{ title: "streamed", inputs: () => ({}) }],
+  "multi-step": [
+    {
+      title: "draft then review",
+      inputs: (url) => ({ customerKey: CANARY, customerEndpoint: `${url}/openai/deployments/gpt-4o-mini` }),
+    },
+  ],
+};
+
+const exampleNames = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+function engineFor(url: string) {
+  return createEngine({
+    nodeTypes: builtinNodeTypes,
+    connections: new InMemoryConnectionProvider({
+      "shared-foundry": { type: "azure-ai", endpoint: `${url}/models`, apiKey: new Secret(keys.shared) },
+      "support-deployment": {
+        type: "azure-ai",
+        endpoint: `${url}/openai/deployments/support-gpt`,
+        apiKey: new Secret(keys.support),
+      },
+    }),
+  });
+}
+
+it("every example folder has a scenario, a flow and a README", () => {
+  expect(Object.keys(scenarios).sort()).toEqual(exampleNames);
+  for (const name of exampleNames) {
+    expect(readFileSync(join(EXAMPLES, name, `${name}.flow.json`), "utf8")).toContain('"nodes"');
+    expect(readFileSync(join(EXAMPLES, name, "README.md"), "utf8")).toContain("```mermaid");
+  }
+});
+
+describe.each(exampleNames)("example %s", (name) => {
+  const text = readFileSync(join(EXAMPLES, name, `${name}.flow.json`), "utf8");
+
+  it("README shows the current graph", () => {
+    const graph = renderGraph(engineFor("http://127.0.0.1:1").compile(text), "mermaid");
+    expect(readFileSync(join(EXAMPLES, name, "README.md"), "utf8")).toContain(
+      `\`\`\`mermaid\n${graph}\`\`\``,
+    );
+  });
+
+  it.each(scenarios[name] ?? [])("runs offline: $title", async ({ inputs }) => {
+    const engine = engineFor(server.url);
+    const handle = engine.run(text, { inputs: inputs(server.url) });
+    const events: Array<{ name: string; payload: unknown }> = [];
+    for (const event of RUN_EVENT_NAMES)
+      handle.on(event, (payload: unknown) => events.push({ name: event, payload }));
+    const result: RunResult = await handle;
+
+    expect(result.status, JSON.stringify(result.error)).toBe("succeeded");
+    const tokens = events.filter((event) => event.name === "node:token");
+    if (name === "streaming") {
+      expect(tokens.length).toBeGreaterThan(1);
+      expect(tokens.map((event) => (event.payload as { token: string }).token).join("")).toBe(
+        result.outputs.story,
+      );
+    }
+    // No secret reaches the result, the events or the server's log.
+    for (const sink of [result, events, server.requests]) {
+      const serialized = JSON.stringify(sink);
+      for (const key of Object.values(keys)) expect(serialized).not.toContain(key);
+    }
+    const port = new URL(server.url).port;
+    expect({
+      result: cleanForSnapshot(result, Number(port)),
+      wire: wireSummary(server.requests as unknown as Array<Record<string, unknown>>),
+    }).toMatchSnapshot();
+  });
+});

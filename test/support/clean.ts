@@ -1,0 +1,41 @@
+/**
+ * Makes run results and request logs stable for snapshots: drops times, durations and ids, and
+ * replaces the offline server's port.
+ */
+export function cleanForSnapshot(value: unknown, port?: number): unknown {
+  const volatile = new Set(["runId", "startedAt", "durationMs", "timestamp", "requestId", "seq"]);
+  const walk = (item: unknown): unknown => {
+    if (typeof item === "string") {
+      let text = item.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>");
+      if (port !== undefined) text = text.split(`:${port}`).join(":<port>");
+      return text;
+    }
+    if (Array.isArray(item)) return item.map(walk);
+    if (item && typeof item === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(item))
+        if (!volatile.has(key)) out[walk(key) as string] = walk(child);
+      return out;
+    }
+    return item;
+  };
+  return walk(value);
+}
+
+/** The parts of a request-log entry that say where a request went and with which key. */
+export function wireSummary(entries: ReadonlyArray<Record<string, unknown>>): string[] {
+  return entries.map((entry) =>
+    [
+      entry.method,
+      entry.path,
+      entry.apiVersion ? `api-version=${entry.apiVersion}` : "",
+      `model=${entry.model ?? "-"}`,
+      `auth=${entry.auth}`,
+      `key=${entry.keyName ?? entry.keyFingerprint}`,
+      entry.stream ? "stream" : "",
+      `status=${entry.status}`,
+    ]
+      .filter(Boolean)
+      .join(" "),
+  );
+}

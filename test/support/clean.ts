@@ -22,20 +22,25 @@ export function cleanForSnapshot(value: unknown, port?: number): unknown {
   return walk(value);
 }
 
-/** The parts of a request-log entry that say where a request went and with which key. */
+/**
+ * The parts of each request-log entry that say where a request went and with which key, sorted
+ * so that requests sent in parallel snapshot the same whatever order they arrived in.
+ */
 export function wireSummary(entries: ReadonlyArray<Record<string, unknown>>): string[] {
-  return entries.map((entry) =>
-    [
-      entry.method,
-      entry.path,
-      entry.apiVersion ? `api-version=${entry.apiVersion}` : "",
-      `model=${entry.model ?? "-"}`,
-      `auth=${entry.auth}`,
-      `key=${entry.keyName ?? entry.keyFingerprint}`,
-      entry.stream ? "stream" : "",
-      `status=${entry.status}`,
-    ]
-      .filter(Boolean)
-      .join(" "),
-  );
+  return entries
+    .map((entry) =>
+      [
+        entry.method,
+        entry.path,
+        entry.apiVersion ? `api-version=${entry.apiVersion}` : "",
+        `model=${entry.model ?? "-"}`,
+        `auth=${entry.auth}`,
+        `key=${entry.keyName ?? entry.keyFingerprint}`,
+        entry.stream ? "stream" : "",
+        `status=${entry.status}`,
+      ]
+        .filter(Boolean)
+        .join(" "),
+    )
+    .sort();
 }

@@ -1,6 +1,12 @@
 import { createSseStream } from "@azure/core-sse";
 import { isUnexpected } from "@azure-rest/ai-inference";
-import { APIConnectionError, APIError, InternalServerError, RateLimitError } from "openai";
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  InternalServerError,
+  RateLimitError,
+} from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   azureOpenAIClient,
@@ -101,7 +107,7 @@ describe("connection faults", () => {
     const error = await openaiClient(server)
       .chat.completions.create(params, { timeout: 200 })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(APIConnectionError);
+    expect(error).toBeInstanceOf(APIConnectionTimeoutError);
     expect((error as Error).message).toBe("Request timed out.");
     expect(server.requests[0]).toMatchObject({ status: 0, fault: "hang" });
   });

@@ -219,7 +219,7 @@ export interface LlmServerStats {
 
 /** A running offline LLM server. */
 export interface LlmServer {
-  /** `http://127.0.0.1:PORT`, without a trailing slash. */
+  /** `http://127.0.0.1:PORT` (or the host listened on), without a trailing slash. */
   url: string;
   /** The port listened on. */
   port: number;

@@ -47,6 +47,7 @@ export class RunState implements ReferenceResolver {
   readonly #attempts: Uint16Array;
   readonly #startedAt: Float64Array;
   readonly #durations: Float64Array;
+  readonly #runningSince: Float64Array;
   readonly #usage: Array<TokenUsage | undefined>;
   readonly #runUsage: RunUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, byConnection: {} };
   #inputs: Record<string, unknown> = {};
@@ -55,7 +56,8 @@ export class RunState implements ReferenceResolver {
   #startTime = 0;
   #failure: ErrorInfo | undefined;
   #cancelled = false;
-  #runAbortPromise: Promise<never> | undefined;
+  /** Controllers of running nodes that have their own signal (a timeout). */
+  readonly #nodeControllers = new Map<number, AbortController>();
   #resolveResult!: (result: RunResult) => void;
   readonly result: Promise<RunResult>;
 
@@ -81,6 +83,7 @@ export class RunState implements ReferenceResolver {
     this.#attempts = new Uint16Array(count);
     this.#startedAt = new Float64Array(count);
     this.#durations = new Float64Array(count);
+    this.#runningSince = new Float64Array(count);
     this.#usage = new Array(count);
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
@@ -245,6 +248,7 @@ export class RunState implements ReferenceResolver {
     this.#states[index] = "running";
     this.#startedAt[index] = Date.now();
     const started = performance.now();
+    this.#runningSince[index] = started;
     if (this.#events.listenerCount("node:start")) {
       this.#events.emit("node:start", {
         runId: this.runId,
@@ -256,46 +260,65 @@ export class RunState implements ReferenceResolver {
     const timeoutMs = node.definition.timeoutMs;
     let signal = this.#controller.signal;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let onRunAbort: (() => void) | undefined;
+    let timedOut: Promise<never> | undefined;
     if (timeoutMs !== undefined) {
       const controller = new AbortController();
+      this.#nodeControllers.set(index, controller);
       signal = controller.signal;
-      timer = setTimeout(
-        () =>
-          controller.abort(
-            new FlowError("node.timeout", `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`, {
+      timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new FlowError(
+            "node.timeout",
+            `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`,
+            {
               nodeId: node.id,
-            }),
-          ),
-        timeoutMs,
-      );
-      onRunAbort = () => controller.abort(this.#controller.signal.reason);
-      this.#controller.signal.addEventListener("abort", onRunAbort, { once: true });
+            },
+          );
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+      });
     }
     let state: NodeState = "succeeded";
     let error: ErrorInfo | undefined;
     try {
       const input = this.#resolveInputs(node);
-      const output = await this.#runAttempts(node, input, signal);
+      let output: unknown;
+      if (timedOut) {
+        // A node that ignores its signal still ends on time; its late result is dropped.
+        const attempts = this.#runAttempts(node, input, signal);
+        attempts.catch(() => {});
+        output = await Promise.race([attempts, timedOut]);
+      } else {
+        output = await this.#runAttempts(node, input, signal);
+      }
+      if (this.#states[index] !== "running") return;
       this.#outputs[index] = output;
       if (node.writes !== undefined) {
         const writeValue = node.nodeType.writes?.value;
         this.variables.set(node.writes, writeValue ? writeValue(output) : output);
       }
     } catch (caught) {
-      if (this.#controller.signal.aborted) {
-        state = "cancelled";
-      } else {
-        state = "failed";
-        error = this.#redactError(toErrorInfo(caught, node.id));
-      }
+      // Already ended: the run was cancelled or failed while this node ran.
+      if (this.#states[index] !== "running") return;
+      state = "failed";
+      error = this.#redactError(toErrorInfo(caught, node.id));
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      if (onRunAbort) this.#controller.signal.removeEventListener("abort", onRunAbort);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.#nodeControllers.delete(index);
+      }
     }
     this.#durations[index] = performance.now() - started;
-    if (state === "failed" && !node.definition.continueOnError) this.#fail(node, error!);
-    this.#end(node, state, error, state === "cancelled" ? this.#abortReason() : undefined);
+    const failsRun = state === "failed" && !node.definition.continueOnError;
+    if (failsRun) this.#failure ??= error;
+    this.#end(node, state, error);
+    if (failsRun) {
+      this.#abort(
+        new FlowError("run.aborted", `cancelled because node "${node.id}" failed`, { nodeId: node.id }),
+        `node "${node.id}" failed`,
+      );
+    }
   }
 
   #resolveInputs(node: CompiledNode): unknown {
@@ -315,9 +338,7 @@ export class RunState implements ReferenceResolver {
     for (let attempt = 1; ; attempt++) {
       this.#attempts[node.index] = attempt;
       try {
-        const pending = node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt));
-        const output =
-          pending instanceof Promise ? await Promise.race([pending, this.#abortPromise(signal)]) : pending;
+        const output = await node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt));
         if (node.nodeType.output) {
           const checked = node.nodeType.output.safeParse(output);
           if (!checked.success) {
@@ -350,18 +371,6 @@ export class RunState implements ReferenceResolver {
     }
   }
 
-  /** A promise that rejects when `signal` aborts; shared by every node using the run's own signal. */
-  #abortPromise(signal: AbortSignal): Promise<never> {
-    if (signal === this.#controller.signal && this.#runAbortPromise) return this.#runAbortPromise;
-    const promise = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-    });
-    promise.catch(() => {});
-    if (signal === this.#controller.signal) this.#runAbortPromise = promise;
-    return promise;
-  }
-
   #end(node: CompiledNode, state: NodeState, error?: ErrorInfo, reason?: string): void {
     const index = node.index;
     this.#states[index] = state;
@@ -382,7 +391,9 @@ export class RunState implements ReferenceResolver {
         ...(reason === undefined ? {} : { reason }),
       });
     }
-    if (!this.#controller.signal.aborted) {
+    // A failure that fails the run starts nothing more: the run is about to be aborted.
+    const fatal = state === "failed" && !node.definition.continueOnError;
+    if (!fatal && !this.#controller.signal.aborted) {
       for (const dependent of node.dependents) {
         if (--this.#remaining[dependent]! === 0) this.#schedule(this.#nodes[dependent]!);
       }
@@ -390,22 +401,21 @@ export class RunState implements ReferenceResolver {
     if (this.#ended === this.#nodes.length) this.#finish();
   }
 
-  #fail(node: CompiledNode, error: ErrorInfo): void {
-    this.#failure ??= error;
-    this.#abort(
-      new FlowError("run.aborted", `cancelled because node "${node.id}" failed`, { nodeId: node.id }),
-      `node "${node.id}" failed`,
-    );
-  }
-
   #abort(reason: FlowError, why: string): void {
     if (this.#controller.signal.aborted) return;
     this.#controller.abort(reason);
     this.#queue.clear();
-    // Nodes waiting for dependencies or for a queue slot never start.
+    for (const controller of this.#nodeControllers.values()) controller.abort(reason);
+    const now = performance.now();
     for (const node of this.#nodes) {
       const state = this.#states[node.index];
+      // Nodes waiting for dependencies or for a queue slot never start.
       if (state === "pending" || state === "queued") this.#endUnstarted(node, why);
+      // Running nodes end now; their signal is aborted and whatever they return later is dropped.
+      else if (state === "running") {
+        this.#durations[node.index] = now - this.#runningSince[node.index]!;
+        this.#end(node, "cancelled", undefined, reason.message);
+      }
     }
   }
 

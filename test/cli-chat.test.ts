@@ -1,0 +1,234 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type LlmServer, startLlmServer } from "@weft/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli, startCli, tempHome } from "./support/cli.js";
+
+const CANARY = "test-key-CANARY-cli-0042";
+const keys = { contoso: "test-key-contoso-0042", fabrikam: CANARY, customer: CANARY };
+
+let server: LlmServer;
+beforeAll(async () => {
+  server = await startLlmServer({ keys });
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+const env = () => ({
+  WEFT_HOME: tempHome(),
+  CONTOSO_KEY: keys.contoso,
+  FABRIKAM_KEY: CANARY,
+  CUSTOMER_KEY: CANARY,
+});
+
+function expectNoCanary(...texts: string[]) {
+  for (const text of texts) expect(text).not.toContain(CANARY);
+}
+
+describe("weft run with chat completions", () => {
+  it("runs two customers in parallel, each request on its own endpoint with its own key", async () => {
+    const result = await runCli(
+      [
+        "run",
+        "examples/two-customers/two-customers.flow.json",
+        "--input-env",
+        "contosoKey=CONTOSO_KEY",
+        "--input",
+        `contosoEndpoint=${server.url}/models`,
+        "--input-env",
+        "fabrikamKey=FABRIKAM_KEY",
+        "--input",
+        `fabrikamEndpoint=${server.url}/openai/deployments/fabrikam-gpt`,
+      ],
+      { env: env() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const outputs = JSON.parse(result.stdout);
+    expect(outputs.contosoConnection).toMatchObject({
+      source: "dynamic",
+      kind: "foundry-models",
+      name: "contoso",
+    });
+    expect(outputs.fabrikamConnection).toMatchObject({
+      source: "dynamic",
+      kind: "azure-openai-deployment",
+      name: "fabrikam",
+    });
+    expect(server.requests.map((entry) => `${entry.route} ${entry.keyName}`).sort()).toEqual([
+      "azure-deployment fabrikam",
+      "foundry-models contoso",
+    ]);
+    expect(result.stderr).toMatch(/✓ contoso-answer chat-completion/);
+    expect(result.stderr).toMatch(/run succeeded/);
+    expectNoCanary(result.stdout, result.stderr);
+  });
+
+  it("--json prints only the run result, with keys masked", async () => {
+    const result = await runCli(
+      [
+        "run",
+        "examples/multi-step/multi-step.flow.json",
+        "--json",
+        "--input-env",
+        "customerKey=CUSTOMER_KEY",
+        "--input",
+        `customerEndpoint=${server.url}/openai/deployments/gpt-4o-mini`,
+      ],
+      { env: env() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout);
+    expect(run.status).toBe("succeeded");
+    expect(run.nodes["customer-connection"].output.apiKey).toBe("***");
+    expect(run.outputs.final).toContain("Review your draft");
+    expect(server.requests).toHaveLength(2);
+    expectNoCanary(result.stdout, result.stderr);
+  });
+
+  it("--stream prints tokens as they arrive, then the outputs", async () => {
+    server.addRule({ reply: "one two three four five", chunkDelayMs: 1 });
+    const flow = join(tempHome(), "stream.flow.json");
+    writeFileSync(
+      flow,
+      JSON.stringify({
+        inputs: { key: { type: "secret" }, endpoint: { type: "string" } },
+        nodes: [
+          {
+            id: "conn",
+            type: "create-azure-ai-connection",
+            inputs: { apiKey: "${inputs.key}", endpoint: "${inputs.endpoint}", variable: "c" },
+          },
+          {
+            id: "talk",
+            type: "chat-completion",
+            dynamicConnection: "${vars.c}",
+            inputs: { model: "m", prompt: "hi", stream: true },
+          },
+        ],
+        outputs: { text: "${nodes.talk.output.content}" },
+      }),
+    );
+    const result = await runCli(
+      [
+        "run",
+        flow,
+        "--stream",
+        "--input-env",
+        "key=CUSTOMER_KEY",
+        "--input",
+        `endpoint=${server.url}/models`,
+      ],
+      { env: env() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const [streamed, outputs] = [
+      result.stdout.slice(0, result.stdout.indexOf("{")),
+      result.stdout.slice(result.stdout.indexOf("{")),
+    ];
+    expect(streamed).toBe("[talk] one two three four five\n");
+    expect(JSON.parse(outputs)).toEqual({ text: "one two three four five" });
+    expect(server.requests[0]).toMatchObject({ stream: true, route: "foundry-models" });
+  });
+
+  it("a wrong key fails the run (exit 1) with a one-line error that names the host, not the key", async () => {
+    const trace = join(tempHome(), "trace.jsonl");
+    const result = await runCli(
+      [
+        "run",
+        "examples/multi-step/multi-step.flow.json",
+        "--verbose",
+        "--trace",
+        trace,
+        "--input",
+        `customerKey=${CANARY}-wrong`,
+        "--input",
+        `customerEndpoint=${server.url}/models`,
+      ],
+      { env: env() },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/✗ draft chat-completion .*failed: 127\.0\.0\.1:\d+ answered 401/);
+    expect(result.stderr).toMatch(/check the connection's API key/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expectNoCanary(result.stdout, result.stderr, readFileSync(trace, "utf8"));
+    expect(server.requests.map((entry) => entry.status)).toEqual([401]);
+  });
+
+  it("an unreachable endpoint fails after retries, without a stack trace", async () => {
+    const result = await runCli(
+      [
+        "run",
+        "examples/multi-step/multi-step.flow.json",
+        "--input-env",
+        "customerKey=CUSTOMER_KEY",
+        "--input",
+        "customerEndpoint=http://127.0.0.1:9/models",
+      ],
+      { env: env() },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot reach 127\.0\.0\.1:9/);
+    expect(result.stderr).toMatch(/↻ draft attempt 1 failed/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expectNoCanary(result.stdout, result.stderr);
+  }, 60_000);
+
+  it("an endpoint of neither accepted shape is a clear error showing both shapes", async () => {
+    const result = await runCli(
+      [
+        "run",
+        "examples/multi-step/multi-step.flow.json",
+        "--input-env",
+        "customerKey=CUSTOMER_KEY",
+        "--input",
+        "customerEndpoint=https://example.com/v1",
+      ],
+      { env: env() },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("/models (Azure AI Foundry)");
+    expect(result.stderr).toContain("/openai/deployments/<deployment> (Azure OpenAI)");
+    expect(result.stderr).toContain('got "https://example.com/v1"');
+  });
+});
+
+describe("weft demo", () => {
+  it("runs the dynamic-connection flow for two customers offline and shows the wire", async () => {
+    const result = await runCli(["demo"], { env: { WEFT_HOME: tempHome() } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/POST \/models\/chat\/completions\s+auth=both\s+key=customer-a\s+200/);
+    expect(result.stderr).toMatch(
+      /POST \/openai\/deployments\/gpt-4o-mini\/chat\/completions\s+auth=api-key\s+key=customer-b\s+200/,
+    );
+    expect(result.stderr).toContain('The static connection "shared-foundry" was never used');
+    expect(result.stdout + result.stderr).not.toContain("demo-key-");
+  });
+});
+
+describe("weft mock-llm", () => {
+  it("serves chat completions until Ctrl-C, logging key names, never keys", async () => {
+    const cli = await startCli(
+      ["mock-llm", "--key", "team=test-key-team-7"],
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    );
+    const url = cli.match[1]!;
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer test-key-team-7", "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(body.choices[0]!.message.content).toContain("hi");
+    const denied = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer nope", "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(denied.status).toBe(401);
+    const stopped = await cli.stop("SIGINT");
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/POST \/v1\/chat\/completions 200 key=team/);
+    expect(stopped.stdout + stopped.stderr).not.toContain("test-key-team-7");
+  });
+});

@@ -1,0 +1,79 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+export const BIN = join(ROOT, "packages", "cli", "dist", "bin.js");
+
+/** What a `weft` process printed and how it exited. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh WEFT_HOME, so tests never touch the user's store. */
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), "weft-test-"));
+}
+
+/** Runs the built `weft` CLI and collects its output; never rejects. */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...options.env },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+/** Starts a long-running `weft` command and waits until its stdout contains `ready`. */
+export function startCli(
+  args: string[],
+  ready: RegExp,
+  options: { env?: Record<string, string> } = {},
+): Promise<{ match: RegExpMatchArray; stop: (signal?: NodeJS.Signals) => Promise<CliResult> }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...options.env },
+  });
+  let stdout = "";
+  let stderr = "";
+  const exited = new Promise<number>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  );
+  return new Promise((resolve, reject) => {
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(ready);
+      if (match) {
+        resolve({
+          match,
+          stop: async (signal = "SIGINT") => {
+            child.kill(signal);
+            const code = await exited;
+            return { code, stdout, stderr };
+          },
+        });
+      }
+    });
+    exited.then((code) => reject(new Error(`weft exited with ${code} before it was ready:\n${stderr}`)));
+  });
+}

@@ -340,8 +340,12 @@ function checkLiteralInputs(
   const schema = nodeType.input;
   const inputs = node.inputs;
   const hasReferences = JSON.stringify(inputs).includes("${");
-  const pushIssues = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey>) => {
-    for (const issue of error.issues) {
+  const pushIssues = (
+    error: z.ZodError,
+    prefix: ReadonlyArray<PropertyKey>,
+    keep: (issue: z.core.$ZodIssue) => boolean = () => true,
+  ) => {
+    for (const issue of error.issues.filter(keep)) {
       const path = [...prefix, ...issue.path];
       report({
         code: "flow.invalid-input",
@@ -372,7 +376,14 @@ function checkLiteralInputs(
   }
   if (!hasReferences) {
     const result = schema.safeParse(inputs);
-    if (!result.success) pushIssues(result.error, []);
+    // Unknown keys were reported above, one issue each: a strict schema would report them again.
+    if (!result.success) {
+      pushIssues(
+        result.error,
+        [],
+        (issue) => !(issue.code === "unrecognized_keys" && issue.path.length === 0),
+      );
+    }
     return;
   }
   for (const [key, field] of Object.entries(shape)) {

@@ -14,15 +14,20 @@ import type { RunState } from "./run-state.js";
 export class RunNodeContext implements NodeContext {
   readonly #state: RunState;
   readonly #node: CompiledNode;
-  readonly signal: AbortSignal;
+  readonly #signal: AbortSignal | undefined;
   readonly attempt: number;
   #log: NodeLogger | undefined;
 
-  constructor(state: RunState, node: CompiledNode, signal: AbortSignal, attempt: number) {
+  /** `signal`: the node's own (with a timeout); otherwise the run's, made when first asked for. */
+  constructor(state: RunState, node: CompiledNode, signal: AbortSignal | undefined, attempt: number) {
     this.#state = state;
     this.#node = node;
-    this.signal = signal;
+    this.#signal = signal;
     this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal ?? this.#state.signal;
   }
 
   get runId(): string {

@@ -1,5 +1,4 @@
 import type { EventEmitter } from "eventemitter3";
-import PQueue from "p-queue";
 import type { ConnectionLimiter } from "../connections/connection-limiter.js";
 import type { ConnectionProvider } from "../connections/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
@@ -37,8 +36,15 @@ export class RunState implements ReferenceResolver {
   readonly #flow: CompiledFlow;
   readonly #nodes: readonly CompiledNode[];
   readonly #events: EventEmitter<RunEventListeners>;
-  readonly #queue: PQueue;
-  readonly #controller = new AbortController();
+  /** Nodes allowed to run at once, and the ready nodes waiting for a slot, first in first out. */
+  readonly #concurrency: number;
+  #running = 0;
+  #waiting: CompiledNode[] = [];
+  #waitingHead = 0;
+  /** Created on first use: most nodes never look at their signal. */
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #abortError: FlowError | undefined;
   readonly #states: NodeState[];
   readonly #remaining: Int32Array;
   readonly #outputs: unknown[];
@@ -73,7 +79,7 @@ export class RunState implements ReferenceResolver {
     this.#flow = flow;
     this.#nodes = flow.nodes;
     this.#events = events;
-    this.#queue = new PQueue({ concurrency: options.concurrency });
+    this.#concurrency = options.concurrency;
     const count = flow.nodes.length;
     this.#states = new Array<NodeState>(count).fill("pending");
     this.#remaining = Int32Array.from(flow.nodes, (node) => node.dependencies.length);
@@ -88,6 +94,15 @@ export class RunState implements ReferenceResolver {
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
     });
+  }
+
+  /** The run's signal: aborted when the run is cancelled or fails. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortError);
+    }
+    return this.#controller.signal;
   }
 
   /** Starts every node without dependencies; the rest start as their dependencies end. */
@@ -121,7 +136,7 @@ export class RunState implements ReferenceResolver {
 
   /** Cancels the run: nodes not started end `cancelled`, running ones get an aborted signal. */
   cancel(reason?: unknown): void {
-    if (this.#ended === this.#nodes.length || this.#controller.signal.aborted) return;
+    if (this.#ended === this.#nodes.length || this.#aborted) return;
     this.#cancelled = true;
     const message =
       typeof reason === "string"
@@ -219,7 +234,7 @@ export class RunState implements ReferenceResolver {
   // --- scheduling -----------------------------------------------------------------------
 
   #schedule(node: CompiledNode): void {
-    if (this.#controller.signal.aborted) {
+    if (this.#aborted) {
       this.#end(node, "cancelled", undefined, this.#abortReason());
       return;
     }
@@ -236,12 +251,30 @@ export class RunState implements ReferenceResolver {
       }
     }
     this.#states[node.index] = "queued";
-    this.#queue.add(() => this.#execute(node)).catch(rethrowLater);
+    if (this.#running < this.#concurrency) this.#start(node);
+    else this.#waiting.push(node);
+  }
+
+  #start(node: CompiledNode): void {
+    this.#running++;
+    this.#execute(node).catch(rethrowLater);
+  }
+
+  /** Starts the ready nodes waiting for a slot, while there are free slots. */
+  #startWaiting(): void {
+    while (this.#running < this.#concurrency && this.#waitingHead < this.#waiting.length) {
+      this.#start(this.#waiting[this.#waitingHead++]!);
+    }
+    if (this.#waitingHead > 0 && this.#waitingHead === this.#waiting.length) {
+      this.#waiting = [];
+      this.#waitingHead = 0;
+    }
   }
 
   async #execute(node: CompiledNode): Promise<void> {
     const index = node.index;
-    if (this.#controller.signal.aborted) {
+    if (this.#aborted) {
+      this.#running--;
       this.#end(node, "cancelled", undefined, this.#abortReason());
       return;
     }
@@ -258,7 +291,7 @@ export class RunState implements ReferenceResolver {
       });
     }
     const timeoutMs = node.definition.timeoutMs;
-    let signal = this.#controller.signal;
+    let signal: AbortSignal | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut: Promise<never> | undefined;
     if (timeoutMs !== undefined) {
@@ -292,7 +325,10 @@ export class RunState implements ReferenceResolver {
       } else {
         output = await this.#runAttempts(node, input, signal);
       }
-      if (this.#states[index] !== "running") return;
+      if (this.#states[index] !== "running") {
+        this.#running--;
+        return;
+      }
       this.#outputs[index] = output;
       if (node.writes !== undefined) {
         const writeValue = node.nodeType.writes?.value;
@@ -300,7 +336,10 @@ export class RunState implements ReferenceResolver {
       }
     } catch (caught) {
       // Already ended: the run was cancelled or failed while this node ran.
-      if (this.#states[index] !== "running") return;
+      if (this.#states[index] !== "running") {
+        this.#running--;
+        return;
+      }
       state = "failed";
       error = this.#redactError(toErrorInfo(caught, node.id));
     } finally {
@@ -312,8 +351,10 @@ export class RunState implements ReferenceResolver {
     this.#durations[index] = performance.now() - started;
     const failsRun = state === "failed" && !node.definition.continueOnError;
     if (failsRun) this.#failure ??= error;
+    this.#running--;
     this.#end(node, state, error);
-    if (failsRun) {
+    if (!failsRun) this.#startWaiting();
+    else {
       this.#abort(
         new FlowError("run.aborted", `cancelled because node "${node.id}" failed`, { nodeId: node.id }),
         `node "${node.id}" failed`,
@@ -333,7 +374,7 @@ export class RunState implements ReferenceResolver {
     });
   }
 
-  async #runAttempts(node: CompiledNode, input: unknown, signal: AbortSignal): Promise<unknown> {
+  async #runAttempts(node: CompiledNode, input: unknown, signal: AbortSignal | undefined): Promise<unknown> {
     const policy = resolveRetryPolicy(node.nodeType.retry, node.definition.retry);
     for (let attempt = 1; ; attempt++) {
       this.#attempts[node.index] = attempt;
@@ -353,7 +394,8 @@ export class RunState implements ReferenceResolver {
         }
         return output;
       } catch (error) {
-        if (signal.aborted) throw signal.reason ?? error;
+        if (this.#aborted) throw this.#abortError ?? error;
+        if (signal?.aborted) throw signal.reason ?? error;
         if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
         const delayMs = computeRetryDelay(attempt, policy, (error as FlowError).retryAfterMs);
         if (this.#events.listenerCount("node:retry")) {
@@ -366,7 +408,7 @@ export class RunState implements ReferenceResolver {
             error: this.#redactError(toErrorInfo(error, node.id)),
           });
         }
-        await sleep(delayMs, signal);
+        await sleep(delayMs, signal ?? this.signal);
       }
     }
   }
@@ -393,7 +435,7 @@ export class RunState implements ReferenceResolver {
     }
     // A failure that fails the run starts nothing more: the run is about to be aborted.
     const fatal = state === "failed" && !node.definition.continueOnError;
-    if (!fatal && !this.#controller.signal.aborted) {
+    if (!fatal && !this.#aborted) {
       for (const dependent of node.dependents) {
         if (--this.#remaining[dependent]! === 0) this.#schedule(this.#nodes[dependent]!);
       }
@@ -402,9 +444,12 @@ export class RunState implements ReferenceResolver {
   }
 
   #abort(reason: FlowError, why: string): void {
-    if (this.#controller.signal.aborted) return;
-    this.#controller.abort(reason);
-    this.#queue.clear();
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortError = reason;
+    this.#controller?.abort(reason);
+    this.#waiting = [];
+    this.#waitingHead = 0;
     for (const controller of this.#nodeControllers.values()) controller.abort(reason);
     const now = performance.now();
     for (const node of this.#nodes) {
@@ -439,8 +484,7 @@ export class RunState implements ReferenceResolver {
   }
 
   #abortReason(): string {
-    const reason = this.#controller.signal.reason;
-    return reason instanceof Error ? reason.message : "the run was cancelled";
+    return this.#abortError?.message ?? "the run was cancelled";
   }
 
   #redactError(info: ErrorInfo): ErrorInfo {

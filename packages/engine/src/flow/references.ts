@@ -132,6 +132,31 @@ export function collectReferences(template: Template, into: Reference[] = []): R
   return into;
 }
 
+/** Every reference a template contains, in order, with the JSON path of the string it is in. */
+export function collectReferencePaths(
+  template: Template,
+  path: string,
+  into: Array<{ reference: Reference; path: string }> = [],
+): Array<{ reference: Reference; path: string }> {
+  switch (template.kind) {
+    case "reference":
+      into.push({ reference: template.reference, path });
+      break;
+    case "interpolation":
+      for (const part of template.parts) if (typeof part !== "string") into.push({ reference: part, path });
+      break;
+    case "array":
+      template.items.forEach((item, index) => {
+        collectReferencePaths(item, `${path}[${index}]`, into);
+      });
+      break;
+    case "object":
+      for (const [key, item] of template.entries) collectReferencePaths(item, `${path}.${key}`, into);
+      break;
+  }
+  return into;
+}
+
 /** Looks values up for references while a run evaluates templates. */
 export interface ReferenceResolver {
   /** The referenced value; `undefined` when it does not exist (yet). */

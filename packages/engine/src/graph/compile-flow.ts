@@ -2,7 +2,7 @@ import type { Graph } from "@dagrejs/graphlib";
 import { z } from "zod";
 import type { ValidationIssue } from "../flow/issues.js";
 import {
-  collectReferences,
+  collectReferencePaths,
   parseTemplate,
   type Reference,
   type ReferenceProblem,
@@ -210,8 +210,8 @@ export function compileFlow(
       [when, `${base}.when`],
     ] as const) {
       if (!template) continue;
-      for (const reference of collectReferences(template)) {
-        addDependency(checkReference(reference, path, node.id), labelOf(reference), true);
+      for (const { reference, path: at } of collectReferencePaths(template, path)) {
+        addDependency(checkReference(reference, at, node.id), labelOf(reference), true);
       }
     }
     if (dynamicConnection) {
@@ -244,7 +244,9 @@ export function compileFlow(
     const problems: ReferenceProblem[] = [];
     const template = parseTemplate(value, `outputs.${name}`, problems);
     parseProblems(problems);
-    for (const reference of collectReferences(template)) checkReference(reference, `outputs.${name}`);
+    for (const { reference, path } of collectReferencePaths(template, `outputs.${name}`)) {
+      checkReference(reference, path);
+    }
     outputs.push([name, template]);
   }
 

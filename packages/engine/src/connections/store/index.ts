@@ -1,0 +1,20 @@
+export {
+  type ConnectionInput,
+  type ConnectionPatch,
+  checkConnectionName,
+  type InputLocation,
+  type MaskedConnection,
+  parseConnectionInput,
+  resolveConnectionEnv,
+} from "./connection-input.js";
+export {
+  ConnectionStore,
+  type ConnectionStoreOptions,
+  type CreateConnectionOptions,
+  type KeyRotationResult,
+  type NamedConnectionInput,
+  openConnectionStore,
+  type RotateKeyOptions,
+  type StoredConnectionSummary,
+} from "./connection-store.js";
+export { decodeKey, SECRET_KEY_ENV } from "./secret-key.js";

@@ -148,6 +148,12 @@ function normalizeError(
       retryable: true,
     });
   }
+  // A socket cut while a stream is read surfaces from fetch as `TypeError: terminated`, the socket
+  // error in its cause; it is not an `APIConnectionError`.
+  const causeCode = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof causeCode === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(causeCode)) {
+    return networkError(causeCode, where);
+  }
   return new FlowError("llm.error", error instanceof Error ? error.message : String(error), {
     nodeId: where.nodeId,
   });

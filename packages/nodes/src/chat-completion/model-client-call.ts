@@ -199,6 +199,17 @@ function normalizeError(error: unknown, call: ChatCall, where: { nodeId: string;
       retryable: true,
     });
   }
+  // The pipeline reports a JSON body it cannot parse as a `RestError` with code PARSE_ERROR.
+  const parseFailure =
+    name === "RestError" && code === "PARSE_ERROR"
+      ? /^Error "(?:SyntaxError: )?(.*?)" occurred while parsing the response body/s.exec(message ?? "")
+      : null;
+  if (parseFailure) {
+    return new FlowError("llm.response", `${where.host} sent a malformed response: ${parseFailure[1]}`, {
+      nodeId: where.nodeId,
+      retryable: true,
+    });
+  }
   if (typeof code === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(code)) return networkError(code, where);
   if (name === "RestError") return networkError(message ?? "request failed", where);
   return new FlowError("llm.error", message ?? String(error), { nodeId: where.nodeId });

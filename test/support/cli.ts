@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
-export const BIN = join(ROOT, "packages", "cli", "dist", "bin.js");
+/** The bundled CLI: what `pnpm weft` and the package's `bin` run. */
+export const BIN = join(ROOT, "packages", "cli", "bundle", "weft.js");
 
 /** What a `weft` process printed and how it exited. */
 export interface CliResult {

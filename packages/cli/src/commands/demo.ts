@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InMemoryConnectionProvider, Secret } from "@weft/engine";
 import { startLlmServer } from "@weft/testing";
@@ -5,9 +7,16 @@ import { EXIT_OK, EXIT_RUN_FAILED } from "../cli-error.js";
 import { type CliIo, paint } from "../io.js";
 import { runFlowFile } from "./run.js";
 
-const DEMO_FLOW = fileURLToPath(
-  new URL("../../../../examples/dynamic-connection/dynamic-connection.flow.json", import.meta.url),
-);
+const DEMO_FLOW = join("examples", "dynamic-connection", "dynamic-connection.flow.json");
+
+/** The demo flow ships in the repository's examples/: found from this file, whether built or bundled. */
+function findDemoFlow(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, DEMO_FLOW);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return DEMO_FLOW;
+  }
+}
 
 /**
  * `weft demo`: the dynamic-connection example, offline. Two customers run the same flow, each with
@@ -45,7 +54,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
     for (const customer of customers) {
       io.stderr(`\n${paint(io, "bold", `── ${customer.name}`)}: ${customer.what}\n`);
       const result = await runFlowFile(
-        DEMO_FLOW,
+        findDemoFlow(),
         {
           input: [
             `question=Which subscription pays for this answer, ${customer.name}?`,

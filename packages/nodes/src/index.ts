@@ -1,5 +1,6 @@
 import type { AnyNodeType } from "@weft/engine";
 import { type ChatCompletionOutput, chatCompletion } from "./chat-completion/chat-completion.js";
+import { type ConnectionTestResult, testConnection } from "./chat-completion/test-connection.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 

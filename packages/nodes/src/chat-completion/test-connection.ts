@@ -1,0 +1,65 @@
+import { type Connection, FlowError } from "@weft/engine";
+import type { ChatCall } from "./chat-call.js";
+import { type ChatTarget, describeTarget } from "./chat-request.js";
+import { callModelClient } from "./model-client-call.js";
+import { callOpenAi } from "./openai-call.js";
+
+/** What `weft connection test` reports. */
+export interface ConnectionTestResult {
+  /** `ok`, `auth-failed` (401/403), `unreachable` (network), or `failed` (any other answer). */
+  outcome: "ok" | "auth-failed" | "unreachable" | "failed";
+  /** The endpoint kind the connection was classified as. */
+  kind: ChatTarget["kind"];
+  host: string;
+  /** The model or deployment that answered, when one did. */
+  model?: string;
+  /** HTTP status of a failed answer. */
+  status?: number;
+  /** What went wrong, never containing the key. */
+  message?: string;
+}
+
+/**
+ * Sends one tiny chat completion (`max_tokens: 1`) through the connection, with the same clients
+ * and classification a flow would use, and reports whether it answered.
+ */
+export async function testConnection(
+  connection: Connection,
+  options: { model?: string; signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<ConnectionTestResult> {
+  if (connection.type === "custom") {
+    throw new FlowError("connection.invalid", "custom connections have no endpoint to test");
+  }
+  const target = describeTarget(connection, "connection-test");
+  const model =
+    options.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "gpt-4o-mini");
+  const call: ChatCall = {
+    body: { model, messages: [{ role: "user", content: "ping" }], max_tokens: 1 },
+    stream: false,
+    apiKey: connection.apiKey.reveal(),
+    signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    timeoutMs: options.timeoutMs ?? 30_000,
+    onToken: () => {},
+    nodeId: "connection-test",
+  };
+  try {
+    const result =
+      target.kind === "foundry-models" ? await callModelClient(target, call) : await callOpenAi(target, call);
+    return { outcome: "ok", kind: target.kind, host: target.host, model: result.model };
+  } catch (error) {
+    if (!(error instanceof FlowError)) throw error;
+    const outcome =
+      error.code === "llm.auth"
+        ? "auth-failed"
+        : error.code === "llm.network" || error.code === "llm.timeout"
+          ? "unreachable"
+          : "failed";
+    return {
+      outcome,
+      kind: target.kind,
+      host: target.host,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      message: error.message,
+    };
+  }
+}

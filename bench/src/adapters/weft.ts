@@ -1,0 +1,136 @@
+import {
+  type AnyNodeType,
+  type CompiledFlow,
+  createEngine,
+  defineNodeType,
+  type Engine,
+  type FlowDefinition,
+  type FlowNode,
+  type RunResult,
+} from "@weft/engine";
+import { builtinNodeTypes } from "@weft/nodes";
+import { z } from "zod";
+import type { StepRunner } from "../step.js";
+import type { Workload, WorkloadNode } from "../workloads.js";
+import type { Adapter, PreparedWorkload, RunOptions } from "./adapter.js";
+
+/** Inputs of the product flow: where the customer's endpoint is and its key. */
+const productInputs = {
+  endpoint: "https://bench.services.ai.azure.com/models",
+  key: "test-key-bench",
+};
+
+function benchStep(step: StepRunner) {
+  return defineNodeType({
+    type: "bench-step",
+    description: "Waits `delayMs` on a timer like a model call would, or returns at once when it is 0.",
+    input: z.object({ delayMs: z.number() }),
+    run: (input, context) => {
+      const pending = step.run(context.nodeId, input.delayMs);
+      return pending ? pending.then(() => 1) : 1;
+    },
+  });
+}
+
+/** A chat step that resolves its connection like `chat-completion` does, then simulates the call. */
+function benchChat(step: StepRunner) {
+  return defineNodeType({
+    type: "bench-chat",
+    description:
+      "Resolves its connection, then waits `delayMs` under the connection's slot, like a model call.",
+    input: z.object({ delayMs: z.number() }),
+    usesConnection: true,
+    run: async (input, context) => {
+      const connection = await context.resolveConnection();
+      await context.withConnectionSlot(connection, async () => step.run(context.nodeId, input.delayMs));
+      return { content: "ok" };
+    },
+  });
+}
+
+/** Whether `@weft/nodes` has the node types the product flow needs. */
+function hasProductNodeTypes(): boolean {
+  const types = new Set(builtinNodeTypes.map((nodeType) => nodeType.type));
+  return types.has("declare-variable") && types.has("create-azure-ai-connection");
+}
+
+function toStepNode(node: WorkloadNode): FlowNode {
+  return {
+    id: node.id,
+    type: "bench-step",
+    inputs: { delayMs: node.delayMs },
+    ...(node.dependsOn.length > 0 ? { dependsOn: [...node.dependsOn] } : {}),
+  };
+}
+
+/** The product flow with the real first two node types; its order comes from the variables read. */
+function toProductNode(node: WorkloadNode): FlowNode {
+  switch (node.productRole) {
+    case "declare-variable":
+      return {
+        id: node.id,
+        type: "declare-variable",
+        inputs: { name: "endpoint", value: "${inputs.endpoint}" },
+      };
+    case "create-connection":
+      return {
+        id: node.id,
+        type: "create-azure-ai-connection",
+        inputs: { apiKey: "${inputs.key}", endpoint: "${vars.endpoint}", variable: "conn" },
+      };
+    case "chat":
+      return {
+        id: node.id,
+        type: "bench-chat",
+        dynamicConnection: "${vars.conn}",
+        inputs: { delayMs: node.delayMs },
+      };
+    default:
+      return toStepNode(node);
+  }
+}
+
+/** Why a run did not succeed, from its result. */
+function describeFailure(result: RunResult): string {
+  const failed = Object.entries(result.nodes).find(([, node]) => node.status !== "succeeded");
+  const detail = failed
+    ? `node ${failed[0]} ${failed[1].status}: ${failed[1].error?.message ?? failed[1].reason}`
+    : "";
+  return `run ${result.status}${result.error ? `: ${result.error.message}` : ""} ${detail}`.trim();
+}
+
+/**
+ * Weft as an app embeds it: node types defined with `defineNodeType`, one engine, the flow
+ * compiled once, `engine.run(compiled, { inputs, concurrency })` per run, and the result checked.
+ * A workload with product roles uses the built-in `declare-variable` and
+ * `create-azure-ai-connection` node types when `@weft/nodes` has them.
+ */
+export const weftAdapter: Adapter = {
+  name: "weft",
+  prepare(workload: Workload, { concurrency, step }: RunOptions): PreparedWorkload {
+    const product = workload.nodes.some((node) => node.productRole) && hasProductNodeTypes();
+    const nodeTypes: AnyNodeType[] = [benchStep(step), benchChat(step), ...builtinNodeTypes];
+    const engine: Engine = createEngine({ nodeTypes });
+    const flow: FlowDefinition = {
+      name: workload.name,
+      ...(product ? { inputs: { endpoint: { type: "string" }, key: { type: "secret" } } } : {}),
+      nodes: workload.nodes.map(product ? toProductNode : toStepNode),
+    };
+    const compiled: CompiledFlow = engine.compile(flow);
+    const options = { inputs: product ? productInputs : {}, concurrency };
+    const stepsPerRun = product
+      ? workload.nodes.filter((node) => node.productRole === "chat").length
+      : workload.nodes.length;
+
+    return {
+      stepsPerRun,
+      ...(workload.nodes.some((node) => node.productRole) && !product
+        ? { note: "@weft/nodes lacks create-azure-ai-connection: ran as 3 bench steps" }
+        : {}),
+      async run() {
+        const result = await engine.run(compiled, options).result;
+        if (result.status !== "succeeded") throw new Error(describeFailure(result));
+      },
+    };
+  },
+};

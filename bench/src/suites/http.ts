@@ -1,0 +1,170 @@
+import { AzureKeyCredential } from "@azure/core-auth";
+import ModelClient, { isUnexpected } from "@azure-rest/ai-inference";
+import OpenAI from "openai";
+import { reasonOf } from "../compare.js";
+import { runPool, summarize, timeMs } from "../measure.js";
+import type { Row, Section } from "../results.js";
+import type { SuiteContext } from "./suite.js";
+
+const key = "test-key-bench";
+const model = "gpt-4o-mini";
+const messages = [
+  { role: "system" as const, content: "Answer briefly." },
+  { role: "user" as const, content: "What is a DAG?" },
+];
+const requestsAtOnce = 16;
+
+/** One way of sending chat completions: `call()` sends one and rejects unless it succeeded. */
+interface Caller {
+  adapter: string;
+  call?: () => Promise<void>;
+  /** Why this caller cannot run, when `call` is absent. */
+  pending?: string;
+}
+
+interface SdkCase {
+  name: string;
+  direct: Caller;
+  weft: Caller;
+}
+
+/** The chat-completion flow Weft runs, one node on a static connection. */
+function chatFlow(connection: string) {
+  return {
+    name: "bench-chat",
+    nodes: [{ id: "answer", type: "chat-completion", connection, inputs: { model, messages } }],
+  };
+}
+
+/** Engines for both connections, or why Weft's side cannot run yet. */
+async function createWeftCallers(url: string): Promise<{ openai: Caller; foundry: Caller }> {
+  try {
+    const { createEngine, InMemoryConnectionProvider, Secret } = await import("@weft/engine");
+    const { builtinNodeTypes } = await import("@weft/nodes");
+    if (!builtinNodeTypes.some((nodeType) => nodeType.type === "chat-completion")) {
+      const pending = "@weft/nodes has no chat-completion node type yet";
+      return { openai: { adapter: "weft", pending }, foundry: { adapter: "weft", pending } };
+    }
+    const connections = new InMemoryConnectionProvider({
+      "bench-openai": { type: "openai", apiKey: new Secret(key), baseUrl: `${url}/v1` },
+      "bench-foundry": { type: "azure-ai", apiKey: new Secret(key), endpoint: `${url}/models` },
+    });
+    const engine = createEngine({ nodeTypes: builtinNodeTypes, connections });
+    const caller = (connection: string): Caller => {
+      try {
+        const compiled = engine.compile(chatFlow(connection));
+        return {
+          adapter: "weft",
+          call: async () => {
+            const result = await engine.run(compiled).result;
+            if (result.status !== "succeeded") {
+              throw new Error(
+                `run ${result.status}: ${result.error?.message ?? JSON.stringify(result.nodes)}`,
+              );
+            }
+          },
+        };
+      } catch (error) {
+        return { adapter: "weft", pending: reasonOf(error) };
+      }
+    };
+    return { openai: caller("bench-openai"), foundry: caller("bench-foundry") };
+  } catch (error) {
+    const pending = reasonOf(error);
+    return { openai: { adapter: "weft", pending }, foundry: { adapter: "weft", pending } };
+  }
+}
+
+/** The same calls straight through each SDK, configured as Weft configures it (no SDK retries). */
+function createDirectCallers(url: string): { openai: Caller; foundry: Caller } {
+  const openai = new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
+  const foundry = ModelClient(`${url}/models`, new AzureKeyCredential(key), {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
+  return {
+    openai: {
+      adapter: "direct",
+      call: async () => {
+        await openai.chat.completions.create({ model, messages });
+      },
+    },
+    foundry: {
+      adapter: "direct",
+      call: async () => {
+        const response = await foundry.path("/chat/completions").post({ body: { model, messages } });
+        if (isUnexpected(response))
+          throw new Error(`status ${response.status}: ${response.body.error.message}`);
+      },
+    },
+  };
+}
+
+/**
+ * W5: chat completions over loopback HTTP to `@weft/testing`'s offline server, through Weft and
+ * through each SDK in a plain loop, 16 requests at a time either way. Samples alternate between
+ * the two so both see the same machine.
+ */
+export async function measureHttp({ quick, progress }: SuiteContext): Promise<Section> {
+  const section: Section = {
+    id: "W5",
+    title: `real HTTP: chat completions to the offline server on loopback, ${requestsAtOnce} at a time`,
+    metric: "requests/s",
+    ratioColumns: ["weft ÷ direct"],
+    detailColumns: [],
+    rows: [],
+    notes: ["the server runs in the same process as the clients, as in the tests"],
+  };
+  let testing: typeof import("@weft/testing");
+  try {
+    testing = await import("@weft/testing");
+  } catch (error) {
+    section.rows.push({ case: "all", adapter: "weft", status: "pending", reason: reasonOf(error) });
+    return section;
+  }
+  const server = await testing.startLlmServer({ keys: [key] });
+  try {
+    const direct = createDirectCallers(server.url);
+    const weft = await createWeftCallers(server.url);
+    const cases: SdkCase[] = [
+      { name: "openai SDK, /v1", direct: direct.openai, weft: weft.openai },
+      { name: "ModelClient, /models", direct: direct.foundry, weft: weft.foundry },
+    ];
+    const requests = quick ? 200 : 1000;
+    for (const { name, direct: directCaller, weft: weftCaller } of cases) {
+      const callers = [directCaller, weftCaller];
+      const throughputs = new Map<Caller, number[]>(callers.map((caller) => [caller, []]));
+      const failures = new Map<Caller, string>();
+      for (let sample = 0; sample <= 5; sample++) {
+        progress(`W5 ${name} ${sample}/5`);
+        for (const caller of callers) {
+          if (!caller.call || failures.has(caller)) continue;
+          const call = caller.call;
+          try {
+            // Sample 0 is a warm-up: connections, JIT.
+            const count = sample === 0 ? 100 : requests;
+            const ms = await timeMs(() => runPool(count, requestsAtOnce, call));
+            if (sample > 0) throughputs.get(caller)!.push(count / (ms / 1000));
+          } catch (error) {
+            failures.set(caller, reasonOf(error));
+          }
+          server.reset();
+        }
+      }
+      for (const caller of callers) {
+        const reason = caller.pending ?? failures.get(caller);
+        const row: Row = reason
+          ? { case: name, adapter: caller.adapter, status: caller.pending ? "pending" : "n/a", reason }
+          : { case: name, adapter: caller.adapter, status: "ok", value: summarize(throughputs.get(caller)!) };
+        section.rows.push(row);
+      }
+      const [directRow, weftRow] = section.rows.slice(-2);
+      if (directRow?.value && weftRow?.value) {
+        weftRow.ratios = { "weft ÷ direct": weftRow.value.median / directRow.value.median };
+      }
+    }
+    return section;
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,123 @@
+import { loadAdapter } from "../adapters/index.js";
+import { ChildConnection } from "../child-process.js";
+import { failureOutcome, prepareContender, runChecked, type Unmeasured } from "../compare.js";
+import { collectGarbage, megabytes, RssSampler, runPool, summarize } from "../measure.js";
+import type { Section } from "../results.js";
+import { productFlow } from "../workloads.js";
+import type { SuiteContext } from "./suite.js";
+
+const runsAtOnce = 100;
+
+interface Checkpoint {
+  runs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+type MemoryChildResult =
+  | {
+      status: "ok";
+      runsPerSecond: number;
+      rssBeforeBytes: number;
+      peakRssBytes: number;
+      checkpoints: Checkpoint[];
+      note?: string;
+    }
+  | Unmeasured;
+
+const plan = (quick: boolean) =>
+  quick
+    ? { total: 20_000, checkpoints: [2_000, 10_000, 20_000] }
+    : { total: 100_000, checkpoints: [10_000, 50_000, 100_000] };
+
+/**
+ * Runs in a process of its own: the product flow (simulated 1 ms call) many times through one engine,
+ * 100 at a time, sampling RSS throughout and noting it when the completed runs reach a checkpoint.
+ */
+export async function serveMemoryChild(quick: boolean): Promise<void> {
+  process.send!(await measureMemoryHere(quick));
+  process.disconnect();
+}
+
+async function measureMemoryHere(quick: boolean): Promise<MemoryChildResult> {
+  const { total, checkpoints } = plan(quick);
+  const adapter = await loadAdapter("weft");
+  const contender = await prepareContender(adapter, productFlow(1), Number.POSITIVE_INFINITY);
+  if ("status" in contender) return contender;
+  const { step, prepared } = contender;
+  try {
+    await runChecked(step, prepared, 1000, runsAtOnce);
+    collectGarbage();
+    const sampler = new RssSampler().start(20);
+    const rssBeforeBytes = sampler.sample();
+    const reached: Checkpoint[] = [];
+    const callsBefore = step.calls;
+    let completed = 0;
+    const start = performance.now();
+    await runPool(total, runsAtOnce, async () => {
+      await prepared.run();
+      completed++;
+      if (checkpoints.includes(completed)) {
+        reached.push({
+          runs: completed,
+          rssBytes: sampler.sample(),
+          heapUsedBytes: process.memoryUsage().heapUsed,
+        });
+      }
+    });
+    const seconds = (performance.now() - start) / 1000;
+    if (step.calls - callsBefore !== total * prepared.stepsPerRun) throw new Error("runs dropped node steps");
+    return {
+      status: "ok",
+      runsPerSecond: total / seconds,
+      rssBeforeBytes,
+      peakRssBytes: sampler.stop(),
+      checkpoints: reached,
+      ...(prepared.note ? { note: prepared.note } : {}),
+    };
+  } catch (error) {
+    return failureOutcome(error);
+  }
+}
+
+/** W7: memory over many runs through one engine instance — RSS should stay flat. */
+export async function measureMemory({ quick, progress }: SuiteContext): Promise<Section> {
+  const { total, checkpoints } = plan(quick);
+  const label = (runs: number) => `RSS @${runs / 1000}k`;
+  progress(`W7 memory: ${total} runs`);
+  const child = new ChildConnection<MemoryChildResult>(["memory", ...(quick ? ["--quick"] : [])]);
+  const result = await child.next().catch(failureOutcome);
+  child.close();
+  const caseName = `${total} runs`;
+  const section: Section = {
+    id: "W7",
+    title: `memory: product flow (simulated 1 ms call), one engine, ${runsAtOnce} runs at a time`,
+    metric: "runs/s",
+    ratioColumns: [],
+    detailColumns: ["RSS before", ...checkpoints.map(label), "peak RSS", "heap @end"],
+    rows: [],
+    notes: [
+      "one long pass in a fresh process; RSS is sampled every 20 ms; heap is heapUsed, without a forced GC",
+    ],
+  };
+  if (result.status !== "ok") {
+    section.rows.push({ case: caseName, adapter: "weft", status: result.status, reason: result.reason });
+    return section;
+  }
+  const mb = (bytes: number) => `${megabytes(bytes).toFixed(0)} MB`;
+  const last = result.checkpoints[result.checkpoints.length - 1];
+  section.rows.push({
+    case: caseName,
+    adapter: "weft",
+    status: "ok",
+    value: summarize([result.runsPerSecond]),
+    details: {
+      "RSS before": mb(result.rssBeforeBytes),
+      ...Object.fromEntries(result.checkpoints.map((point) => [label(point.runs), mb(point.rssBytes)])),
+      "peak RSS": mb(result.peakRssBytes),
+      ...(last ? { "heap @end": mb(last.heapUsedBytes) } : {}),
+    },
+    ...(result.note ? { note: result.note } : {}),
+  });
+  return section;
+}

@@ -2,6 +2,7 @@ import {
   type AzureAiConnection,
   classifyAzureEndpoint,
   defineNodeType,
+  FlowError,
   Secret,
   secretSchema,
 } from "@weft/engine";
@@ -46,11 +47,20 @@ export const createAzureAiConnection = defineNodeType({
       path: "inputs.endpoint",
     });
     const apiVersion = input.apiVersion ?? endpoint.apiVersion;
+    // A secret input is not checked by the schema's `min(1)`; keys read from files often end in a newline.
+    const apiKey = (input.apiKey instanceof Secret ? input.apiKey.reveal() : input.apiKey).trim();
+    if (apiKey === "") {
+      throw new FlowError(
+        "node.input",
+        "invalid input for create-azure-ai-connection: inputs.apiKey: expected a non-empty API key",
+        { nodeId: context.nodeId, path: "inputs.apiKey" },
+      );
+    }
     return {
       type: "azure-ai",
       ...(input.name ? { name: input.name } : {}),
       endpoint: endpoint.url,
-      apiKey: context.secret(input.apiKey instanceof Secret ? input.apiKey : input.apiKey.trim()),
+      apiKey: context.secret(apiKey),
       ...(apiVersion ? { apiVersion } : {}),
       ...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),
     };

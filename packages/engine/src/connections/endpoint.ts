@@ -42,10 +42,11 @@ export function classifyAzureEndpoint(
   endpoint: string,
   where: { nodeId?: string; path?: string } = {},
 ): AzureEndpoint {
+  let shown = endpoint;
   const fail = (why: string): never => {
     throw new FlowError(
       "connection.endpoint",
-      `${why}: expected ${ACCEPTED_ENDPOINT_SHAPES}, got ${describeValue(endpoint)}`,
+      `${why}: expected ${ACCEPTED_ENDPOINT_SHAPES}, got ${describeValue(shown)}`,
       where,
     );
   };
@@ -55,6 +56,8 @@ export function classifyAzureEndpoint(
   } catch {
     return fail("invalid endpoint URL");
   }
+  // Errors end up in results, events and traces: never repeat a password someone put in the URL.
+  if (url.username || url.password) shown = withMaskedCredentials(url);
   if (url.protocol === "http:") {
     if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");
   } else if (url.protocol !== "https:") {
@@ -79,4 +82,11 @@ export function classifyAzureEndpoint(
     });
   }
   return fail("unrecognised Azure AI endpoint");
+}
+
+function withMaskedCredentials(url: URL): string {
+  const masked = new URL(url.href);
+  masked.username = "***";
+  masked.password = "";
+  return masked.href;
 }

@@ -4,7 +4,14 @@ import { type ConnectionTestResult, testConnection } from "./chat-completion/tes
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 
-export { type ChatCompletionOutput, chatCompletion, createAzureAiConnection, declareVariable };
+export {
+  type ChatCompletionOutput,
+  type ConnectionTestResult,
+  chatCompletion,
+  createAzureAiConnection,
+  declareVariable,
+  testConnection,
+};
 
 /** Every built-in node type, for `createEngine({ nodeTypes: builtinNodeTypes })`. */
 export const builtinNodeTypes: readonly AnyNodeType[] = [

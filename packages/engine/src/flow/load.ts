@@ -29,7 +29,9 @@ export function parseFlowText(text: string): LoadResult {
     return node ? position(node.offset) : undefined;
   };
   if (errors.length > 0 || !tree) {
-    const issues = errors.map((error) => ({
+    // Only the first syntax error: the parser's guesses after it are mostly echoes of it
+    // (a trailing comma is also "expected a property name" and "expected a value").
+    const issues = errors.slice(0, 1).map((error) => ({
       code: "flow.json",
       message: `malformed JSON: ${describeParseError(error)}`,
       ...position(error.offset),

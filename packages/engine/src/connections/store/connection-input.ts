@@ -311,7 +311,10 @@ function locate(at: InputLocation & { connection?: string }, field: string | und
 
 function place(at: InputLocation & { connection?: string }, field: string | undefined) {
   const label = fieldLabel(at, field);
-  const path = [at.path ?? at.connection, label].filter(Boolean).join(".").replace(/\.\[/g, "[");
+  const path = [at.file === undefined ? at.connection : at.path, label]
+    .filter(Boolean)
+    .join(".")
+    .replace(/\.\[/g, "[");
   return { ...(at.file === undefined ? {} : { file: at.file }), ...(path ? { path } : {}) };
 }
 

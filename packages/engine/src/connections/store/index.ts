@@ -1,4 +1,17 @@
 export {
+  type EnvReferenceLocation,
+  findEnvReferences,
+  hasEnvReference,
+  isEnvReference,
+  resolveEnvReferences,
+} from "../env.js";
+export {
+  type ImportConnectionsOptions,
+  type ImportedConnection,
+  importConnections,
+  PROMPTFLOW_TYPES,
+} from "../import/index.js";
+export {
   type ConnectionInput,
   type ConnectionPatch,
   checkConnectionName,

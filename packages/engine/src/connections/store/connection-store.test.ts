@@ -1,5 +1,6 @@
-import { chmod, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FlowError } from "../../errors.js";
@@ -567,6 +568,29 @@ describe("ConnectionStore", () => {
     expect(await store.list()).toEqual([...names].sort());
     const c7 = await store.get("c7");
     expect(c7?.type === "openai" && c7.apiKey.reveal()).toBe("test-key-c7");
+  });
+
+  it("recovers from a writer that died holding the lock with a half-written temporary file", async () => {
+    const store = await newStore();
+    await store.create("a", { type: "openai", apiKey: "test-key-a" });
+    const before = await readFile(store.path, "utf8");
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    await new Promise((resolve) => child.on("exit", resolve));
+    const lock = JSON.stringify({
+      pid: child.pid,
+      host: hostname(),
+      token: "00ff00ff00ff00ff",
+      acquiredAt: Date.now(),
+    });
+    await writeFile(`${store.path}.lock`, lock);
+    await writeFile(join(store.home, `.connections.json.${child.pid}.0a1b2c3d4e5f.tmp`), before.slice(0, 40));
+
+    // Readers never see the half file; the next writer takes over and cleans up.
+    expect(await store.list()).toEqual(["a"]);
+    expect(await readFile(store.path, "utf8")).toBe(before);
+    await store.create("b", { type: "openai", apiKey: "test-key-b" });
+    expect(await store.list()).toEqual(["a", "b"]);
+    expect((await readdir(store.home)).sort()).toEqual(["connections.json", "secret.key"]);
   });
 
   it("takes WEFT_HOME from the environment", async () => {

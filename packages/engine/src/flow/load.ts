@@ -61,7 +61,12 @@ export function parseFlow(value: FlowDefinition | unknown): { flow?: Flow; issue
 }
 
 function toValidationIssue(issue: z.core.$ZodIssue, root: unknown): ValidationIssue {
-  const path = formatPath(issue.path);
+  // An unknown field is located at the field itself, not at the object that holds it.
+  const path = formatPath(
+    issue.code === "unrecognized_keys" && issue.keys[0] !== undefined
+      ? [...issue.path, issue.keys[0]]
+      : issue.path,
+  );
   const nodeIndex =
     issue.path[0] === "nodes" && typeof issue.path[1] === "number" ? issue.path[1] : undefined;
   const nodeId = nodeIndex === undefined ? undefined : readNodeId(root, nodeIndex);

@@ -37,8 +37,18 @@ describe("parseFlowText", () => {
   });
 
   it("names unknown fields and missing required ones", () => {
-    expect(parseFlowText('{"nodes": [], "steps": []}').issues).toMatchObject([
-      { code: "flow.schema", message: 'unknown field "steps"' },
+    expect(parseFlowText('{"nodes": [],\n "steps": []}').issues).toEqual([
+      { code: "flow.schema", message: 'unknown field "steps"', path: "steps", line: 2, column: 11 },
+    ]);
+    expect(parseFlowText('{"nodes": [{"id": "a", "type": "t", "timeout": 5}]}').issues).toEqual([
+      {
+        code: "flow.schema",
+        message: 'unknown field "timeout"',
+        path: "nodes[0].timeout",
+        nodeId: "a",
+        line: 1,
+        column: 48,
+      },
     ]);
     expect(parseFlowText('{"name": "x"}').issues).toMatchObject([
       { code: "flow.schema", path: "nodes", message: "missing required field: expected array" },

@@ -1,0 +1,383 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RUN_EVENT_NAMES } from "@weft/engine";
+import { describe, expect, it } from "vitest";
+import { ROOT, runCli, tempHome } from "./support/cli.js";
+
+const VARIABLES = "examples/variables/variables.flow.json";
+const TYPED = "test/fixtures/cli/typed-inputs.flow.json";
+const SECRET = "test/fixtures/cli/secret-input.flow.json";
+const FAILING = "test/fixtures/cli/failing.flow.json";
+const INVALID = "test/fixtures/invalid";
+const CANARY = "test-key-CANARY-123";
+
+/** Runs `weft` with a fresh WEFT_HOME, so no test reads or writes the user's store. */
+const weft = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { WEFT_HOME: tempHome(), ...env } });
+
+/** Output made stable for snapshots: no absolute paths. */
+const clean = (text: string) => text.split(ROOT).join("<root>");
+
+/** A scratch directory for files a test writes (input files, traces). */
+const scratch = () => mkdtempSync(join(tmpdir(), "weft-cli-test-"));
+
+/** Asserts a user error: one `error:` line, no stack trace. */
+function expectOneLineError(stderr: string, includes: string) {
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(stderr).toMatch(/^error: /);
+  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(stderr).toContain(includes);
+}
+
+describe("weft run", () => {
+  it("prints the outputs as JSON on stdout and a summary on stderr", async () => {
+    const { code, stdout, stderr } = await weft(["run", VARIABLES]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ greeting: "Hello Contoso, you have 3 seats.", seats: 3 });
+    expect(stderr).toMatch(/^✓ run succeeded in .* \(3 succeeded\)$/m);
+  });
+
+  it("prints only the run result as JSON with --json", async () => {
+    const { code, stdout, stderr } = await weft(["run", VARIABLES, "--json", "--input", "customer=Fabrikam"]);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      status: "succeeded",
+      outputs: { greeting: "Hello Fabrikam, you have 3 seats.", seats: 3 },
+      nodes: {
+        customer: { status: "succeeded", output: "Fabrikam", attempts: 1 },
+        seats: { status: "succeeded", output: 3 },
+        greeting: { status: "succeeded" },
+      },
+    });
+    expect(typeof result.runId).toBe("string");
+    expect(stderr).toBe("");
+  });
+
+  it("coerces --input values to the declared types", async () => {
+    const { code, stdout, stderr } = await weft([
+      "run",
+      TYPED,
+      "--input",
+      "name=Ada=Lovelace",
+      "-i",
+      "count=3",
+      "--input",
+      "verbose=yes",
+      "--input",
+      'tags=["a","b"]',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      name: "Ada=Lovelace",
+      count: 3,
+      verbose: true,
+      tags: ["a", "b"],
+      summary: "Ada=Lovelace x3",
+    });
+  });
+
+  it("names a missing required input (exit 2)", async () => {
+    const { code, stdout, stderr } = await weft(["run", TYPED]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expectOneLineError(stderr, 'missing required input: "name" (string)');
+  });
+
+  it.each([
+    [["--input", "name=x", "--input", "count=many"], 'input "count": expected a number, got "many"'],
+    [
+      ["--input", "name=x", "--input", "verbose=maybe"],
+      'input "verbose": expected true or false, got "maybe"',
+    ],
+    [["--input", "name=x", "--input", "colour=red"], 'unknown input "colour"'],
+    [["--input", "name"], '--input: expected name=value, got "name"'],
+    [["--input-env", "name=WEFT_TEST_UNSET"], "environment variable WEFT_TEST_UNSET is not set"],
+    [["--inputs-file", "does-not-exist.json"], "--inputs-file does-not-exist.json: no such file"],
+  ])("refuses bad inputs %j with exit 2", async (args, message) => {
+    const { code, stderr } = await weft(["run", TYPED, ...args]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, message);
+  });
+
+  it("reads inputs from --inputs-file, with --input winning over it", async () => {
+    const dir = scratch();
+    const file = join(dir, "inputs.json");
+    writeFileSync(file, JSON.stringify({ name: "Bo", count: 2, tags: ["from-file"] }));
+    const { code, stdout, stderr } = await weft(["run", TYPED, "--inputs-file", file, "--input", "count=5"]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ name: "Bo", count: 5, tags: ["from-file"] });
+  });
+
+  it("refuses an --inputs-file that is not a JSON object", async () => {
+    const file = join(scratch(), "inputs.json");
+    writeFileSync(file, "[1, 2]");
+    const { code, stderr } = await weft(["run", TYPED, "--inputs-file", file]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, "expected a JSON object of input values");
+  });
+
+  it("reads a secret from the environment with --input-env and never prints it", async () => {
+    const trace = join(scratch(), "trace.jsonl");
+    const { code, stdout, stderr } = await weft(
+      ["run", SECRET, "--input-env", "apiKey=WEFT_TEST_KEY", "--trace", trace, "--verbose"],
+      { WEFT_TEST_KEY: CANARY },
+    );
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ key: "***", header: "***" });
+    const traceText = readFileSync(trace, "utf8");
+    for (const text of [stdout, stderr, traceText]) expect(text).not.toContain(CANARY);
+  });
+
+  it("coerces --input-env values like --input", async () => {
+    const { code, stdout, stderr } = await weft(
+      ["run", TYPED, "--input-env", "name=WEFT_TEST_NAME", "--input-env", "count=WEFT_TEST_COUNT"],
+      { WEFT_TEST_NAME: "Env", WEFT_TEST_COUNT: "7" },
+    );
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ name: "Env", count: 7 });
+  });
+
+  it("writes every event to --trace as JSON lines, in order", async () => {
+    const trace = join(scratch(), "trace.jsonl");
+    const { code, stderr } = await weft(["run", VARIABLES, "--trace", trace]);
+    expect(code, stderr).toBe(0);
+    const events = readFileSync(trace, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map(
+        (line) => JSON.parse(line) as { event: string; runId: string; timestamp: number; nodeId?: string },
+      );
+    const order = events.map((event) => (event.nodeId ? `${event.event}:${event.nodeId}` : event.event));
+    expect(order[0]).toBe("run:start");
+    expect(order.at(-1)).toBe("run:end");
+    expect([...order].sort()).toEqual(
+      [
+        "run:start",
+        ...["customer", "seats", "greeting"].flatMap((id) => [`node:start:${id}`, `node:end:${id}`]),
+        "run:end",
+      ].sort(),
+    );
+    // Each node ends after it starts; greeting reads both variables, so it starts after both writers end.
+    for (const id of ["customer", "seats", "greeting"]) {
+      expect(order.indexOf(`node:start:${id}`)).toBeLessThan(order.indexOf(`node:end:${id}`));
+    }
+    for (const writer of ["customer", "seats"]) {
+      expect(order.indexOf(`node:end:${writer}`)).toBeLessThan(order.indexOf("node:start:greeting"));
+    }
+    const runId = events[0]!.runId;
+    for (const event of events) {
+      expect(RUN_EVENT_NAMES).toContain(event.event);
+      expect(event.runId).toBe(runId);
+      expect(typeof event.timestamp).toBe("number");
+    }
+    expect(events.at(-1)).toMatchObject({ status: "succeeded", result: { outputs: { seats: 3 } } });
+  });
+
+  it.each(["0", "-1", "1.5", "many"])("refuses --concurrency %s with exit 2", async (value) => {
+    const { code, stderr } = await weft(["run", VARIABLES, "--concurrency", value]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("expected a whole number of at least 1");
+  });
+
+  it("accepts a valid --concurrency", async () => {
+    const { code, stderr } = await weft(["run", VARIABLES, "--concurrency", "1"]);
+    expect(code, stderr).toBe(0);
+  });
+
+  it("exits 1 when the run fails, with the error in one summary line and no stack trace", async () => {
+    const { code, stdout, stderr } = await weft(["run", FAILING]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toEqual({ seats: null });
+    expect(stderr).not.toMatch(/^\s+at /m);
+    const summary = stderr.split("\n").filter((line) => line.startsWith("✗ run failed"));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toContain('node "seats": variable "seats": expected a number, got "three"');
+    expect(stderr).toContain('after cancelled: node "seats" failed');
+  });
+
+  it("exits 1 with --json too, the error in the result", async () => {
+    const { code, stdout } = await weft(["run", FAILING, "--json"]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: "failed",
+      error: { code: "node.type", nodeId: "seats" },
+      nodes: { seats: { status: "failed" }, after: { status: "cancelled", attempts: 0 } },
+    });
+  });
+
+  it("refuses an invalid flow before running it (exit 2)", async () => {
+    const { code, stdout, stderr } = await weft(["run", `${INVALID}/cycle/flow.json`]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(clean(stderr)).toMatchInlineSnapshot(`
+      "error: test/fixtures/invalid/cycle/flow.json: invalid flow (1 problem):
+        3:5 nodes[0]: cycle between nodes: "draft" → "final" → "review" → "draft"
+      "
+    `);
+  });
+
+  it("says so when the flow file does not exist (exit 2)", async () => {
+    const { code, stderr } = await weft(["run", "no/such.flow.json"]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, "no/such.flow.json: no such file");
+  });
+});
+
+describe("weft validate", () => {
+  const cases = readdirSync(join(ROOT, INVALID)).sort();
+
+  it.each(cases)("%s: exit 2 and every problem, with file:line:column", async (name) => {
+    const { code, stdout, stderr } = await weft(["validate", `${INVALID}/${name}/flow.json`]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(clean(stderr)).toMatchSnapshot();
+  });
+
+  it("passes a valid flow (exit 0)", async () => {
+    const { code, stdout, stderr } = await weft(["validate", VARIABLES, TYPED]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toBe(`✓ ${VARIABLES}\n✓ ${TYPED}\n`);
+  });
+
+  it("checks every file given and fails if any is invalid", async () => {
+    const { code, stdout, stderr } = await weft([
+      "validate",
+      VARIABLES,
+      `${INVALID}/self-dependency/flow.json`,
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe(`✓ ${VARIABLES}\n`);
+    expect(stderr).toContain('node "loop" depends on itself');
+  });
+
+  it("prints the problems as JSON with --json", async () => {
+    const { code, stdout } = await weft([
+      "validate",
+      "--json",
+      VARIABLES,
+      `${INVALID}/unknown-variable/flow.json`,
+    ]);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toEqual([
+      { file: VARIABLES, valid: true, issues: [] },
+      {
+        file: `${INVALID}/unknown-variable/flow.json`,
+        valid: false,
+        issues: [
+          {
+            code: "flow.unknown-variable",
+            message: "${vars.endpoitn} reads a variable no node writes: expected one of endpoint, copy",
+            path: "nodes[1].inputs.value",
+            nodeId: "copy",
+            line: 8,
+            column: 86,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("reports a file that does not exist (exit 2)", async () => {
+    const { code, stderr } = await weft(["validate", "no/such.flow.json"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("no/such.flow.json: no such file");
+  });
+});
+
+describe("weft graph", () => {
+  it("prints Mermaid by default", async () => {
+    const { code, stdout } = await weft(["graph", VARIABLES]);
+    expect(code).toBe(0);
+    expect(stdout).toMatchInlineSnapshot(`
+      "flowchart TD
+        n0["<b>customer</b><br/><i>declare-variable</i>"]
+        n1["<b>seats</b><br/><i>declare-variable</i>"]
+        n2["<b>greeting</b><br/><i>declare-variable</i>"]
+        n0 -->|"vars.customer"| n2
+        n1 -->|"vars.seats"| n2
+      "
+    `);
+  });
+
+  it("prints Graphviz DOT with --format dot", async () => {
+    const { code, stdout } = await weft(["graph", VARIABLES, "--format", "dot"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatchInlineSnapshot(`
+      "digraph "variables" {
+        rankdir=TB;
+        node [shape=box, fontname="sans-serif"];
+        "customer" [label="customer (declare-variable)"];
+        "seats" [label="seats (declare-variable)"];
+        "greeting" [label="greeting (declare-variable)"];
+        "customer" -> "greeting" [label="vars.customer"];
+        "seats" -> "greeting" [label="vars.seats"];
+      }
+      "
+    `);
+  });
+
+  it("refuses an unknown format (exit 2)", async () => {
+    const { code, stderr } = await weft(["graph", VARIABLES, "--format", "png"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("png");
+  });
+});
+
+describe("weft schema", () => {
+  it("prints the flow file's JSON Schema, with nodes required", async () => {
+    const { code, stdout } = await weft(["schema"]);
+    expect(code).toBe(0);
+    const schema = JSON.parse(stdout);
+    expect(schema).toMatchObject({ type: "object", title: "Weft flow", required: ["nodes"] });
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(["$schema", "name", "inputs", "nodes", "outputs"]),
+    );
+    expect(schema.properties.nodes.items.required).toEqual(expect.arrayContaining(["id", "type"]));
+  });
+
+  it("matches the committed schema/flow.schema.json, so the two cannot drift", async () => {
+    const { stdout } = await weft(["schema"]);
+    const committed = readFileSync(join(ROOT, "schema", "flow.schema.json"), "utf8");
+    expect(committed).toBe(stdout);
+  });
+
+  it("is where the example flows' $schema says it is", () => {
+    const examples = readdirSync(join(ROOT, "examples"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) =>
+        readdirSync(join(ROOT, "examples", entry.name))
+          .filter((file) => file.endsWith(".flow.json"))
+          .map((file) => join(ROOT, "examples", entry.name, file)),
+      );
+    expect(examples.length).toBeGreaterThan(0);
+    for (const file of examples) {
+      const { $schema } = JSON.parse(readFileSync(file, "utf8")) as { $schema?: string };
+      expect($schema, file).toBe("../../schema/flow.schema.json");
+      expect(existsSync(join(file, "..", $schema!)), file).toBe(true);
+    }
+  });
+});
+
+describe("the command line itself", () => {
+  it("prints help with exit 0", async () => {
+    const { code, stdout } = await weft(["--help"]);
+    expect(code).toBe(0);
+    for (const command of ["run", "validate", "graph", "schema"]) expect(stdout).toContain(command);
+  });
+
+  it("refuses an unknown command with exit 2", async () => {
+    const { code, stderr } = await weft(["frobnicate"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it("refuses a command without its argument with exit 2", async () => {
+    const { code, stderr } = await weft(["run"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("missing required argument 'flow'");
+  });
+});

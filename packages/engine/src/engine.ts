@@ -50,7 +50,7 @@ export interface Engine {
 export function createEngine(options: EngineOptions): Engine {
   const registry = new NodeTypeRegistry(options.nodeTypes);
   const services = { connections: options.connections, limiter: new ConnectionLimiter() };
-  const defaultConcurrency = options.concurrency ?? 16;
+  const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
 
   const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
     if (typeof flow === "string") {
@@ -81,12 +81,18 @@ export function createEngine(options: EngineOptions): Engine {
     run(flow, runOptions = {}) {
       return new RunHandle(compile(flow), services, {
         runId: runOptions.runId ?? randomUUID(),
-        concurrency: runOptions.concurrency ?? defaultConcurrency,
+        concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
         inputs: runOptions.inputs ?? {},
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
     },
   };
+}
+
+/** A bound below 1 (or NaN) would never let a node start: the run would wait forever. */
+function checkConcurrency(concurrency: number): number {
+  if (concurrency >= 1) return concurrency;
+  throw new RangeError(`Expected \`concurrency\` to be a number from 1 and up, got ${concurrency}`);
 }
 
 function isCompiled(flow: unknown): flow is CompiledFlow {

@@ -139,6 +139,17 @@ describe("concurrency", () => {
     expect(await maxInFlight(20, Number.POSITIVE_INFINITY)).toBe(20);
   });
 
+  it.each([0, -1, 0.5, Number.NaN])(
+    "refuses a concurrency of %s instead of never starting",
+    (concurrency) => {
+      const flow = { nodes: [{ id: "a", type: "step" }] };
+      expect(() => createHarness().engine.run(flow, { concurrency })).toThrow(
+        `Expected \`concurrency\` to be a number from 1 and up, got ${concurrency}`,
+      );
+      expect(() => createHarness({ concurrency })).toThrow(RangeError);
+    },
+  );
+
   it("counts only running nodes: a node waiting for dependencies does not take a slot", async () => {
     const harness = createHarness();
     const gate = harness.hold("first");

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RUN_EVENT_NAMES } from "@weft/engine";
@@ -173,6 +173,8 @@ describe("weft run", () => {
       expect(typeof event.timestamp).toBe("number");
     }
     expect(events.at(-1)).toMatchObject({ status: "succeeded", result: { outputs: { seats: 3 } } });
+    // Traces hold run data: only the owner may read them.
+    expect(statSync(trace).mode & 0o777).toBe(0o600);
   });
 
   it.each(["0", "-1", "1.5", "many"])("refuses --concurrency %s with exit 2", async (value) => {

@@ -12,8 +12,11 @@ export interface EventBase {
 export interface RunEvents {
   "run:start": EventBase & { flowName?: string; nodeCount: number };
   "node:start": EventBase & { nodeId: string; nodeType: string };
-  /** A piece of streamed output, such as a token of a chat completion. */
-  "node:token": EventBase & { nodeId: string; token: string };
+  /**
+   * A piece of streamed output, such as a token of a chat completion. After a retry, tokens start
+   * again with the new `attempt`: a consumer keeps only the tokens of the latest attempt.
+   */
+  "node:token": EventBase & { nodeId: string; attempt: number; token: string };
   /** An attempt failed and another one follows after `delayMs`. */
   "node:retry": EventBase & { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };
   /** A message a node logged. */

@@ -43,7 +43,7 @@ export class RunNodeContext implements NodeContext {
   }
 
   emit(token: string): void {
-    this.#state.emitToken(this.#node, token);
+    this.#state.emitToken(this.#node, this.attempt, token);
   }
 
   secret(value: string | Secret): Secret {

@@ -191,12 +191,13 @@ export class RunState implements ReferenceResolver {
 
   // --- reporting from nodes -------------------------------------------------------------
 
-  emitToken(node: CompiledNode, token: string): void {
+  emitToken(node: CompiledNode, attempt: number, token: string): void {
     if (!this.#events.listenerCount("node:token")) return;
     this.#events.emit("node:token", {
       runId: this.runId,
       timestamp: Date.now(),
       nodeId: node.id,
+      attempt,
       token: this.redactor.redactText(token),
     });
   }

@@ -203,14 +203,27 @@ describe.each([
     expect(lastAttemptTokens.join("")).toBe(output.content);
   });
 
-  it("fails with a clear message when the service sends an error event mid-stream", async () => {
+  it("retries a server error sent mid-stream, then fails with a clear message", async () => {
     server().addRule({ fault: { type: "stream-error", afterChunks: 2, message: "The model crashed." } });
-    const { result } = await runFlow(createTestEngine(server()), chat(connection, inputs({ prompt: "Hi" })));
+    const { result } = await runFlow(createTestEngine(server()), {
+      ...chat(connection, inputs({ prompt: "Hi" })),
+    });
 
     expect(result.status).toBe("failed");
     const error = result.nodes.answer?.error;
     expect(error?.message).toContain(serverHost(server()));
     expect(error?.message).toContain("The model crashed.");
+    expect(result.nodes.answer?.attempts).toBeGreaterThan(1);
+  });
+
+  it("does not retry an error event mid-stream that is not a server fault", async () => {
+    server().addRule({
+      fault: { type: "stream-error", afterChunks: 2, message: "Content filtered.", code: "content_filter" },
+    });
+    const { result } = await runFlow(createTestEngine(server()), chat(connection, inputs({ prompt: "Hi" })));
+
+    expect(result.status).toBe("failed");
+    expect(result.nodes.answer?.error?.message).toContain("Content filtered.");
     expect(result.nodes.answer?.attempts).toBe(1);
   });
 

@@ -34,7 +34,10 @@ export function readRetryAfter(get: (name: string) => string | null | undefined)
 export function serviceError(info: ServiceErrorInfo, where: { nodeId: string; host: string }): FlowError {
   const status = info.status;
   const quota = info.code === "insufficient_quota";
-  const retryable = status !== undefined && isRetryableStatus(status) && !quota;
+  // An error event in the middle of a stream has no status: its code tells a server fault.
+  const serverFault =
+    status === undefined && /server_error|internal|timeout|overloaded/i.test(info.code ?? "");
+  const retryable = ((status !== undefined && isRetryableStatus(status)) || serverFault) && !quota;
   const hint =
     status === 401 || status === 403
       ? " (check the connection's API key)"

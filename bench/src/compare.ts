@@ -11,7 +11,7 @@ export interface Unmeasured {
 }
 
 /** What measuring one adapter gave: durations, or why there are none. */
-export type Outcome = { status: "ok"; durationsMs: number[]; note?: string } | Unmeasured;
+export type Outcome = { status: "ok"; durationsMs: number[] } | Unmeasured;
 
 /**
  * How long to warm up and how much to measure. Warm-up runs go on until both `warmupRuns` and
@@ -132,12 +132,7 @@ export async function compareRuns(
     }
   }
   for (const contender of live) {
-    const { note } = contender.prepared;
-    outcomes.set(contender.adapter.name, {
-      status: "ok",
-      durationsMs: contender.durationsMs,
-      ...(note ? { note } : {}),
-    });
+    outcomes.set(contender.adapter.name, { status: "ok", durationsMs: contender.durationsMs });
   }
   return outcomes;
 }
@@ -151,11 +146,5 @@ export function outcomeRow(
 ): Row {
   if (outcome.status !== "ok")
     return { case: caseName, adapter, status: outcome.status, reason: outcome.reason };
-  return {
-    case: caseName,
-    adapter,
-    status: "ok",
-    value: metric(outcome.durationsMs),
-    ...(outcome.note ? { note: outcome.note } : {}),
-  };
+  return { case: caseName, adapter, status: "ok", value: metric(outcome.durationsMs) };
 }

@@ -1,12 +1,12 @@
 import type { Stat } from "./measure.js";
 import type { BenchReport, Row, Section } from "./results.js";
 
-/** Three significant figures, enough for timings that drift by more than that. */
+/** About three significant figures, enough for timings that drift by more than that. */
 export function formatNumber(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude >= 100) return value.toFixed(0);
   if (magnitude >= 10) return value.toFixed(1);
-  if (magnitude >= 1) return value.toFixed(2);
+  if (magnitude >= 0.1) return value.toFixed(2);
   return value.toPrecision(2);
 }
 
@@ -26,14 +26,7 @@ function cellsOf(section: Section, row: Row, previous: Row | undefined): string[
     return ratio === undefined ? "" : formatNumber(ratio);
   });
   const details = section.detailColumns.map((column) => row.details?.[column] ?? "");
-  return [
-    caseCell,
-    row.adapter,
-    formatStat(row.value),
-    ...ratios,
-    ...details,
-    row.note ? `* ${row.note}` : "",
-  ];
+  return [caseCell, row.adapter, formatStat(row.value), ...ratios, ...details, ""];
 }
 
 /** Pads columns to their widest cell; the last column (reasons, notes) is left ragged. */

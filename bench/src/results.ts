@@ -16,8 +16,6 @@ export interface Row {
   ratios?: Record<string, number>;
   /** Keyed by the section's `detailColumns`, already formatted. */
   details?: Record<string, string>;
-  /** Something a reader must know about how this row was run. */
-  note?: string;
 }
 
 /** The result of one workload (W1–W7). */

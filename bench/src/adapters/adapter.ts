@@ -15,8 +15,6 @@ export interface PreparedWorkload {
   run(): Promise<void>;
   /** How many nodes of one run call `step` (fewer when an engine runs some with its own node types). */
   readonly stepsPerRun: number;
-  /** Set when the adapter ran the workload in a different shape than asked, e.g. a fallback. */
-  readonly note?: string;
 }
 
 /** One library (or the hand-written floor) behind the same small interface. */

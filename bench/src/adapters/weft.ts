@@ -48,12 +48,6 @@ function benchChat(step: StepRunner) {
   });
 }
 
-/** Whether `@weft/nodes` has the node types the product flow needs. */
-function hasProductNodeTypes(): boolean {
-  const types = new Set(builtinNodeTypes.map((nodeType) => nodeType.type));
-  return types.has("declare-variable") && types.has("create-azure-ai-connection");
-}
-
 function toStepNode(node: WorkloadNode): FlowNode {
   return {
     id: node.id,
@@ -103,12 +97,12 @@ function describeFailure(result: RunResult): string {
  * Weft as an app embeds it: node types defined with `defineNodeType`, one engine, the flow
  * compiled once, `engine.run(compiled, { inputs, concurrency })` per run, and the result checked.
  * A workload with product roles uses the built-in `declare-variable` and
- * `create-azure-ai-connection` node types when `@weft/nodes` has them.
+ * `create-azure-ai-connection` node types, and a simulated chat node on the dynamic connection.
  */
 export const weftAdapter: Adapter = {
   name: "weft",
   prepare(workload: Workload, { concurrency, step }: RunOptions): PreparedWorkload {
-    const product = workload.nodes.some((node) => node.productRole) && hasProductNodeTypes();
+    const product = workload.nodes.some((node) => node.productRole);
     const nodeTypes: AnyNodeType[] = [benchStep(step), benchChat(step), ...builtinNodeTypes];
     const engine: Engine = createEngine({ nodeTypes });
     const flow: FlowDefinition = {
@@ -124,9 +118,6 @@ export const weftAdapter: Adapter = {
 
     return {
       stepsPerRun,
-      ...(workload.nodes.some((node) => node.productRole) && !product
-        ? { note: "@weft/nodes lacks create-azure-ai-connection: ran as 3 bench steps" }
-        : {}),
       async run() {
         const result = await engine.run(compiled, options).result;
         if (result.status !== "succeeded") throw new Error(describeFailure(result));

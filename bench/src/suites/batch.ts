@@ -13,7 +13,7 @@ const samples = 5;
 
 /** What a batch child says: ready (after its warm-up), one sample, its peak RSS, or why it cannot run. */
 type BatchReply =
-  | { type: "ready"; runsPerSample: number; note?: string }
+  | { type: "ready"; runsPerSample: number }
   | { type: "sample"; runsPerSecond: number }
   | { type: "finished"; peakRssBytes: number }
   | ({ type: "unmeasured" } & Unmeasured);
@@ -67,14 +67,13 @@ export async function serveBatchChild(name: AdapterName, quick: boolean): Promis
       reply({ type: "unmeasured", ...failureOutcome(error) });
     }
   });
-  reply({ type: "ready", runsPerSample: runs, ...(prepared.note ? { note: prepared.note } : {}) });
+  reply({ type: "ready", runsPerSample: runs });
 }
 
 interface BatchContender {
   name: AdapterName;
   child: ChildConnection<BatchReply>;
   runsPerSample: number;
-  note?: string;
   throughputs: number[];
 }
 
@@ -108,7 +107,6 @@ export async function measureBatch({ quick, progress }: SuiteContext): Promise<S
           child,
           runsPerSample: ready.runsPerSample,
           throughputs: [],
-          ...(ready.note ? { note: ready.note } : {}),
         });
       } else {
         child.close();
@@ -142,7 +140,6 @@ export async function measureBatch({ quick, progress }: SuiteContext): Promise<S
           "runs/sample": String(contender.runsPerSample),
           "peak RSS": finished.type === "finished" ? `${megabytes(finished.peakRssBytes).toFixed(0)} MB` : "",
         },
-        ...(contender.note ? { note: contender.note } : {}),
       });
     }
   } finally {

@@ -52,7 +52,7 @@ export async function measureFanOut(context: SuiteContext): Promise<Section> {
     ratioColumns: ["÷ ideal", "÷ floor", "÷ weft"],
     detailColumns: [],
     rows,
-    notes: [...notes, "ideal: 50 ms unlimited, ⌈200/16⌉·50 ms = 650 ms at 16"],
+    notes,
   };
 }
 

@@ -21,7 +21,6 @@ type MemoryChildResult =
       rssBeforeBytes: number;
       peakRssBytes: number;
       checkpoints: Checkpoint[];
-      note?: string;
     }
   | Unmeasured;
 
@@ -73,7 +72,6 @@ async function measureMemoryHere(quick: boolean): Promise<MemoryChildResult> {
       rssBeforeBytes,
       peakRssBytes: sampler.stop(),
       checkpoints: reached,
-      ...(prepared.note ? { note: prepared.note } : {}),
     };
   } catch (error) {
     return failureOutcome(error);
@@ -117,7 +115,6 @@ export async function measureMemory({ quick, progress }: SuiteContext): Promise<
       "peak RSS": mb(result.peakRssBytes),
       ...(last ? { "heap @end": mb(last.heapUsedBytes) } : {}),
     },
-    ...(result.note ? { note: result.note } : {}),
   });
   return section;
 }

@@ -107,7 +107,7 @@ describe("importConnections: promptflow files", () => {
     expect(masked.message).toContain('connections.yaml: api_key (connection "o"): is a masked value');
     const unknown = importError("name: o\ntype: open_ai\napi_key: test-key-x\nbase: http://x\n");
     expect(unknown.message).toBe(
-      'connections.yaml: base (connection "o"): unknown field for a promptflow open_ai connection; expected ' +
+      'connections.yaml: base (connection "o"): unknown field for promptflow open_ai connections; expected ' +
         "api_key, base_url, organization",
     );
     const badBase = importError("name: o\ntype: open_ai\napi_key: test-key-SECRET\nbase_url: ftp://x\n");

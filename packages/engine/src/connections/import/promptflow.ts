@@ -191,7 +191,7 @@ function allowKeys(value: Record<string, unknown>, at: InputLocation, allowed: r
       throw invalid(
         at,
         key,
-        `unknown field for a promptflow ${String(value.type)} connection; expected ${allowed.join(", ")}`,
+        `unknown field for promptflow ${String(value.type)} connections; expected ${allowed.join(", ")}`,
       );
     }
   }

@@ -110,7 +110,7 @@ export function parseConnectionInput(name: string, input: unknown, where: InputL
       throw invalid(
         at,
         field,
-        `unknown field for a ${type} connection; expected ${[...known].slice(1).join(", ")}`,
+        `unknown field for ${type} connections; expected ${kind.map((item) => item.name).join(", ")}`,
       );
     }
   }

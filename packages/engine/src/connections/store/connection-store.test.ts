@@ -452,7 +452,7 @@ describe("ConnectionStore", () => {
       [
         { type: "openai", apiKey: "k", apikey: "k" },
         "connection.invalid",
-        'connection "c" apikey: unknown field for a openai connection',
+        'connection "c" apikey: unknown field for openai connections; expected apiKey, baseUrl, organization, maxConcurrency',
       ],
       [
         { type: "openai", apiKey: "k", baseUrl: "ftp://x" },

@@ -50,9 +50,8 @@ export async function measureColdStart({ quick, progress }: SuiteContext): Promi
   const env = { ...process.env, WEFT_HOME: join(directory, "home") };
   try {
     writeFileSync(join(directory, "flow.json"), JSON.stringify(threeNodeFlow, null, 2));
-    let weftFailure: string | undefined = existsSync(bin)
-      ? undefined
-      : "packages/cli/dist/bin.js is not built";
+    const built = existsSync(bin);
+    let weftFailure = built ? undefined : "packages/cli/dist/bin.js is not built";
     const samples = quick ? 5 : 9;
     for (let index = 0; index <= samples; index++) {
       progress(`W6 cold start ${index}/${samples}`);
@@ -70,7 +69,7 @@ export async function measureColdStart({ quick, progress }: SuiteContext): Promi
     const baselineStat = summarize(baseline.times);
     section.rows.push({ case: caseName, adapter: baseline.name, status: "ok", value: baselineStat });
     const weftRow: Row = weftFailure
-      ? { case: caseName, adapter: weft.name, status: "pending", reason: weftFailure }
+      ? { case: caseName, adapter: weft.name, status: built ? "n/a" : "pending", reason: weftFailure }
       : { case: caseName, adapter: weft.name, status: "ok", value: summarize(weft.times) };
     if (weftRow.value) weftRow.ratios = { "÷ node -e 0": weftRow.value.median / baselineStat.median };
     section.rows.push(weftRow);

@@ -1,7 +1,8 @@
+import type { PreparedWorkload } from "../adapters/adapter.js";
 import { loadAdapter } from "../adapters/index.js";
 import { ChildConnection } from "../child-process.js";
 import { failureOutcome, prepareContender, runChecked, type Unmeasured } from "../compare.js";
-import { collectGarbage, megabytes, RssSampler, runPool, summarize } from "../measure.js";
+import { collectGarbage, megabytes, RssSampler, summarize, timeMs } from "../measure.js";
 import type { Section } from "../results.js";
 import { productFlow } from "../workloads.js";
 import type { SuiteContext } from "./suite.js";
@@ -50,22 +51,18 @@ async function measureMemoryHere(quick: boolean): Promise<MemoryChildResult> {
     const sampler = new RssSampler().start(20);
     const rssBeforeBytes = sampler.sample();
     const reached: Checkpoint[] = [];
-    const callsBefore = step.calls;
     let completed = 0;
-    const start = performance.now();
-    await runPool(total, runsAtOnce, async () => {
-      await prepared.run();
-      completed++;
-      if (checkpoints.includes(completed)) {
-        reached.push({
-          runs: completed,
-          rssBytes: sampler.sample(),
-          heapUsedBytes: process.memoryUsage().heapUsed,
-        });
-      }
-    });
-    const seconds = (performance.now() - start) / 1000;
-    if (step.calls - callsBefore !== total * prepared.stepsPerRun) throw new Error("runs dropped node steps");
+    const counted: PreparedWorkload = {
+      stepsPerRun: prepared.stepsPerRun,
+      async run() {
+        await prepared.run();
+        if (checkpoints.includes(++completed)) {
+          const heapUsedBytes = process.memoryUsage().heapUsed;
+          reached.push({ runs: completed, rssBytes: sampler.sample(), heapUsedBytes });
+        }
+      },
+    };
+    const seconds = (await timeMs(() => runChecked(step, counted, total, runsAtOnce))) / 1000;
     return {
       status: "ok",
       runsPerSecond: total / seconds,

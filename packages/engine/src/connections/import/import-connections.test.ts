@@ -112,7 +112,7 @@ describe("importConnections: promptflow files", () => {
     );
     const badBase = importError("name: o\ntype: open_ai\napi_key: test-key-SECRET\nbase_url: ftp://x\n");
     expect(badBase.message).toBe(
-      'connections.yaml: base_url (connection "o"): expected an http(s) URL without credentials, got "ftp://x"',
+      'connections.yaml: base_url (connection "o"): expected an http(s) URL, got "ftp://x"',
     );
     const numericKey = importError("name: o\ntype: open_ai\napi_key: 12345\n");
     expect(numericKey.message).toBe(

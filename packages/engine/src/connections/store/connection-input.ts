@@ -241,6 +241,13 @@ function readRecord(at: InputLocation & { connection: string }, field: Connectio
 }
 
 function checkUrls(at: InputLocation & { connection: string }, connection: Connection): void {
+  // A URL with user:password@ is refused without quoting it, since the password would be printed.
+  for (const field of ["endpoint", "baseUrl"] as const) {
+    const url = (connection as Partial<Record<typeof field, string>>)[field];
+    if (url !== undefined && hasCredentials(url)) {
+      throw invalid(at, field, "expected a URL without credentials (user:password@); keys belong in apiKey");
+    }
+  }
   if (connection.type === "azure-ai" && !hasEnvReference(connection.endpoint)) {
     try {
       classifyAzureEndpoint(connection.endpoint);
@@ -260,18 +267,18 @@ function checkUrls(at: InputLocation & { connection: string }, connection: Conne
     } catch {
       url = undefined;
     }
-    if (
-      url === undefined ||
-      (url.protocol !== "https:" && url.protocol !== "http:") ||
-      url.username ||
-      url.password
-    ) {
-      throw invalid(
-        at,
-        "baseUrl",
-        `expected an http(s) URL without credentials, got ${describeValue(connection.baseUrl)}`,
-      );
+    if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      throw invalid(at, "baseUrl", `expected an http(s) URL, got ${describeValue(connection.baseUrl)}`);
     }
+  }
+}
+
+function hasCredentials(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.username !== "" || url.password !== "";
+  } catch {
+    return false;
   }
 }
 

@@ -460,6 +460,15 @@ describe("ConnectionStore", () => {
         'connection "c" baseUrl: expected an http(s) URL',
       ],
       [
+        {
+          type: "azure-ai",
+          apiKey: "k",
+          endpoint: "https://user:test-key-pw@contoso.services.ai.azure.com/models",
+        },
+        "connection.invalid",
+        'connection "c" endpoint: expected a URL without credentials (user:password@); keys belong in apiKey',
+      ],
+      [
         { type: "openai", apiKey: "${env:1BAD}" },
         "connection.invalid",
         'connection "c" apiKey: malformed environment reference',
@@ -483,6 +492,7 @@ describe("ConnectionStore", () => {
     for (const [input, code, message] of cases) {
       const error = await flowError(store.create("c", input as never));
       expect([error.code, error.message.slice(0, message.length)]).toEqual([code, message]);
+      expect(error.message).not.toContain("test-key-pw");
     }
     expect((await flowError(store.create("no spaces", { type: "openai", apiKey: "k" }))).code).toBe(
       "connection.invalid",

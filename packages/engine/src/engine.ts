@@ -61,6 +61,10 @@ export function createEngine(options: EngineOptions): Engine {
         const at = issue.path === undefined ? undefined : loaded.locate(pathSegments(issue.path));
         if (at) Object.assign(issue, at);
       }
+      // In file order, as an editor would list them.
+      result.issues.sort(
+        (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0),
+      );
       return result;
     }
     const parsed = checkFlowSchema(flow);

@@ -190,7 +190,7 @@ export function evaluateTemplate(template: Template, resolver: ReferenceResolver
 export function readPath(value: unknown, path: readonly string[]): unknown {
   let current = value;
   for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
     current =
       Array.isArray(current) && /^\d+$/.test(key)
         ? current[Number(key)]
@@ -205,4 +205,32 @@ export function stringifyForInterpolation(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value);
+}
+
+/**
+ * Literal objects and arrays in a template are shared by every run of a compiled flow: they are
+ * copied once and frozen, so a node that changes its input cannot change the flow for later runs.
+ */
+export function freezeLiterals(template: Template): Template {
+  switch (template.kind) {
+    case "literal":
+      return template.value !== null && typeof template.value === "object"
+        ? { kind: "literal", value: frozenCopy(template.value) }
+        : template;
+    case "array":
+      return { kind: "array", items: template.items.map(freezeLiterals) };
+    case "object":
+      return { kind: "object", entries: template.entries.map(([key, item]) => [key, freezeLiterals(item)]) };
+    default:
+      return template;
+  }
+}
+
+function frozenCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype)
+    return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = frozenCopy(item);
+  return Object.freeze(copy);
 }

@@ -1,8 +1,11 @@
 import type { Graph } from "@dagrejs/graphlib";
 import { z } from "zod";
+import { describeValue } from "../errors.js";
+import { checkInputType } from "../flow/input-types.js";
 import type { ValidationIssue } from "../flow/issues.js";
 import {
   collectReferencePaths,
+  freezeLiterals,
   parseTemplate,
   type Reference,
   type ReferenceProblem,
@@ -115,6 +118,17 @@ export function compileFlow(
   });
 
   const declaredInputs = Object.keys(flow.inputs ?? {});
+  for (const [name, declaration] of Object.entries(flow.inputs ?? {})) {
+    if (declaration.default === undefined) continue;
+    const expected = checkInputType(declaration.type, declaration.default);
+    if (expected) {
+      report({
+        code: "flow.input-default",
+        message: `default of input "${name}": expected ${expected} (its type is ${declaration.type}), got ${describeValue(declaration.default)}`,
+        path: `inputs.${name}.default`,
+      });
+    }
+  }
   const dependencies: Dependency[] = [];
   const dependencyIndices = flow.nodes.map(() => new Set<number>());
   const dataDependencyIndices = flow.nodes.map(() => new Set<number>());
@@ -247,7 +261,7 @@ export function compileFlow(
     for (const { reference, path } of collectReferencePaths(template, `outputs.${name}`)) {
       checkReference(reference, path);
     }
-    outputs.push([name, template]);
+    outputs.push([name, freezeLiterals(template)]);
   }
 
   const graph = buildGraph(
@@ -282,7 +296,7 @@ export function compileFlow(
     id: node.id,
     definition: node,
     nodeType: nodeTypes[index]!,
-    inputs: compiledParts[index]!.inputs,
+    inputs: freezeLiterals(compiledParts[index]!.inputs),
     when: compiledParts[index]!.when,
     dynamicConnection: compiledParts[index]!.dynamicConnection,
     writes: writes[index],

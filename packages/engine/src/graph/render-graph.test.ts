@@ -44,8 +44,7 @@ describe("renderGraph", () => {
       "digraph "customer-chat" {
         rankdir=TB;
         node [shape=box, fontname="sans-serif"];
-        "endpoint" [label="The \\"endpoint\\"
-      endpoint (set)"];
+        "endpoint" [label="The \\"endpoint\\"\\nendpoint (set)"];
         "connection" [label="connection (set)"];
         "answer" [label="answer (call)"];
         "audit" [label="audit (set)"];

@@ -18,7 +18,8 @@ export function renderGraph(flow: CompiledFlow, format: GraphFormat = "mermaid")
     label: (graph.edge(edge) as EdgeLabel).labels.join(", "),
   }));
   if (format === "dot") {
-    const quote = (text: string) => `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+    const quote = (text: string) =>
+      `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
     const lines = [
       `digraph ${quote(flow.flow.name ?? "flow")} {`,
       "  rankdir=TB;",

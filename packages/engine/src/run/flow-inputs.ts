@@ -1,4 +1,5 @@
 import { describeValue, FlowError } from "../errors.js";
+import { checkInputType } from "../flow/input-types.js";
 import type { FlowInput } from "../flow/schema.js";
 import type { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
@@ -25,7 +26,7 @@ export function prepareInputs(
   }
   const missing: string[] = [];
   for (const [name, declaration] of Object.entries(declarations)) {
-    const value = given[name] ?? declaration.default;
+    const value = Object.hasOwn(given, name) ? given[name] : declaration.default;
     if (value === undefined) {
       missing.push(name);
       continue;
@@ -54,25 +55,6 @@ export function prepareInputs(
     throw new FlowError("input.invalid", problems.join("\n"));
   }
   return values;
-}
-
-function checkInputType(type: FlowInput["type"], value: unknown): string | undefined {
-  switch (type) {
-    case "string":
-      return typeof value === "string" ? undefined : "a string";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) ? undefined : "a number";
-    case "boolean":
-      return typeof value === "boolean" ? undefined : "true or false";
-    case "object":
-      return value !== null && typeof value === "object" && !Array.isArray(value)
-        ? undefined
-        : "a JSON object";
-    case "array":
-      return Array.isArray(value) ? undefined : "a JSON array";
-    case "secret":
-      return typeof value === "string" || value instanceof Secret ? undefined : "a string";
-  }
 }
 
 /**

@@ -125,13 +125,20 @@ describe("withFileLock", () => {
 
   it("removes abandoned private files of processes that died while taking the lock", async () => {
     const lock = await tempLock();
-    const abandoned = `${lock}.4242.00ff00ff00ff00ff`;
-    const fresh = `${lock}.4243.00ff00ff00ff00fe`;
-    await writeFile(abandoned, "{}");
-    await writeFile(fresh, "{}");
+    const live = liveProcess();
+    const files = {
+      dead: [`${lock}.1.00ff00ff00ff00f1`, lockText(await deadPid())],
+      old: [`${lock}.2.00ff00ff00ff00f2`, lockText(live.pid, "a", "another-host")],
+      live: [`${lock}.3.00ff00ff00ff00f3`, lockText(live.pid)],
+      remote: [`${lock}.4.00ff00ff00ff00f4`, lockText(live.pid, "b", "another-host")],
+    };
+    for (const [path, text] of Object.values(files)) await writeFile(path as string, text as string);
     const old = new Date(Date.now() - 120_000);
-    await utimes(abandoned, old, old);
+    await utimes(files.old[0] as string, old, old);
     await removeAbandonedLockFiles(lock);
-    expect((await readdir(join(lock, ".."))).sort()).toEqual(["store.lock.4243.00ff00ff00ff00fe"]);
+    expect((await readdir(join(lock, ".."))).sort()).toEqual([
+      "store.lock.3.00ff00ff00ff00f3",
+      "store.lock.4.00ff00ff00ff00f4",
+    ]);
   });
 });

@@ -79,7 +79,8 @@ export async function withFileLock<T>(
 
 /**
  * Removes the private files (`<lock>.<pid>.<token>`) of processes that died while taking the
- * lock. They exist for at most `timeoutMs`, so anything older than `staleMs` is abandoned.
+ * lock: those of dead processes on this host, and any older than `staleMs` (they exist for at
+ * most `timeoutMs`). Call it while holding the lock.
  */
 export async function removeAbandonedLockFiles(
   lockPath: string,
@@ -90,8 +91,12 @@ export async function removeAbandonedLockFiles(
   for (const name of await readdir(dirname(lockPath))) {
     if (!name.startsWith(prefix) || !/^\d+\.[0-9a-f]+$/.test(name.slice(prefix.length))) continue;
     const path = join(dirname(lockPath), name);
-    const age = await ageOf(path);
-    if (age !== undefined && age > staleMs) await rm(path, { force: true });
+    const holder = await readHolder(path);
+    if (holder === undefined) continue;
+    const { info } = holder;
+    const dead =
+      info !== undefined && info.host === hostname() && info.pid !== process.pid && !isProcessAlive(info.pid);
+    if (dead || holder.ageMs > staleMs) await rm(path, { force: true });
   }
 }
 

@@ -32,11 +32,11 @@ function timeProcess(args: readonly string[], cwd: string, env: NodeJS.ProcessEn
 
 /** W6: `weft run` of a 3-node flow as a fresh process, against `node -e 0`. */
 export async function measureColdStart({ quick, progress }: SuiteContext): Promise<Section> {
-  const bin = join(repoRoot, "packages/cli/dist/bin.js");
+  const bin = join(repoRoot, "packages/cli/bundle/weft.js");
   const caseName = "3 declare-variable nodes";
   const section: Section = {
     id: "W6",
-    title: "cold start: `node packages/cli/dist/bin.js run flow.json`, spawned, wall clock",
+    title: "cold start: `node packages/cli/bundle/weft.js run flow.json`, spawned, wall clock",
     metric: "ms",
     ratioColumns: ["÷ node -e 0"],
     detailColumns: [],
@@ -51,7 +51,7 @@ export async function measureColdStart({ quick, progress }: SuiteContext): Promi
   try {
     writeFileSync(join(directory, "flow.json"), JSON.stringify(threeNodeFlow, null, 2));
     const built = existsSync(bin);
-    let weftFailure = built ? undefined : "packages/cli/dist/bin.js is not built";
+    let weftFailure = built ? undefined : "packages/cli/bundle/weft.js is not built";
     const samples = quick ? 5 : 9;
     for (let index = 0; index <= samples; index++) {
       progress(`W6 cold start ${index}/${samples}`);

@@ -6,18 +6,17 @@ export const EXIT_RUN_FAILED = 1;
 export const EXIT_INVALID = 2;
 
 /** Error codes that mean "what you gave me is invalid" (exit 2) rather than "the run failed" (exit 1). */
-const INVALID_PREFIXES = [
-  "flow.",
-  "input.",
-  "cli.",
-  "connection.unknown",
-  "connection.endpoint",
-  "connection.invalid",
-];
+const INVALID_PREFIXES = ["flow.", "input.", "cli.", "connection.", "store."];
+/** Codes under those prefixes that are failures of the moment, not of what was given. */
+const NOT_INVALID = new Set(["store.locked"]);
 
 /** The exit code for an error a command threw. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof FlowError && INVALID_PREFIXES.some((prefix) => error.code.startsWith(prefix))) {
+  if (
+    error instanceof FlowError &&
+    !NOT_INVALID.has(error.code) &&
+    INVALID_PREFIXES.some((prefix) => error.code.startsWith(prefix))
+  ) {
     return EXIT_INVALID;
   }
   return EXIT_RUN_FAILED;

@@ -1,6 +1,8 @@
 import { FlowError } from "@weft/engine";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT_INVALID, EXIT_OK, exitCodeFor } from "./cli-error.js";
+import { registerConnectionCommands } from "./commands/connection.js";
+import { registerConnectionTest } from "./commands/connection-test.js";
 import { type CliIo, paint, processIo } from "./io.js";
 
 /** Options every command shares. */
@@ -105,6 +107,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       const { demoCommand } = await import("./commands/demo.js");
       setExit(await demoCommand(io));
     });
+
+  registerConnectionTest(registerConnectionCommands(program, io), io, setExit);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,6 +1,6 @@
-import type { ConnectionProvider } from "@weft/engine";
+import { type ConnectionProvider, openConnectionStore } from "@weft/engine";
 
-/** The static connections `weft run` uses by default: the local encrypted store. */
-export async function openCliConnections(_env: NodeJS.ProcessEnv): Promise<ConnectionProvider | undefined> {
-  return undefined;
+/** The static connections `weft run` uses by default: the local encrypted store in $WEFT_HOME. */
+export async function openCliConnections(env: NodeJS.ProcessEnv): Promise<ConnectionProvider | undefined> {
+  return openConnectionStore({ env });
 }

@@ -21,6 +21,7 @@ export {
   isLoopbackHost,
 } from "./connections/endpoint.js";
 export { type ConnectionProvider, InMemoryConnectionProvider } from "./connections/provider.js";
+export * from "./connections/store/index.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
 export { describeValue, type ErrorInfo, FlowError, toErrorInfo } from "./errors.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";

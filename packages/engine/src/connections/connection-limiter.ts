@@ -12,9 +12,12 @@ export class ConnectionLimiter {
   readonly #queues = new Map<string, PQueue>();
 
   /** Runs `task` when the connection has a free slot. Queues with nothing left in them are dropped. */
-  async run<T>(connection: Connection, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  run<T>(connection: Connection, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const limit = connection.maxConcurrency;
-    if (limit === undefined) return task();
+    return limit === undefined ? task() : this.#runQueued(connection, limit, task, signal);
+  }
+
+  async #runQueued<T>(connection: Connection, limit: number, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const key = connectionKey(connection);
     let queue = this.#queues.get(key);
     if (!queue) {

@@ -28,8 +28,20 @@ export type ChatTarget =
   | { kind: "azure-openai-deployment"; url: string; host: string; deployment: string; apiVersion: string }
   | { kind: "openai"; url: string | undefined; host: string; organization?: string };
 
+/** Targets of connections already seen: a static connection is the same object on every request. */
+const targets = new WeakMap<Connection, ChatTarget>();
+
 /** The SDK client each connection needs (DESIGN.md "Connections"). */
 export function describeTarget(connection: Connection, nodeId: string): ChatTarget {
+  let target = targets.get(connection);
+  if (!target) {
+    target = classifyTarget(connection, nodeId);
+    targets.set(connection, target);
+  }
+  return target;
+}
+
+function classifyTarget(connection: Connection, nodeId: string): ChatTarget {
   if (connection.type === "azure-ai") {
     const endpoint = classifyAzureEndpoint(connection.endpoint, { nodeId });
     const apiVersion = connection.apiVersion ?? endpoint.apiVersion;

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { ModelClient } from "@azure-rest/ai-inference";
 import { FlowError } from "@weft/engine";
@@ -183,9 +182,8 @@ async function readAll(stream: IncomingMessage): Promise<string> {
 }
 
 function clientKey(target: FoundryTarget, apiKey: string): string {
-  return createHash("sha256")
-    .update(`${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${apiKey}`)
-    .digest("base64url");
+  // The key is part of the identity (clients hold it anyway); the cache never leaves this module.
+  return `${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${apiKey}`;
 }
 
 /** `RestError`s hold the request (and its key) in a hidden property: keep only plain fields. */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { FlowError } from "@weft/engine";
 import type { OpenAI } from "openai";
 import { type ChatCall, type ChatCallResult, ClientCache, readUsage } from "./chat-call.js";
@@ -98,9 +97,8 @@ function clientKey(target: ChatCallTarget, apiKey: string): string {
     target.url ?? "",
     target.kind === "azure-openai-deployment" ? target.apiVersion : (target.organization ?? ""),
   ];
-  return createHash("sha256")
-    .update(`${parts.join("\0")}\0${apiKey}`)
-    .digest("base64url");
+  // The key is part of the identity (clients hold it anyway); the cache never leaves this module.
+  return `${parts.join("\0")}\0${apiKey}`;
 }
 
 /** SDK errors become `FlowError`s holding plain fields only. */

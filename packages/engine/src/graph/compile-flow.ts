@@ -279,7 +279,7 @@ export function compileFlow(
       message:
         cycle.length === 1
           ? `node "${first}" depends on itself`
-          : `cycle between nodes: ${[...cycle, first].map((id) => `"${id}"`).join(" → ")}`,
+          : `cycle between nodes: ${describeCycle(cycle)}`,
       path: `nodes[${indexById.get(first)}]`,
       nodeId: first,
     });
@@ -419,4 +419,11 @@ function checkLiteralInputs(
     const result = field.safeParse(value);
     if (!result.success) pushIssues(result.error, [key]);
   }
+}
+
+/** `"a" → "b" → "a"`; long cycles keep their first and last steps around a count of the rest. */
+function describeCycle(cycle: readonly string[]): string {
+  const quoted = [...cycle, cycle[0]!].map((id) => `"${id}"`);
+  if (quoted.length <= 12) return quoted.join(" → ");
+  return [...quoted.slice(0, 5), `… ${quoted.length - 10} more …`, ...quoted.slice(-5)].join(" → ");
 }

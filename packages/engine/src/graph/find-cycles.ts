@@ -1,33 +1,92 @@
-import { alg, type Graph } from "@dagrejs/graphlib";
+import type { Graph } from "@dagrejs/graphlib";
 
 /**
- * Every cycle of the graph, each as the ordered list of its nodes (`[a, b, c]` for a → b → c → a).
- * One cycle is named per strongly connected component.
+ * Every cycle of the graph, each as the ordered list of its nodes (`[a, b, c]` for a → b → c → a):
+ * one per strongly connected component, starting from its first id alphabetically.
+ *
+ * Both steps use explicit stacks, not recursion: a flow of many thousands of nodes in a chain
+ * must validate without overflowing the call stack (graphlib's own `findCycles` recurses).
  */
 export function findCycles(graph: Graph): string[][] {
-  return alg.findCycles(graph).map((component) => orderCycle(graph, component));
+  const successors = (node: string) => graph.successors(node) ?? [];
+  return stronglyConnectedComponents(graph.nodes(), successors)
+    .filter((component) => component.length > 1 || graph.hasEdge(component[0]!, component[0]!))
+    .map((component) => orderCycle(component, successors));
 }
 
-/** Walks a strongly connected component to list one cycle through it in edge order. */
-function orderCycle(graph: Graph, component: string[]): string[] {
+/** Tarjan's algorithm, iterative. */
+export function stronglyConnectedComponents(
+  nodes: readonly string[],
+  successors: (node: string) => string[],
+): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  const work: Array<{ node: string; next: string[]; position: number }> = [];
+  const visit = (node: string) => {
+    index.set(node, counter);
+    low.set(node, counter);
+    counter++;
+    stack.push(node);
+    onStack.add(node);
+    work.push({ node, next: successors(node), position: 0 });
+  };
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    visit(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      if (frame.position < frame.next.length) {
+        const next = frame.next[frame.position++]!;
+        if (!index.has(next)) visit(next);
+        else if (onStack.has(next)) low.set(frame.node, Math.min(low.get(frame.node)!, index.get(next)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(frame.node)!));
+      if (low.get(frame.node) === index.get(frame.node)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== frame.node);
+        components.push(component);
+      }
+    }
+  }
+  return components;
+}
+
+/** One cycle through a strongly connected component, in edge order, found depth first. */
+function orderCycle(component: string[], successors: (node: string) => string[]): string[] {
   const members = new Set(component);
   const start = [...component].sort()[0]!;
   if (component.length === 1) return [start];
-  // Depth-first search from `start` inside the component until an edge leads back to it.
-  const path: string[] = [start];
+  const sortedSuccessors = (node: string) =>
+    successors(node)
+      .filter((next) => members.has(next))
+      .sort();
+  const path = [start];
+  const pending = [sortedSuccessors(start)];
   const visited = new Set([start]);
-  const walk = (node: string): boolean => {
-    for (const next of (graph.successors(node) ?? []).sort()) {
-      if (!members.has(next)) continue;
-      if (next === start) return true;
-      if (visited.has(next)) continue;
+  while (path.length > 0) {
+    const next = pending[pending.length - 1]!.shift();
+    if (next === undefined) {
+      path.pop();
+      pending.pop();
+    } else if (next === start) {
+      return path;
+    } else if (!visited.has(next)) {
       visited.add(next);
       path.push(next);
-      if (walk(next)) return true;
-      path.pop();
+      pending.push(sortedSuccessors(next));
     }
-    return false;
-  };
-  walk(start);
-  return path;
+  }
+  return [start];
 }

@@ -41,6 +41,11 @@ export class RunState implements ReferenceResolver {
   #running = 0;
   #waiting: CompiledNode[] = [];
   #waitingHead = 0;
+  /** Nodes whose dependencies have ended, not yet looked at by the drain loop. */
+  #ready: CompiledNode[] = [];
+  #readyHead = 0;
+  #draining = false;
+  #detachSignal: (() => void) | undefined;
   /** Created on first use: most nodes never look at their signal. */
   #controller: AbortController | undefined;
   #aborted = false;
@@ -123,15 +128,19 @@ export class RunState implements ReferenceResolver {
         this.cancel(signal.reason);
         return;
       }
-      signal.addEventListener("abort", () => this.cancel(signal.reason), { once: true });
+      const onAbort = () => this.cancel(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      // A signal shared by many runs must not keep a listener per finished run.
+      this.#detachSignal = () => signal.removeEventListener("abort", onAbort);
     }
     if (this.#nodes.length === 0) {
       this.#finish();
       return;
     }
     for (const node of this.#nodes) {
-      if (node.dependencies.length === 0) this.#schedule(node);
+      if (node.dependencies.length === 0) this.#ready.push(node);
     }
+    this.#pump();
   }
 
   /** Cancels the run: nodes not started end `cancelled`, running ones get an aborted signal. */
@@ -234,7 +243,48 @@ export class RunState implements ReferenceResolver {
 
   // --- scheduling -----------------------------------------------------------------------
 
+  /** A node's dependencies have all ended: look at it in the drain loop. */
   #schedule(node: CompiledNode): void {
+    this.#ready.push(node);
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (!this.#draining) this.#drain();
+  }
+
+  /**
+   * Starts what can start, in a loop rather than by recursion: nodes that finish synchronously
+   * (declaring a variable) end inside this loop, and a chain of thousands of them must not grow
+   * the stack. Nodes waiting for a slot go first, then newly ready ones.
+   */
+  #drain(): void {
+    this.#draining = true;
+    try {
+      for (;;) {
+        if (this.#running < this.#concurrency && this.#waitingHead < this.#waiting.length) {
+          this.#execute(this.#waiting[this.#waitingHead++]!);
+        } else if (this.#readyHead < this.#ready.length) {
+          this.#admit(this.#ready[this.#readyHead++]!);
+        } else {
+          break;
+        }
+      }
+      // Every ready node was looked at; waiting ones stay until a slot frees up.
+      this.#ready.length = 0;
+      this.#readyHead = 0;
+      if (this.#waitingHead === this.#waiting.length) {
+        this.#waiting.length = 0;
+        this.#waitingHead = 0;
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Skips the node, or queues it for a slot. */
+  #admit(node: CompiledNode): void {
+    if (this.#states[node.index] !== "pending") return;
     if (this.#aborted) {
       this.#end(node, "cancelled", undefined, this.#abortReason());
       return;
@@ -252,33 +302,13 @@ export class RunState implements ReferenceResolver {
       }
     }
     this.#states[node.index] = "queued";
-    if (this.#running < this.#concurrency) this.#start(node);
-    else this.#waiting.push(node);
+    this.#waiting.push(node);
   }
 
-  #start(node: CompiledNode): void {
-    this.#running++;
-    this.#execute(node).catch(rethrowLater);
-  }
-
-  /** Starts the ready nodes waiting for a slot, while there are free slots. */
-  #startWaiting(): void {
-    while (this.#running < this.#concurrency && this.#waitingHead < this.#waiting.length) {
-      this.#start(this.#waiting[this.#waitingHead++]!);
-    }
-    if (this.#waitingHead > 0 && this.#waitingHead === this.#waiting.length) {
-      this.#waiting = [];
-      this.#waitingHead = 0;
-    }
-  }
-
-  async #execute(node: CompiledNode): Promise<void> {
+  /** Starts a node; it ends in `#settle`, at once if its `run` returned a value rather than a promise. */
+  #execute(node: CompiledNode): void {
     const index = node.index;
-    if (this.#aborted) {
-      this.#running--;
-      this.#end(node, "cancelled", undefined, this.#abortReason());
-      return;
-    }
+    this.#running++;
     this.#states[index] = "running";
     this.#startedAt[index] = Date.now();
     const started = performance.now();
@@ -301,65 +331,72 @@ export class RunState implements ReferenceResolver {
       signal = controller.signal;
       timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          const error = new FlowError(
-            "node.timeout",
-            `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`,
-            {
-              nodeId: node.id,
-            },
-          );
+          const error = new FlowError("node.timeout", `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`, {
+            nodeId: node.id,
+          });
           controller.abort(error);
           reject(error);
         }, timeoutMs);
       });
     }
-    let state: NodeState = "succeeded";
-    let error: ErrorInfo | undefined;
+    let result: unknown;
     try {
-      const input = this.#resolveInputs(node);
-      let output: unknown;
-      if (timedOut) {
-        // A node that ignores its signal still ends on time; its late result is dropped.
-        const attempts = this.#runAttempts(node, input, signal);
-        attempts.catch(() => {});
-        output = await Promise.race([attempts, timedOut]);
-      } else {
-        output = await this.#runAttempts(node, input, signal);
-      }
-      if (this.#states[index] !== "running") {
-        this.#running--;
-        return;
-      }
-      this.#outputs[index] = output;
-      if (node.writes !== undefined) {
-        const writeValue = node.nodeType.writes?.value;
-        this.variables.set(node.writes, writeValue ? writeValue(output) : output);
-      }
-    } catch (caught) {
-      // Already ended: the run was cancelled or failed while this node ran.
-      if (this.#states[index] !== "running") {
-        this.#running--;
-        return;
-      }
-      state = "failed";
-      error = this.#redactError(toErrorInfo(caught, node.id));
-    } finally {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        this.#nodeControllers.delete(index);
-      }
+      result = this.#runAttempts(node, this.#resolveInputs(node), signal);
+    } catch (error) {
+      this.#settle(node, false, error, timer);
+      return;
     }
-    this.#durations[index] = performance.now() - started;
-    const failsRun = state === "failed" && !node.definition.continueOnError;
-    if (failsRun) this.#failure ??= error;
+    if (!isPromiseLike(result)) {
+      this.#settle(node, true, result, timer);
+      return;
+    }
+    let settled: PromiseLike<unknown> = result;
+    if (timedOut) {
+      // A node that ignores its signal still ends on time; its late result is dropped.
+      Promise.resolve(result).catch(() => {});
+      settled = Promise.race([result, timedOut]);
+    }
+    settled.then(
+      (output) => this.#settle(node, true, output, timer),
+      (error) => this.#settle(node, false, error, timer),
+    );
+  }
+
+  /** A node's work is over: record its output (and variable) or its error, and let others start. */
+  #settle(node: CompiledNode, ok: boolean, value: unknown, timer: ReturnType<typeof setTimeout> | undefined): void {
+    const index = node.index;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#nodeControllers.delete(index);
+    }
     this.#running--;
-    this.#end(node, state, error);
-    if (!failsRun) this.#startWaiting();
-    else {
+    // Already ended: the run was cancelled or failed while this node ran.
+    if (this.#states[index] !== "running") return;
+    let error: ErrorInfo | undefined;
+    if (ok) {
+      try {
+        if (node.writes !== undefined) {
+          const writeValue = node.nodeType.writes?.value;
+          this.variables.set(node.writes, writeValue ? writeValue(value) : value);
+        }
+        this.#outputs[index] = value;
+      } catch (caught) {
+        error = this.#redactError(toErrorInfo(caught, node.id));
+      }
+    } else {
+      error = this.#redactError(toErrorInfo(value, node.id));
+    }
+    this.#durations[index] = performance.now() - this.#runningSince[index]!;
+    const failsRun = error !== undefined && !node.definition.continueOnError;
+    if (failsRun) this.#failure ??= error;
+    this.#end(node, error ? "failed" : "succeeded", error);
+    if (failsRun) {
       this.#abort(
         new FlowError("run.aborted", `cancelled because node "${node.id}" failed`, { nodeId: node.id }),
         `node "${node.id}" failed`,
       );
+    } else {
+      this.#pump();
     }
   }
 
@@ -375,43 +412,66 @@ export class RunState implements ReferenceResolver {
     });
   }
 
-  async #runAttempts(node: CompiledNode, input: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+  /** The first attempt, synchronous when the node's `run` is; later attempts follow retryable failures. */
+  #runAttempts(node: CompiledNode, input: unknown, signal: AbortSignal | undefined): unknown {
+    this.#attempts[node.index] = 1;
+    let pending: unknown;
+    try {
+      pending = node.nodeType.run(input, new RunNodeContext(this, node, signal, 1));
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      return this.#retry(node, input, signal, 1, error);
+    }
+    if (isPromiseLike(pending)) {
+      return Promise.resolve(pending).then(
+        (output) => this.#checkOutput(node, output),
+        (error) => this.#retry(node, input, signal, 1, error),
+      );
+    }
+    return this.#checkOutput(node, pending);
+  }
+
+  /** Retries after attempt `failed` failed with `error`, while the policy allows and the error is retryable. */
+  async #retry(
+    node: CompiledNode,
+    input: unknown,
+    signal: AbortSignal | undefined,
+    failed: number,
+    error: unknown,
+  ): Promise<unknown> {
     const policy = resolveRetryPolicy(node.nodeType.retry, node.definition.retry);
-    for (let attempt = 1; ; attempt++) {
-      this.#attempts[node.index] = attempt;
+    for (let attempt = failed; ; attempt++) {
+      if (this.#aborted) throw this.#abortError ?? error;
+      if (signal?.aborted) throw signal.reason ?? error;
+      if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
+      const delayMs = computeRetryDelay(attempt, policy, (error as FlowError).retryAfterMs);
+      if (this.#events.listenerCount("node:retry")) {
+        this.#events.emit("node:retry", {
+          runId: this.runId,
+          timestamp: Date.now(),
+          nodeId: node.id,
+          attempt,
+          delayMs,
+          error: this.#redactError(toErrorInfo(error, node.id)),
+        });
+      }
+      await sleep(delayMs, signal ?? this.signal);
+      this.#attempts[node.index] = attempt + 1;
       try {
-        const output = await node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt));
-        if (node.nodeType.output) {
-          const checked = node.nodeType.output.safeParse(output);
-          if (!checked.success) {
-            throw new FlowError(
-              "node.output",
-              `${node.nodeType.type} returned an invalid output: ${checked.error.message}`,
-              {
-                nodeId: node.id,
-              },
-            );
-          }
-        }
-        return output;
-      } catch (error) {
-        if (this.#aborted) throw this.#abortError ?? error;
-        if (signal?.aborted) throw signal.reason ?? error;
-        if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
-        const delayMs = computeRetryDelay(attempt, policy, (error as FlowError).retryAfterMs);
-        if (this.#events.listenerCount("node:retry")) {
-          this.#events.emit("node:retry", {
-            runId: this.runId,
-            timestamp: Date.now(),
-            nodeId: node.id,
-            attempt,
-            delayMs,
-            error: this.#redactError(toErrorInfo(error, node.id)),
-          });
-        }
-        await sleep(delayMs, signal ?? this.signal);
+        return this.#checkOutput(node, await node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt + 1)));
+      } catch (next) {
+        error = next;
       }
     }
+  }
+
+  #checkOutput(node: CompiledNode, output: unknown): unknown {
+    if (!node.nodeType.output) return output;
+    const checked = node.nodeType.output.safeParse(output);
+    if (checked.success) return output;
+    throw new FlowError("node.output", `${node.nodeType.type} returned an invalid output: ${checked.error.message}`, {
+      nodeId: node.id,
+    });
   }
 
   #end(node: CompiledNode, state: NodeState, error?: ErrorInfo, reason?: string): void {
@@ -449,7 +509,7 @@ export class RunState implements ReferenceResolver {
     this.#aborted = true;
     this.#abortError = reason;
     this.#controller?.abort(reason);
-    this.#waiting = [];
+    this.#waiting.length = 0;
     this.#waitingHead = 0;
     for (const controller of this.#nodeControllers.values()) controller.abort(reason);
     const now = performance.now();
@@ -497,6 +557,7 @@ export class RunState implements ReferenceResolver {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#detachSignal?.();
     const status: RunStatus = this.#cancelled ? "cancelled" : this.#failure ? "failed" : "succeeded";
     const outputs: Record<string, unknown> = {};
     for (const [name, template] of this.#flow.outputs) {
@@ -548,11 +609,12 @@ export class RunState implements ReferenceResolver {
   }
 }
 
-/** An event listener threw: report it like any uncaught error, without corrupting the run. */
-function rethrowLater(error: unknown): void {
-  process.nextTick(() => {
-    throw error;
-  });
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 function addTokens(into: TokenUsage, usage: TokenUsage): TokenUsage {

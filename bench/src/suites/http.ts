@@ -25,6 +25,8 @@ interface Caller {
 interface SdkCase {
   name: string;
   direct: Caller;
+  /** The same loop passing a cancellation signal and a timeout per request, as Weft must. */
+  guarded: Caller;
   weft: Caller;
 }
 
@@ -71,14 +73,43 @@ async function createWeftCallers(url: string): Promise<{ openai: Caller; foundry
   }
 }
 
-/** The same calls straight through each SDK, configured as Weft configures it (no SDK retries). */
-function createDirectCallers(url: string): { openai: Caller; foundry: Caller } {
+/**
+ * The same calls straight through each SDK, configured as Weft configures it (no SDK retries).
+ * `guarded` also passes what a run needs for cancellation: an AbortSignal and a per-request
+ * timeout. ModelClient's pipeline spends measurably more per request when given a signal.
+ */
+function createDirectCallers(url: string): {
+  openai: Caller;
+  foundry: Caller;
+  openaiGuarded: Caller;
+  foundryGuarded: Caller;
+} {
   const openai = new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
   const foundry = ModelClient(`${url}/models`, new AzureKeyCredential(key), {
     allowInsecureConnection: true,
     retryOptions: { maxRetries: 0 },
   });
+  const timeout = 600_000;
   return {
+    openaiGuarded: {
+      adapter: "direct + signal",
+      call: async () => {
+        await openai.chat.completions.create(
+          { model, messages },
+          { signal: new AbortController().signal, timeout },
+        );
+      },
+    },
+    foundryGuarded: {
+      adapter: "direct + signal",
+      call: async () => {
+        const response = await foundry
+          .path("/chat/completions")
+          .post({ body: { model, messages }, abortSignal: new AbortController().signal, timeout });
+        if (isUnexpected(response))
+          throw new Error(`status ${response.status}: ${response.body.error.message}`);
+      },
+    },
     openai: {
       adapter: "direct",
       call: async () => {
@@ -106,10 +137,13 @@ export async function measureHttp({ quick, progress }: SuiteContext): Promise<Se
     id: "W5",
     title: `real HTTP: chat completions to the offline server on loopback, ${requestsAtOnce} at a time`,
     metric: "requests/s",
-    ratioColumns: ["weft ÷ direct"],
+    ratioColumns: ["weft ÷ direct", "weft ÷ direct + signal"],
     detailColumns: [],
     rows: [],
-    notes: ["the server runs in the same process as the clients, as in the tests"],
+    notes: [
+      "the server runs in the same process as the clients, as in the tests",
+      "direct + signal: the same loop passing an AbortSignal and a timeout per request, which Weft passes so that cancelled and timed-out runs close their sockets",
+    ],
   };
   let testing: typeof import("@weft/testing");
   try {
@@ -123,12 +157,17 @@ export async function measureHttp({ quick, progress }: SuiteContext): Promise<Se
     const direct = createDirectCallers(server.url);
     const weft = await createWeftCallers(server.url);
     const cases: SdkCase[] = [
-      { name: "openai SDK, /v1", direct: direct.openai, weft: weft.openai },
-      { name: "ModelClient, /models", direct: direct.foundry, weft: weft.foundry },
+      { name: "openai SDK, /v1", direct: direct.openai, guarded: direct.openaiGuarded, weft: weft.openai },
+      {
+        name: "ModelClient, /models",
+        direct: direct.foundry,
+        guarded: direct.foundryGuarded,
+        weft: weft.foundry,
+      },
     ];
     const [requests, rounds] = quick ? [150, 5] : [400, 9];
-    for (const { name, direct: directCaller, weft: weftCaller } of cases) {
-      const callers = [directCaller, weftCaller];
+    for (const { name, direct: directCaller, guarded: guardedCaller, weft: weftCaller } of cases) {
+      const callers = [directCaller, guardedCaller, weftCaller];
       const throughputs = new Map<Caller, number[]>(callers.map((caller) => [caller, []]));
       const failures = new Map<Caller, string>();
       for (let sample = 0; sample <= rounds; sample++) {
@@ -154,9 +193,12 @@ export async function measureHttp({ quick, progress }: SuiteContext): Promise<Se
           : { case: name, adapter: caller.adapter, status: "ok", value: summarize(throughputs.get(caller)!) };
         section.rows.push(row);
       }
-      const [directRow, weftRow] = section.rows.slice(-2);
+      const [directRow, guardedRow, weftRow] = section.rows.slice(-3);
       if (directRow?.value && weftRow?.value) {
         weftRow.ratios = { "weft ÷ direct": weftRow.value.median / directRow.value.median };
+        if (guardedRow?.value) {
+          weftRow.ratios["weft ÷ direct + signal"] = weftRow.value.median / guardedRow.value.median;
+        }
       }
     }
     return section;

@@ -17,7 +17,12 @@ export class ConnectionLimiter {
     return limit === undefined ? task() : this.#runQueued(connection, limit, task, signal);
   }
 
-  async #runQueued<T>(connection: Connection, limit: number, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async #runQueued<T>(
+    connection: Connection,
+    limit: number,
+    task: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const key = connectionKey(connection);
     let queue = this.#queues.get(key);
     if (!queue) {

@@ -49,6 +49,8 @@ export interface CompiledFlow {
   readonly variableWriters: ReadonlyMap<string, string>;
   /** The DAG, with edges labelled by what flows along them. */
   readonly graph: Graph;
+  /** How many dependencies each node waits for, by index: a run copies it as its countdown. */
+  readonly dependencyCounts: Int32Array;
 }
 
 /** Checks everything that needs the whole flow (ids, types, references, writers, cycles, literal inputs) and compiles it. */
@@ -313,6 +315,7 @@ export function compileFlow(
       outputs,
       variableWriters: new Map([...writerOf].map(([name, index]) => [name, flow.nodes[index]!.id])),
       graph,
+      dependencyCounts: Int32Array.from(nodes, (node) => node.dependencies.length),
     },
   };
 }

@@ -87,7 +87,7 @@ export class RunState implements ReferenceResolver {
     this.#concurrency = options.concurrency;
     const count = flow.nodes.length;
     this.#states = new Array<NodeState>(count).fill("pending");
-    this.#remaining = Int32Array.from(flow.nodes, (node) => node.dependencies.length);
+    this.#remaining = flow.dependencyCounts.slice();
     this.#outputs = new Array(count);
     this.#errors = new Array(count);
     this.#reasons = new Array(count);
@@ -331,9 +331,13 @@ export class RunState implements ReferenceResolver {
       signal = controller.signal;
       timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          const error = new FlowError("node.timeout", `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`, {
-            nodeId: node.id,
-          });
+          const error = new FlowError(
+            "node.timeout",
+            `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`,
+            {
+              nodeId: node.id,
+            },
+          );
           controller.abort(error);
           reject(error);
         }, timeoutMs);
@@ -363,7 +367,12 @@ export class RunState implements ReferenceResolver {
   }
 
   /** A node's work is over: record its output (and variable) or its error, and let others start. */
-  #settle(node: CompiledNode, ok: boolean, value: unknown, timer: ReturnType<typeof setTimeout> | undefined): void {
+  #settle(
+    node: CompiledNode,
+    ok: boolean,
+    value: unknown,
+    timer: ReturnType<typeof setTimeout> | undefined,
+  ): void {
     const index = node.index;
     if (timer !== undefined) {
       clearTimeout(timer);
@@ -458,7 +467,10 @@ export class RunState implements ReferenceResolver {
       await sleep(delayMs, signal ?? this.signal);
       this.#attempts[node.index] = attempt + 1;
       try {
-        return this.#checkOutput(node, await node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt + 1)));
+        return this.#checkOutput(
+          node,
+          await node.nodeType.run(input, new RunNodeContext(this, node, signal, attempt + 1)),
+        );
       } catch (next) {
         error = next;
       }
@@ -469,9 +481,13 @@ export class RunState implements ReferenceResolver {
     if (!node.nodeType.output) return output;
     const checked = node.nodeType.output.safeParse(output);
     if (checked.success) return output;
-    throw new FlowError("node.output", `${node.nodeType.type} returned an invalid output: ${checked.error.message}`, {
-      nodeId: node.id,
-    });
+    throw new FlowError(
+      "node.output",
+      `${node.nodeType.type} returned an invalid output: ${checked.error.message}`,
+      {
+        nodeId: node.id,
+      },
+    );
   }
 
   #end(node: CompiledNode, state: NodeState, error?: ErrorInfo, reason?: string): void {

@@ -11,6 +11,8 @@ type AzureSdk = {
   sse: typeof import("@azure/core-sse");
 };
 let sdk: Promise<AzureSdk> | undefined;
+/** The SDK once loaded, so later requests skip a microtask. */
+let loaded: AzureSdk | undefined;
 /** Loaded on first use, so `weft run` of a flow without chat nodes starts fast. */
 const loadSdk = () => {
   sdk ??= Promise.all([
@@ -31,7 +33,7 @@ type FoundryTarget = Extract<ChatTarget, { kind: "foundry-models" }>;
  * headers are read from it, and it is never kept, logged or returned.
  */
 export async function callModelClient(target: FoundryTarget, call: ChatCall): Promise<ChatCallResult> {
-  const azure = await loadSdk();
+  const azure = loaded ?? (loaded = await loadSdk());
   const client = clients.get(clientKey(target, call.apiKey), () =>
     azure.inference.default(target.url, new azure.auth.AzureKeyCredential(call.apiKey), {
       retryOptions: { maxRetries: 0 },

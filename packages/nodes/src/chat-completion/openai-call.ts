@@ -6,6 +6,8 @@ import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type OpenAiSdk = typeof import("openai");
 let sdk: Promise<OpenAiSdk> | undefined;
+/** The SDK once loaded, so later requests skip a microtask. */
+let loaded: OpenAiSdk | undefined;
 /** Loaded on first use, so `weft run` of a flow without chat nodes starts fast. */
 const loadSdk = () => {
   sdk ??= import("openai");
@@ -19,7 +21,7 @@ export async function callOpenAi(
   target: Extract<ChatTarget, { kind: "azure-openai-deployment" | "openai" }>,
   call: ChatCall,
 ): Promise<ChatCallResult> {
-  const openai = await loadSdk();
+  const openai = loaded ?? (loaded = await loadSdk());
   const client = clients.get(clientKey(target, call.apiKey), () => createClient(openai, target, call.apiKey));
   const where = { nodeId: call.nodeId, host: target.host };
   const model = call.body.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "");

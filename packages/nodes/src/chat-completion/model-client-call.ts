@@ -19,7 +19,10 @@ const loadSdk = () => {
     import("@azure-rest/ai-inference"),
     import("@azure/core-auth"),
     import("@azure/core-sse"),
-  ]).then(([inference, auth, sse]) => ({ inference, auth, sse }));
+  ]).then(([inference, auth, sse]) => {
+    loaded = { inference, auth, sse };
+    return loaded;
+  });
   return sdk;
 };
 
@@ -33,7 +36,7 @@ type FoundryTarget = Extract<ChatTarget, { kind: "foundry-models" }>;
  * headers are read from it, and it is never kept, logged or returned.
  */
 export async function callModelClient(target: FoundryTarget, call: ChatCall): Promise<ChatCallResult> {
-  const azure = loaded ?? (loaded = await loadSdk());
+  const azure = loaded ?? (await loadSdk());
   const client = clients.get(clientKey(target, call.apiKey), () =>
     azure.inference.default(target.url, new azure.auth.AzureKeyCredential(call.apiKey), {
       retryOptions: { maxRetries: 0 },

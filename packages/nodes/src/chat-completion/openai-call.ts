@@ -10,7 +10,10 @@ let sdk: Promise<OpenAiSdk> | undefined;
 let loaded: OpenAiSdk | undefined;
 /** Loaded on first use, so `weft run` of a flow without chat nodes starts fast. */
 const loadSdk = () => {
-  sdk ??= import("openai");
+  sdk ??= import("openai").then((module) => {
+    loaded = module;
+    return module;
+  });
   return sdk;
 };
 
@@ -21,7 +24,7 @@ export async function callOpenAi(
   target: Extract<ChatTarget, { kind: "azure-openai-deployment" | "openai" }>,
   call: ChatCall,
 ): Promise<ChatCallResult> {
-  const openai = loaded ?? (loaded = await loadSdk());
+  const openai = loaded ?? (await loadSdk());
   const client = clients.get(clientKey(target, call.apiKey), () => createClient(openai, target, call.apiKey));
   const where = { nodeId: call.nodeId, host: target.host };
   const model = call.body.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "");

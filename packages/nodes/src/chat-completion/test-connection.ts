@@ -1,4 +1,4 @@
-import { type Connection, FlowError } from "@weft/engine";
+import { type Connection, FlowError, Redactor } from "@weft/engine";
 import type { ChatCall } from "./chat-call.js";
 import { type ChatTarget, describeTarget } from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
@@ -42,10 +42,13 @@ export async function testConnection(
     onToken: () => {},
     nodeId: "connection-test",
   };
+  // Outside a run nothing scrubs what the service says, and some services quote the key they refuse.
+  const redactor = new Redactor();
+  redactor.add(connection.apiKey);
   try {
     const result =
       target.kind === "foundry-models" ? await callModelClient(target, call) : await callOpenAi(target, call);
-    return { outcome: "ok", kind: target.kind, host: target.host, model: result.model };
+    return { outcome: "ok", kind: target.kind, host: target.host, model: redactor.redactText(result.model) };
   } catch (error) {
     if (!(error instanceof FlowError)) throw error;
     const outcome =
@@ -59,7 +62,7 @@ export async function testConnection(
       kind: target.kind,
       host: target.host,
       ...(error.status === undefined ? {} : { status: error.status }),
-      message: error.message,
+      message: redactor.redactText(error.message),
     };
   }
 }

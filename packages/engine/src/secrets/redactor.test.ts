@@ -59,6 +59,20 @@ describe("Redactor", () => {
     expect(redacted.messages[0]).toBe(value.messages[0]);
   });
 
+  it("scrubs secrets used as property names, keeping the order of the properties", () => {
+    const redactor = redactorOf(CANARY);
+    const redacted = redactor.redact({
+      first: 1,
+      usageByKey: { [CANARY]: { requests: 2 }, [`${CANARY}:eu`]: 3, other: CANARY },
+    });
+    expect(redacted).toEqual({
+      first: 1,
+      usageByKey: { [SECRET_MASK]: { requests: 2 }, [`${SECRET_MASK}:eu`]: 3, other: SECRET_MASK },
+    });
+    expect(Object.keys(redacted.usageByKey)).toEqual([SECRET_MASK, `${SECRET_MASK}:eu`, "other"]);
+    expect(JSON.stringify(redacted)).not.toContain(CANARY);
+  });
+
   it("turns an Error into a plain object with its message scrubbed", () => {
     const redacted = redactorOf(CANARY).redact({ error: new TypeError(`401 for key ${CANARY}`) });
     expect(redacted).toEqual({ error: { name: "TypeError", message: `401 for key ${SECRET_MASK}` } });

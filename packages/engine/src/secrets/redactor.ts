@@ -75,6 +75,7 @@ function redactValue(value: unknown, redactor: Redactor, depth: number): unknown
     return typeof json === "function" ? redactValue(json.call(value), redactor, depth + 1) : "[object]";
   }
   let copy: Record<string, unknown> | undefined;
+  let renamed = false;
   for (const key in value) {
     const item = (value as Record<string, unknown>)[key];
     const next = redactValue(item, redactor, depth + 1);
@@ -82,6 +83,14 @@ function redactValue(value: unknown, redactor: Redactor, depth: number): unknown
       copy ??= { ...(value as Record<string, unknown>) };
       copy[key] = next;
     }
+    renamed ||= redactor.redactText(key) !== key;
   }
-  return copy ?? value;
+  return renamed ? redactKeys(copy ?? (value as Record<string, unknown>), redactor) : (copy ?? value);
+}
+
+/** A secret can be a property name too (usage or limits kept per key): mask it there as well. */
+function redactKeys(value: Record<string, unknown>, redactor: Redactor): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[redactor.redactText(key)] = value[key];
+  return copy;
 }

@@ -14,6 +14,7 @@ import { findSkipReason, isTruthyCondition, type NodeState } from "../graph/skip
 import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
 import { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
+import { StreamRedactor } from "../secrets/stream-redactor.js";
 import type { RunEventListeners } from "./events.js";
 import { RunNodeContext } from "./node-context.js";
 import { computeRetryDelay, isRetryable, resolveRetryPolicy, sleep } from "./retry.js";
@@ -69,6 +70,8 @@ export class RunState implements ReferenceResolver {
   #cancelled = false;
   /** Controllers of running nodes that have their own signal (a timeout). */
   readonly #nodeControllers = new Map<number, AbortController>();
+  /** Each streaming node's latest attempt, whose tokens are scrubbed as one text (by node index). */
+  readonly #tokenStreams = new Map<number, { attempt: number; redactor: StreamRedactor }>();
   #resolveResult!: (result: RunResult) => void;
   readonly result: Promise<RunResult>;
 
@@ -202,12 +205,32 @@ export class RunState implements ReferenceResolver {
 
   emitToken(node: CompiledNode, attempt: number, token: string): void {
     if (!this.#events.listenerCount("node:token")) return;
+    // A secret cut across tokens is in none of them: the attempt's tokens are scrubbed as one text.
+    let stream = this.#tokenStreams.get(node.index);
+    if (stream?.attempt !== attempt) {
+      this.#endTokenStream(node);
+      stream = { attempt, redactor: new StreamRedactor(this.redactor) };
+      this.#tokenStreams.set(node.index, stream);
+    }
+    this.#emitTokenEvent(node, attempt, stream.redactor.push(token));
+  }
+
+  /** Lets out what a node's token stream held back (the start of a secret, or not). */
+  #endTokenStream(node: CompiledNode): void {
+    const stream = this.#tokenStreams.get(node.index);
+    if (!stream) return;
+    this.#tokenStreams.delete(node.index);
+    this.#emitTokenEvent(node, stream.attempt, stream.redactor.end());
+  }
+
+  #emitTokenEvent(node: CompiledNode, attempt: number, token: string): void {
+    if (token === "") return;
     this.#events.emit("node:token", {
       runId: this.runId,
       timestamp: Date.now(),
       nodeId: node.id,
       attempt,
-      token: this.redactor.redactText(token),
+      token,
     });
   }
 
@@ -496,6 +519,7 @@ export class RunState implements ReferenceResolver {
     if (error) this.#errors[index] = error;
     if (reason !== undefined) this.#reasons[index] = reason;
     this.#ended++;
+    if (this.#tokenStreams.size > 0) this.#endTokenStream(node);
     if (this.#events.listenerCount("node:end")) {
       this.#events.emit("node:end", {
         runId: this.runId,

@@ -38,6 +38,24 @@ export class Redactor {
   }
 
   /**
+   * How many characters at the end of `text` could be the start of a known secret (0 if none):
+   * text streamed in pieces must hold them back until the next piece shows whether they are.
+   */
+  trailingSecretStart(text: string): number {
+    let longest = 0;
+    for (const secret of this.#secrets) {
+      const first = secret.charCodeAt(0);
+      for (let at = Math.max(0, text.length - secret.length + 1); at < text.length - longest; at++) {
+        if (text.charCodeAt(at) === first && secret.startsWith(text.slice(at))) {
+          longest = text.length - at;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+
+  /**
    * Returns a copy of a JSON-like value with `Secret`s masked and known secret strings scrubbed.
    * Values are copied only where something changes, so clean data costs one walk.
    */

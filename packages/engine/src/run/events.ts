@@ -14,7 +14,9 @@ export interface RunEvents {
   "node:start": EventBase & { nodeId: string; nodeType: string };
   /**
    * A piece of streamed output, such as a token of a chat completion. After a retry, tokens start
-   * again with the new `attempt`: a consumer keeps only the tokens of the latest attempt.
+   * again with the new `attempt`: a consumer keeps only the tokens of the latest attempt. Text
+   * that could be the start of a secret is held back and sent with the next token (masked, if it
+   * was one), so tokens may be cut differently from the node's own; joined, they are the same.
    */
   "node:token": EventBase & { nodeId: string; attempt: number; token: string };
   /** An attempt failed and another one follows after `delayMs`. */

@@ -81,7 +81,9 @@ export async function demoCommand(io: CliIo): Promise<number> {
       usedShared
         ? "\nThe static connection was used for some requests.\n"
         : `\nThe static connection "shared-foundry" was never used: each customer's dynamic connection overrode it.\n` +
-            "Run it yourself: weft mock-llm, then weft run examples/dynamic-connection/dynamic-connection.flow.json --input-env customerKey=KEY_VAR --input customerEndpoint=<url>\n",
+            "\nTry it yourself against the offline server (in another terminal: weft mock-llm --key customer=test-key-1):\n" +
+            "  CUSTOMER_KEY=test-key-1 weft run examples/dynamic-connection/dynamic-connection.flow.json \\\n" +
+            "    --input-env customerKey=CUSTOMER_KEY --input customerEndpoint=<server url>/models\n",
     );
     return ok ? EXIT_OK : EXIT_RUN_FAILED;
   } finally {

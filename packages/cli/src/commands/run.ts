@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import {
   type CompiledFlow,
+  type CompiledNode,
   type ConnectionProvider,
   coerceInputText,
   FlowError,
@@ -41,7 +42,7 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
   const flow = await loadFlowFile(probe, file);
   const connections =
     options.connections ?? (usesStaticConnections(flow) ? await openCliConnections(io.env) : undefined);
-  await checkStaticConnections(flow, connections);
+  await checkStaticConnections(flow, connections, io);
   const engine = createCliEngine({ ...(connections ? { connections } : {}) });
   const inputs = await readInputs(flow, options, io);
 
@@ -80,23 +81,40 @@ function usesStaticConnections(flow: CompiledFlow): boolean {
   return flow.nodes.some((node) => node.definition.connection !== undefined);
 }
 
-/** An unknown static connection name is an invalid command (exit 2), reported before anything runs. */
+/**
+ * An unknown static connection name is an invalid command (exit 2), reported before anything
+ * runs. A static connection that only backs up a `dynamicConnection` may be missing: the run
+ * fails only if the dynamic one resolves to nothing, so that is a warning.
+ */
 async function checkStaticConnections(
   flow: CompiledFlow,
   provider: ConnectionProvider | undefined,
+  io: CliIo,
 ): Promise<void> {
-  const missing: string[] = [];
+  const missing = new Map<string, CompiledNode[]>();
   for (const node of flow.nodes) {
     const name = node.definition.connection;
-    if (name !== undefined && !(await provider?.get(name)) && !missing.includes(name)) missing.push(name);
+    if (name !== undefined && !(await provider?.get(name)))
+      missing.set(name, [...(missing.get(name) ?? []), node]);
   }
-  if (missing.length === 0) return;
+  if (missing.size === 0) return;
   const known = (await provider?.list?.()) ?? [];
+  const stored = known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored";
+  const required: string[] = [];
+  for (const [name, nodes] of missing) {
+    if (nodes.some((node) => node.dynamicConnection === undefined)) {
+      required.push(name);
+    } else {
+      io.stderr(
+        `warning: static connection "${name}" (the fallback of ${nodes.map((node) => `"${node.id}"`).join(", ")}) is not stored: ` +
+          `the run fails if the dynamic connection resolves to nothing (${stored})\n`,
+      );
+    }
+  }
+  if (required.length === 0) return;
   throw new FlowError(
     "connection.unknown",
-    `unknown connection${missing.length > 1 ? "s" : ""} ${missing.map((name) => `"${name}"`).join(", ")}: ${
-      known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored"
-    } (add one with: weft connection create <name> ...)`,
+    `unknown connection${required.length > 1 ? "s" : ""} ${required.map((name) => `"${name}"`).join(", ")}: ${stored} (add one with: weft connection create <name> ...)`,
   );
 }
 

@@ -1,7 +1,11 @@
 import { SECRET_MASK, Secret } from "./secret.js";
 
-/** Secrets shorter than this are not scrubbed from text: they would mask ordinary words. */
-const MIN_SCRUBBED_LENGTH = 4;
+/**
+ * Secrets shorter than this are not scrubbed from text: they would mask ordinary words in
+ * messages ("wrong", "test"). Real API keys are far longer, and `Secret` values themselves are
+ * masked whatever their length.
+ */
+const MIN_SCRUBBED_LENGTH = 8;
 
 /**
  * A run-scoped scrubber. It learns every secret string in play (secret inputs, connection keys,

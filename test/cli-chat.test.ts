@@ -232,3 +232,98 @@ describe("weft mock-llm", () => {
     expect(stopped.stdout + stopped.stderr).not.toContain("test-key-team-7");
   });
 });
+
+describe("static connections from the store", () => {
+  it("a static connection only behind a dynamicConnection may be missing: a warning, and the run goes on", async () => {
+    const result = await runCli(
+      [
+        "run",
+        "examples/dynamic-connection/dynamic-connection.flow.json",
+        "--input-env",
+        "customerKey=CUSTOMER_KEY",
+        "--input",
+        `customerEndpoint=${server.url}/models`,
+      ],
+      { env: env() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: static connection "shared-foundry" (the fallback of "answer") is not stored',
+    );
+    expect(JSON.parse(result.stdout).connection.source).toBe("dynamic");
+  });
+
+  it("a static connection a node needs is exit 2, naming the stored ones", async () => {
+    const home = tempHome();
+    const created = await runCli(
+      [
+        "connection",
+        "create",
+        "other",
+        "--type",
+        "azure-ai",
+        "--endpoint",
+        `${server.url}/models`,
+        "--api-key-env",
+        "CONTOSO_KEY",
+      ],
+      { env: { ...env(), WEFT_HOME: home } },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const result = await runCli(["run", "examples/static-connection/static-connection.flow.json"], {
+      env: { ...env(), WEFT_HOME: home },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'error: unknown connection "shared-foundry": stored connections are other (add one with: weft connection create <name> ...)\n',
+    );
+    expect(server.requests).toEqual([]);
+  });
+
+  it("weft connection test reports ok, auth failed and unreachable with the endpoint kind", async () => {
+    const home = tempHome();
+    const run = (args: string[]) =>
+      runCli(args, { env: { ...env(), WEFT_HOME: home, WRONG_KEY: `${CANARY}-x` } });
+    for (const [name, endpoint, keyVar] of [
+      ["good", `${server.url}/openai/deployments/gpt-4o-mini`, "CONTOSO_KEY"],
+      ["bad-key", `${server.url}/models`, "WRONG_KEY"],
+      ["nowhere", "http://127.0.0.1:9/models", "CONTOSO_KEY"],
+    ] as const) {
+      const created = await run([
+        "connection",
+        "create",
+        name,
+        "--type",
+        "azure-ai",
+        "--endpoint",
+        endpoint,
+        "--api-key-env",
+        keyVar,
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+    }
+    const good = await run(["connection", "test", "good"]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(
+      /^✓ good: ok \(azure-openai-deployment at 127\.0\.0\.1:\d+, model gpt-4o-mini\)\n$/,
+    );
+    const badKey = await run(["connection", "test", "bad-key"]);
+    expect(badKey.code).toBe(1);
+    expect(badKey.stdout).toMatch(
+      /^✗ bad-key: auth failed \(foundry-models at 127\.0\.0\.1:\d+\): .*answered 401/,
+    );
+    const nowhere = await run(["connection", "test", "nowhere", "--json"]);
+    expect(nowhere.code).toBe(1);
+    expect(JSON.parse(nowhere.stdout)).toMatchObject({
+      name: "nowhere",
+      outcome: "unreachable",
+      kind: "foundry-models",
+    });
+    const unknown = await run(["connection", "test", "missing"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      'unknown connection "missing": stored connections are bad-key, good, nowhere',
+    );
+    for (const output of [good, badKey, nowhere, unknown]) expectNoCanary(output.stdout, output.stderr);
+  }, 60_000);
+});

@@ -5,6 +5,7 @@ import {
   type ConnectionProvider,
   coerceInputText,
   FlowError,
+  type InputType,
   type RunResult,
 } from "@weft/engine";
 import { EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
@@ -151,9 +152,34 @@ async function readInputs(
     const value = io.env[variable];
     if (value === undefined)
       throw usageError(`--input-env ${pair}: environment variable ${variable} is not set`);
-    inputs[name] = coerceInputText(name, declared[name]?.type, value);
+    inputs[name] = coerceEnvInput(name, declared[name]?.type, value, pair);
   }
   return inputs;
+}
+
+/** What an input of each type that can be refused must look like. */
+const ENV_INPUT_SHAPES: Partial<Record<InputType, string>> = {
+  number: "a number",
+  boolean: "true or false",
+  object: "a JSON object",
+  array: "a JSON array",
+};
+
+/**
+ * `--input-env` is how keys are passed, so a value of the wrong type is never quoted back: a key
+ * mapped to a number or JSON input by mistake would otherwise be printed in the error.
+ */
+function coerceEnvInput(name: string, type: InputType | undefined, value: string, pair: string): unknown {
+  try {
+    return coerceInputText(name, type, value);
+  } catch (error) {
+    if (!(error instanceof FlowError)) throw error;
+    throw new FlowError(
+      "input.invalid",
+      `--input-env ${pair}: input "${name}" expected ${ENV_INPUT_SHAPES[type ?? "string"] ?? `a ${type}`}, ` +
+        "got something else (not shown: values read from the environment may be secrets)",
+    );
+  }
 }
 
 function splitPair(pair: string, option: string, expected: string): [string, string] {

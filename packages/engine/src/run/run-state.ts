@@ -556,32 +556,13 @@ export class RunState implements ReferenceResolver {
     for (const node of this.#nodes) {
       const state = this.#states[node.index];
       // Nodes waiting for dependencies or for a queue slot never start.
-      if (state === "pending" || state === "queued") this.#endUnstarted(node, why);
+      if (state === "pending" || state === "queued") this.#end(node, "cancelled", undefined, why);
       // Running nodes end now; their signal is aborted and whatever they return later is dropped.
       else if (state === "running") {
         this.#durations[node.index] = now - this.#runningSince[node.index]!;
         this.#end(node, "cancelled", undefined, reason.message);
       }
     }
-  }
-
-  #endUnstarted(node: CompiledNode, why: string): void {
-    this.#states[node.index] = "cancelled";
-    this.#reasons[node.index] = why;
-    this.#ended++;
-    if (this.#events.listenerCount("node:end")) {
-      this.#events.emit("node:end", {
-        runId: this.runId,
-        timestamp: Date.now(),
-        nodeId: node.id,
-        nodeType: node.nodeType.type,
-        status: "cancelled",
-        attempts: 0,
-        durationMs: 0,
-        reason: why,
-      });
-    }
-    if (this.#ended === this.#nodes.length) queueMicrotask(() => this.#finish());
   }
 
   #abortReason(): string {

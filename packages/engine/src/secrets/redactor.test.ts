@@ -22,18 +22,20 @@ describe("Redactor", () => {
   });
 
   it("masks the longest secret first, so a secret containing another is masked whole", () => {
-    const redactor = redactorOf("abcd", "abcd-efgh-ijkl");
-    expect(redactor.redactText("long abcd-efgh-ijkl short abcd")).toBe(
+    const redactor = redactorOf("abcdefgh", "abcdefgh-ijkl-mnop");
+    expect(redactor.redactText("long abcdefgh-ijkl-mnop short abcdefgh")).toBe(
       `long ${SECRET_MASK} short ${SECRET_MASK}`,
     );
     // The same, whatever order the secrets were learned in.
-    expect(redactorOf("abcd-efgh-ijkl", "abcd").redactText("abcd-efgh-ijkl")).toBe(SECRET_MASK);
+    expect(redactorOf("abcdefgh-ijkl-mnop", "abcdefgh").redactText("abcdefgh-ijkl-mnop")).toBe(SECRET_MASK);
   });
 
-  it("does not scrub very short secrets, which would mask ordinary words", () => {
-    const redactor = redactorOf("abc");
+  it("does not scrub short secrets from text, which would mask ordinary words", () => {
+    const redactor = redactorOf("wrong", "abc");
     expect(redactor.isEmpty).toBe(true);
-    expect(redactor.redactText("abc")).toBe("abc");
+    expect(redactor.redactText("invalid key or wrong endpoint")).toBe("invalid key or wrong endpoint");
+    // A Secret value is masked whatever its length.
+    expect(redactor.redact({ key: new Secret("abc") })).toEqual({ key: SECRET_MASK });
   });
 
   it("scrubs strings in nested objects and arrays, and masks Secret values", () => {

@@ -33,6 +33,55 @@ export function readUsage(usage: unknown): TokenUsage | undefined {
   };
 }
 
+/** The part of a stream chunk both SDKs yield that a completion is built from. */
+export interface ChatStreamChunk {
+  model?: string;
+  usage?: unknown;
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+}
+
+/** Builds a completion from stream chunks, passing each piece of content on as a token. */
+export class StreamedCompletion {
+  #content = "";
+  #finishReason: string | null = null;
+  #model: string;
+  #usage: TokenUsage | undefined;
+  readonly #onToken: (token: string) => void;
+
+  constructor(model: string, onToken: (token: string) => void) {
+    this.#model = model;
+    this.#onToken = onToken;
+  }
+
+  add(chunk: ChatStreamChunk): void {
+    if (chunk.model) this.#model = chunk.model;
+    this.#usage = readUsage(chunk.usage) ?? this.#usage;
+    // Azure may open with a chunk that has no choices (prompt filter results).
+    const choice = chunk.choices?.[0];
+    if (!choice) return;
+    const delta = choice.delta?.content;
+    if (delta) {
+      this.#content += delta;
+      this.#onToken(delta);
+    }
+    if (choice.finish_reason) this.#finishReason = choice.finish_reason;
+  }
+
+  /** Whether the model said why it stopped: a stream without it was cut short. */
+  get finished(): boolean {
+    return this.#finishReason !== null;
+  }
+
+  result(): ChatCallResult {
+    return {
+      content: this.#content,
+      finishReason: this.#finishReason,
+      model: this.#model,
+      ...(this.#usage ? { usage: this.#usage } : {}),
+    };
+  }
+}
+
 /** A small LRU of SDK clients: building one per request costs more than the request on loopback. */
 export class ClientCache<T> {
   readonly #entries = new Map<string, T>();

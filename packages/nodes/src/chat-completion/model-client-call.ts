@@ -1,7 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import type { ModelClient } from "@azure-rest/ai-inference";
 import { FlowError } from "@weft/engine";
-import { type ChatCall, type ChatCallResult, ClientCache, readUsage } from "./chat-call.js";
+import {
+  type ChatCall,
+  type ChatCallResult,
+  type ChatStreamChunk,
+  ClientCache,
+  readUsage,
+  StreamedCompletion,
+} from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
 import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
 
@@ -88,54 +95,34 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
         where,
       );
     }
-    let content = "";
-    let finishReason: string | null = null;
-    let answeredModel = model;
-    let usage: ChatCallResult["usage"];
+    const completion = new StreamedCompletion(model, call.onToken);
     let done = false;
     for await (const event of azure.sse.createSseStream(stream)) {
       if (event.data === "[DONE]") {
         done = true;
         break;
       }
-      const chunk = parseJson(event.data) as
-        | {
-            model?: string;
-            usage?: unknown;
-            error?: unknown;
-            choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-          }
-        | undefined;
+      const chunk = parseJson(event.data) as (ChatStreamChunk & { error?: unknown }) | undefined;
       if (!chunk) {
         throw new FlowError("llm.response", `${target.host} sent a malformed stream event`, {
           nodeId: call.nodeId,
           retryable: true,
         });
       }
-      if (chunk.error)
-        throw serviceError(
-          { message: readErrorBody(chunk).message ?? "stream error", ...readErrorBody(chunk) },
-          where,
-        );
-      if (chunk.model) answeredModel = chunk.model;
-      usage = readUsage(chunk.usage) ?? usage;
-      const choice = chunk.choices?.[0];
-      if (!choice) continue;
-      const delta = choice.delta?.content;
-      if (delta) {
-        content += delta;
-        call.onToken(delta);
+      if (chunk.error) {
+        const { code, message } = readErrorBody(chunk);
+        throw serviceError({ message: message ?? "stream error", ...(code ? { code } : {}) }, where);
       }
-      if (choice.finish_reason) finishReason = choice.finish_reason;
+      completion.add(chunk);
     }
     if (call.signal.aborted) throw call.signal.reason;
-    if (!done && finishReason === null) {
+    if (!done && !completion.finished) {
       throw new FlowError("llm.stream", `${target.host} ended the stream before the completion finished`, {
         nodeId: call.nodeId,
         retryable: true,
       });
     }
-    return { content, finishReason, model: answeredModel, ...(usage ? { usage } : {}) };
+    return completion.result();
   } catch (error) {
     throw normalizeError(error, call, where);
   }

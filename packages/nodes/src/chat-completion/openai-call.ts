@@ -1,6 +1,12 @@
 import { FlowError } from "@weft/engine";
 import type { OpenAI } from "openai";
-import { type ChatCall, type ChatCallResult, ClientCache, readUsage } from "./chat-call.js";
+import {
+  type ChatCall,
+  type ChatCallResult,
+  ClientCache,
+  readUsage,
+  StreamedCompletion,
+} from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
 import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
@@ -50,32 +56,17 @@ export async function callOpenAi(
       { ...body, stream: true, stream_options: { include_usage: true } },
       options,
     );
-    let content = "";
-    let finishReason: string | null = null;
-    let answeredModel = model;
-    let usage: ChatCallResult["usage"];
-    for await (const chunk of stream) {
-      if (chunk.model) answeredModel = chunk.model;
-      usage = readUsage(chunk.usage) ?? usage;
-      // Azure may open with a chunk that has no choices (prompt filter results).
-      const choice = chunk.choices?.[0];
-      if (!choice) continue;
-      const delta = choice.delta?.content;
-      if (delta) {
-        content += delta;
-        call.onToken(delta);
-      }
-      if (choice.finish_reason) finishReason = choice.finish_reason;
-    }
+    const completion = new StreamedCompletion(model, call.onToken);
+    for await (const chunk of stream) completion.add(chunk);
     // The SDK ends an aborted stream silently.
     if (call.signal.aborted) throw call.signal.reason;
-    if (finishReason === null) {
+    if (!completion.finished) {
       throw new FlowError("llm.stream", `${target.host} ended the stream before the completion finished`, {
         nodeId: call.nodeId,
         retryable: true,
       });
     }
-    return { content, finishReason, model: answeredModel, ...(usage ? { usage } : {}) };
+    return completion.result();
   } catch (error) {
     throw normalizeError(openai, error, call, where);
   }

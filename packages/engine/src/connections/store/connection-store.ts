@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, stat } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { FlowError } from "../../errors.js";
@@ -22,6 +22,7 @@ import {
   createKeyFile,
   describeKeySource,
   discardNextKeyFile,
+  exists,
   findSecretKey,
   KEY_FILE,
   type LoadedSecretKey,
@@ -410,14 +411,4 @@ function applyPatch(stored: Connection, patch: ConnectionPatch): Record<string, 
     }
   }
   return merged;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
 }

@@ -157,7 +157,8 @@ function sameEncoding(raw: Buffer, text: string): boolean {
   return raw.toString("base64").replace(/=+$/, "") === unpadded || raw.toString("base64url") === unpadded;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a file exists; errors other than "not found" are thrown. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;

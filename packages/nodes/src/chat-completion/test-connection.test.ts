@@ -33,4 +33,14 @@ describe("testConnection", () => {
     expect(result.message).toContain("Incorrect API key provided: ***.");
     expect(JSON.stringify(result)).not.toContain(KEYS.shared);
   });
+
+  it("reports a service that never answers as unreachable, not as an internal error", async () => {
+    server().addRule({ fault: { type: "hang" } });
+    const result = await testConnection(
+      { type: "azure-ai", endpoint: foundryEndpoint(server()), apiKey: new Secret(KEYS.shared) },
+      { timeoutMs: 200 },
+    );
+    expect(result).toMatchObject({ outcome: "unreachable", kind: "foundry-models" });
+    expect(result.message).toMatch(/did not answer within 200 ms/);
+  });
 });

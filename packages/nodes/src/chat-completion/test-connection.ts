@@ -33,12 +33,14 @@ export async function testConnection(
   const target = describeTarget(connection, "connection-test");
   const model =
     options.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "gpt-4o-mini");
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeout = AbortSignal.timeout(timeoutMs);
   const call: ChatCall = {
     body: { model, messages: [{ role: "user", content: "ping" }], max_tokens: 1 },
     stream: false,
     apiKey: connection.apiKey.reveal(),
-    signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    timeoutMs: options.timeoutMs ?? 30_000,
+    signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+    timeoutMs,
     onToken: () => {},
     nodeId: "connection-test",
   };
@@ -50,6 +52,14 @@ export async function testConnection(
       target.kind === "foundry-models" ? await callModelClient(target, call) : await callOpenAi(target, call);
     return { outcome: "ok", kind: target.kind, host: target.host, model: redactor.redactText(result.model) };
   } catch (error) {
+    if (timeout.aborted && !options.signal?.aborted) {
+      return {
+        outcome: "unreachable",
+        kind: target.kind,
+        host: target.host,
+        message: `${target.host} did not answer within ${timeoutMs} ms`,
+      };
+    }
     if (!(error instanceof FlowError)) throw error;
     const outcome =
       error.code === "llm.auth"

@@ -42,6 +42,19 @@ export function classifyAzureEndpoint(
   endpoint: string,
   where: { nodeId?: string; path?: string } = {},
 ): AzureEndpoint {
+  // Many runs build connections to the same few endpoints: parse each once.
+  const known = classified.get(endpoint);
+  if (known) return known;
+  const result = Object.freeze(classify(endpoint, where));
+  if (classified.size >= CLASSIFIED_CAPACITY) classified.delete(classified.keys().next().value as string);
+  classified.set(endpoint, result);
+  return result;
+}
+
+const CLASSIFIED_CAPACITY = 256;
+const classified = new Map<string, AzureEndpoint>();
+
+function classify(endpoint: string, where: { nodeId?: string; path?: string }): AzureEndpoint {
   let shown = endpoint;
   const fail = (why: string): never => {
     throw new FlowError(

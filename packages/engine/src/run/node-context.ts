@@ -57,6 +57,8 @@ export class RunNodeContext implements NodeContext {
   }
 
   withConnectionSlot<T>(resolved: ResolvedConnection, task: () => Promise<T>): Promise<T> {
+    // Without a limit there is no queue to leave on abort: do not make the run's signal for nothing.
+    if (resolved.connection.maxConcurrency === undefined) return task();
     return this.#state.limiter.run(resolved.connection, task, this.signal);
   }
 

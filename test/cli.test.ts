@@ -177,6 +177,14 @@ describe("weft run", () => {
     expect(statSync(trace).mode & 0o777).toBe(0o600);
   });
 
+  it("refuses a --trace file it cannot write with exit 2, before the run starts", async () => {
+    const trace = join(scratch(), "missing-directory", "trace.jsonl");
+    const { code, stdout, stderr } = await weft(["run", VARIABLES, "--trace", trace]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, `--trace ${trace}: cannot write it (its directory does not exist)`);
+    expect(stdout).toBe("");
+  });
+
   it.each(["0", "-1", "1.5", "many"])("refuses --concurrency %s with exit 2", async (value) => {
     const { code, stderr } = await weft(["run", VARIABLES, "--concurrency", value]);
     expect(code).toBe(2);

@@ -15,7 +15,7 @@ import { loadFlowFile } from "../flow-file.js";
 import type { CliIo } from "../io.js";
 import { attachProgressReporter, formatSummary } from "../reporters/progress-reporter.js";
 import { attachTokenPrinter } from "../reporters/token-printer.js";
-import { attachTraceWriter } from "../reporters/trace-writer.js";
+import { openTraceWriter } from "../reporters/trace-writer.js";
 
 /** Options of `weft run`. */
 export interface RunCommandOptions {
@@ -46,6 +46,7 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
   await checkStaticConnections(flow, connections, io);
   const engine = createCliEngine({ ...(connections ? { connections } : {}) });
   const inputs = await readInputs(flow, options, io);
+  const trace = options.trace ? await openTraceWriter(options.trace) : undefined;
 
   const controller = new AbortController();
   const onSigint = () => {
@@ -63,9 +64,9 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
     if (!options.json || options.verbose)
       attachProgressReporter(handle, io, { verbose: Boolean(options.verbose) });
     if (options.stream) attachTokenPrinter(handle, io, options.json ? io.stderr : io.stdout);
-    const trace = options.trace ? attachTraceWriter(handle, options.trace) : undefined;
+    trace?.attach(handle);
     const result = await handle;
-    await trace?.closed;
+    await trace?.close();
     if (options.json) {
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     } else {
@@ -75,6 +76,8 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
     return result;
   } finally {
     process.off("SIGINT", onSigint);
+    // Closes the file when the run never started (invalid inputs); a write failure was thrown above.
+    await trace?.close().catch(() => {});
   }
 }
 

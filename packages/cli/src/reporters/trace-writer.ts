@@ -1,21 +1,64 @@
-import { createWriteStream } from "node:fs";
-import { RUN_EVENT_NAMES, type RunHandle } from "@weft/engine";
+import { type FileHandle, open } from "node:fs/promises";
+import { FlowError, RUN_EVENT_NAMES, type RunHandle } from "@weft/engine";
+import { usageError } from "../cli-error.js";
+
+/** A trace file: every event of a run as one JSON line (mode 0600). */
+export interface TraceWriter {
+  /** Writes every event of the run. Events are already redacted by the engine. */
+  attach(handle: RunHandle): void;
+  /** Flushes and closes the file; rejects with a `FlowError` if a write failed. Safe to call twice. */
+  close(): Promise<void>;
+}
 
 /**
- * Writes every event of a run as one JSON line to a file (mode 0600). Events are already
- * redacted by the engine. Resolves `closed` once the file is flushed.
+ * Opens the trace file before the run starts, so that a path that cannot be written is a
+ * one-line usage error (exit 2) rather than a failure after the run, or a crash during it.
  */
-export function attachTraceWriter(handle: RunHandle, file: string): { closed: Promise<void> } {
-  const stream = createWriteStream(file, { mode: 0o600 });
-  const closed = new Promise<void>((resolve, reject) => {
-    stream.once("finish", resolve);
-    stream.once("error", reject);
-  });
-  for (const name of RUN_EVENT_NAMES) {
-    handle.on(name, (event: object) => {
-      stream.write(`${JSON.stringify({ event: name, ...event })}\n`);
-      if (name === "run:end") stream.end();
-    });
+export async function openTraceWriter(file: string): Promise<TraceWriter> {
+  let fileHandle: FileHandle;
+  try {
+    fileHandle = await open(file, "w", 0o600);
+  } catch (error) {
+    throw usageError(`--trace ${file}: cannot write it (${describeFsError(error)})`);
   }
-  return { closed };
+  const stream = fileHandle.createWriteStream();
+  let failure: unknown;
+  stream.on("error", (error) => {
+    failure ??= error;
+  });
+  const streamClosed = new Promise<void>((resolve) => stream.once("close", resolve));
+  let closing: Promise<void> | undefined;
+  return {
+    attach(handle) {
+      for (const name of RUN_EVENT_NAMES) {
+        handle.on(name, (event: object) => {
+          stream.write(`${JSON.stringify({ event: name, ...event })}\n`);
+        });
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        stream.end();
+        await streamClosed;
+        if (failure !== undefined) {
+          throw new FlowError(
+            "trace.write",
+            `--trace ${file}: writing failed (${describeFsError(failure)})`,
+            {
+              file,
+            },
+          );
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "its directory does not exist";
+  if (code === "EISDIR") return "it is a directory, expected a file path";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return code ?? (error instanceof Error ? error.message : String(error));
 }

@@ -14,11 +14,12 @@ import { findSkipReason, isTruthyCondition, type NodeState } from "../graph/skip
 import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
 import { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
-import { StreamRedactor } from "../secrets/stream-redactor.js";
 import type { RunEventListeners } from "./events.js";
 import { RunNodeContext } from "./node-context.js";
 import { computeRetryDelay, isRetryable, resolveRetryPolicy, sleep } from "./retry.js";
-import type { NodeResult, RunResult, RunStatus, RunUsage } from "./run-result.js";
+import type { NodeResult, RunResult, RunStatus } from "./run-result.js";
+import { TokenStreams } from "./token-streams.js";
+import { UsageTally } from "./usage-tally.js";
 
 /** What a run needs from its engine. */
 export interface RunServices {
@@ -60,8 +61,7 @@ export class RunState implements ReferenceResolver {
   readonly #startedAt: Float64Array;
   readonly #durations: Float64Array;
   readonly #runningSince: Float64Array;
-  readonly #usage: Array<TokenUsage | undefined>;
-  readonly #runUsage: RunUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, byConnection: {} };
+  readonly #usage = new UsageTally();
   #inputs: Record<string, unknown> = {};
   #ended = 0;
   #startedAtMs = 0;
@@ -71,7 +71,7 @@ export class RunState implements ReferenceResolver {
   /** Controllers of running nodes that have their own signal (a timeout). */
   readonly #nodeControllers = new Map<number, AbortController>();
   /** Each streaming node's latest attempt, whose tokens are scrubbed as one text (by node index). */
-  readonly #tokenStreams = new Map<number, { attempt: number; redactor: StreamRedactor }>();
+  readonly #tokens: TokenStreams;
   #resolveResult!: (result: RunResult) => void;
   readonly result: Promise<RunResult>;
 
@@ -98,7 +98,7 @@ export class RunState implements ReferenceResolver {
     this.#startedAt = new Float64Array(count);
     this.#durations = new Float64Array(count);
     this.#runningSince = new Float64Array(count);
-    this.#usage = new Array(count);
+    this.#tokens = new TokenStreams(this.runId, events, this.redactor);
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
     });
@@ -204,34 +204,7 @@ export class RunState implements ReferenceResolver {
   // --- reporting from nodes -------------------------------------------------------------
 
   emitToken(node: CompiledNode, attempt: number, token: string): void {
-    if (!this.#events.listenerCount("node:token")) return;
-    // A secret cut across tokens is in none of them: the attempt's tokens are scrubbed as one text.
-    let stream = this.#tokenStreams.get(node.index);
-    if (stream?.attempt !== attempt) {
-      this.#endTokenStream(node);
-      stream = { attempt, redactor: new StreamRedactor(this.redactor) };
-      this.#tokenStreams.set(node.index, stream);
-    }
-    this.#emitTokenEvent(node, attempt, stream.redactor.push(token));
-  }
-
-  /** Lets out what a node's token stream held back (the start of a secret, or not). */
-  #endTokenStream(node: CompiledNode): void {
-    const stream = this.#tokenStreams.get(node.index);
-    if (!stream) return;
-    this.#tokenStreams.delete(node.index);
-    this.#emitTokenEvent(node, stream.attempt, stream.redactor.end());
-  }
-
-  #emitTokenEvent(node: CompiledNode, attempt: number, token: string): void {
-    if (token === "") return;
-    this.#events.emit("node:token", {
-      runId: this.runId,
-      timestamp: Date.now(),
-      nodeId: node.id,
-      attempt,
-      token,
-    });
+    this.#tokens.push(node, attempt, token);
   }
 
   emitLog(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void {
@@ -246,22 +219,7 @@ export class RunState implements ReferenceResolver {
   }
 
   addUsage(node: CompiledNode, usage: TokenUsage, connection?: ResolvedConnection): void {
-    let nodeUsage = this.#usage[node.index];
-    if (!nodeUsage) {
-      nodeUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-      this.#usage[node.index] = nodeUsage;
-    }
-    addTokens(nodeUsage, usage);
-    addTokens(this.#runUsage, usage);
-    if (connection) {
-      const label =
-        connection.source === "static" && connection.name ? connection.name : connectionLabel(connection);
-      const byConnection = this.#runUsage.byConnection;
-      byConnection[label] = addTokens(
-        byConnection[label] ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
-        usage,
-      );
-    }
+    this.#usage.add(node.index, usage, connection);
   }
 
   // --- scheduling -----------------------------------------------------------------------
@@ -519,7 +477,7 @@ export class RunState implements ReferenceResolver {
     if (error) this.#errors[index] = error;
     if (reason !== undefined) this.#reasons[index] = reason;
     this.#ended++;
-    if (this.#tokenStreams.size > 0) this.#endTokenStream(node);
+    this.#tokens.end(node);
     if (this.#events.listenerCount("node:end")) {
       this.#events.emit("node:end", {
         runId: this.runId,
@@ -599,7 +557,7 @@ export class RunState implements ReferenceResolver {
         result.startedAt = this.#startedAt[index]!;
         result.durationMs = roundMs(this.#durations[index]!);
       }
-      const usage = this.#usage[index];
+      const usage = this.#usage.forNode(index);
       if (usage) result.usage = usage;
       nodes[node.id] = result;
     }
@@ -608,7 +566,7 @@ export class RunState implements ReferenceResolver {
       status,
       outputs,
       nodes,
-      usage: this.#runUsage,
+      usage: this.#usage.total,
       ...(this.#failure
         ? { error: this.#failure }
         : this.#cancelled
@@ -636,34 +594,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function"
   );
-}
-
-function addTokens(into: TokenUsage, usage: TokenUsage): TokenUsage {
-  into.promptTokens += usage.promptTokens;
-  into.completionTokens += usage.completionTokens;
-  into.totalTokens += usage.totalTokens;
-  return into;
-}
-
-/** `dynamic:<name>` for named dynamic connections, else `dynamic:<host>`, so tenants stay apart in usage. */
-function connectionLabel(resolved: ResolvedConnection): string {
-  const { connection } = resolved;
-  if (connection.name) return `${resolved.source}:${connection.name}`;
-  const where =
-    connection.type === "azure-ai"
-      ? safeHost(connection.endpoint)
-      : connection.type === "openai"
-        ? safeHost(connection.baseUrl ?? "https://api.openai.com/v1")
-        : "custom";
-  return `${resolved.source}:${where}`;
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "unknown";
-  }
 }
 
 function roundMs(ms: number): number {

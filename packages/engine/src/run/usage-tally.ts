@@ -1,0 +1,57 @@
+import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
+import type { RunUsage } from "./run-result.js";
+
+/** Token usage of one run: per node, in all, and per connection. */
+export class UsageTally {
+  /** What the run reports as `usage`. */
+  readonly total: RunUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, byConnection: {} };
+  readonly #byNode = new Map<number, TokenUsage>();
+
+  /** Adds a node's usage; connections are labelled by static name, else `dynamic:<name or host>`. */
+  add(nodeIndex: number, usage: TokenUsage, connection?: ResolvedConnection): void {
+    this.#byNode.set(nodeIndex, addTokens(this.#byNode.get(nodeIndex) ?? zero(), usage));
+    addTokens(this.total, usage);
+    if (connection) {
+      const label =
+        connection.source === "static" && connection.name ? connection.name : connectionLabel(connection);
+      this.total.byConnection[label] = addTokens(this.total.byConnection[label] ?? zero(), usage);
+    }
+  }
+
+  /** A node's usage, if it reported any. */
+  forNode(nodeIndex: number): TokenUsage | undefined {
+    return this.#byNode.get(nodeIndex);
+  }
+}
+
+function zero(): TokenUsage {
+  return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+}
+
+function addTokens(into: TokenUsage, usage: TokenUsage): TokenUsage {
+  into.promptTokens += usage.promptTokens;
+  into.completionTokens += usage.completionTokens;
+  into.totalTokens += usage.totalTokens;
+  return into;
+}
+
+/** `dynamic:<name>` for named dynamic connections, else `dynamic:<host>`, so tenants stay apart in usage. */
+function connectionLabel(resolved: ResolvedConnection): string {
+  const { connection } = resolved;
+  if (connection.name) return `${resolved.source}:${connection.name}`;
+  const where =
+    connection.type === "azure-ai"
+      ? safeHost(connection.endpoint)
+      : connection.type === "openai"
+        ? safeHost(connection.baseUrl ?? "https://api.openai.com/v1")
+        : "custom";
+  return `${resolved.source}:${where}`;
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,8 +1,11 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { AzureKeyCredential } from "@azure/core-auth";
 import ModelClient, { isUnexpected } from "@azure-rest/ai-inference";
 import OpenAI from "openai";
 import { reasonOf } from "../compare.js";
 import { runPool, summarize, timeMs } from "../measure.js";
+import { repoRoot } from "../paths.js";
 import type { Row, Section } from "../results.js";
 import type { SuiteContext } from "./suite.js";
 
@@ -141,18 +144,17 @@ export async function measureHttp({ quick, progress }: SuiteContext): Promise<Se
     detailColumns: [],
     rows: [],
     notes: [
-      "the server runs in the same process as the clients, as in the tests",
+      "the server is `weft mock-llm` in a process of its own",
       "direct + signal: the same loop passing an AbortSignal and a timeout per request, which Weft passes so that cancelled and timed-out runs close their sockets",
     ],
   };
-  let testing: typeof import("@weft/testing");
+  let server: { url: string; close: () => void };
   try {
-    testing = await import("@weft/testing");
+    server = await startServerProcess();
   } catch (error) {
-    section.rows.push({ case: "all", adapter: "weft", status: "pending", reason: reasonOf(error) });
+    section.rows.push({ case: "all", adapter: "weft", status: "n/a", reason: reasonOf(error) });
     return section;
   }
-  const server = await testing.startLlmServer({ keys: [key] });
   try {
     const direct = createDirectCallers(server.url);
     const weft = await createWeftCallers(server.url);
@@ -183,7 +185,6 @@ export async function measureHttp({ quick, progress }: SuiteContext): Promise<Se
           } catch (error) {
             failures.set(caller, reasonOf(error));
           }
-          server.reset();
         }
       }
       for (const caller of callers) {
@@ -203,6 +204,34 @@ export async function measureHttp({ quick, progress }: SuiteContext): Promise<Se
     }
     return section;
   } finally {
-    await server.close();
+    server.close();
   }
+}
+
+/**
+ * The offline server as users start it, `weft mock-llm`, in a process of its own: in the clients'
+ * process it would take turns with them on one event loop and blur the comparison.
+ */
+function startServerProcess(): Promise<{ url: string; close: () => void }> {
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, "packages/cli/bundle/weft.js"), "mock-llm", "--key", key],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
+  const close = () => {
+    if (child.exitCode === null) child.kill("SIGINT");
+  };
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) resolve({ url: match[1], close });
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`weft mock-llm exited with ${code} (is the CLI bundle built?)`)),
+    );
+  });
 }

@@ -233,6 +233,17 @@ describe("weft mock-llm", () => {
   });
 });
 
+describe("weft mock-llm, on a port in use", () => {
+  it("is a one-line usage error (exit 2), not an internal error", async () => {
+    const busy = new URL(server.url).port;
+    const result = await runCli(["mock-llm", "--port", busy]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `error: --port ${busy}: 127.0.0.1:${busy} is already in use; pick another port or leave --port out\n`,
+    );
+  });
+});
+
 describe("static connections from the store", () => {
   it("a static connection only behind a dynamicConnection may be missing: a warning, and the run goes on", async () => {
     const result = await runCli(

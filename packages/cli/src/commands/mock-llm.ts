@@ -19,6 +19,8 @@ export async function mockLlmCommand(options: MockLlmOptions, io: CliIo): Promis
     ...(keys ? { keys } : {}),
     ...(options.delay === undefined ? {} : { defaultDelayMs: options.delay }),
     log: (line) => io.stderr(`${line}\n`),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw listenError(error, options);
   });
   const keyCount = keys ? Object.keys(keys).length : 0;
   io.stdout(
@@ -42,6 +44,29 @@ export async function mockLlmCommand(options: MockLlmOptions, io: CliIo): Promis
   });
   await server.close();
   return EXIT_OK;
+}
+
+/** A port in use or a host that does not exist is a usage error (exit 2), not an internal one. */
+function listenError(error: NodeJS.ErrnoException, options: MockLlmOptions): unknown {
+  const where = `${options.host}:${options.port ?? 0}`;
+  switch (error.code) {
+    case "EADDRINUSE":
+      return usageError(
+        `--port ${options.port}: ${where} is already in use; pick another port or leave --port out`,
+      );
+    case "EACCES":
+      return usageError(
+        `--port ${options.port}: not allowed to listen on ${where} (ports below 1024 need privileges)`,
+      );
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return usageError(
+        `--host ${options.host}: not an address of this machine (${error.code}); expected e.g. 127.0.0.1`,
+      );
+    default:
+      return error;
+  }
 }
 
 /** `--key K` or `--key name=K`; keys without a name are named key-1, key-2, … in the log. */

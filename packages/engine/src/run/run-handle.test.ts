@@ -96,6 +96,39 @@ describe("events", () => {
   });
 });
 
+describe("cancel", () => {
+  it("before the run has started: run:start still comes first, and the caller's signal keeps no listener", async () => {
+    const harness = createHarness();
+    const shared = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const { addEventListener, removeEventListener } = shared.signal;
+    shared.signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => {
+      added++;
+      addEventListener.apply(shared.signal, args);
+    };
+    shared.signal.removeEventListener = (...args: Parameters<AbortSignal["removeEventListener"]>) => {
+      removed++;
+      removeEventListener.apply(shared.signal, args);
+    };
+    const { handle, events } = harness.start(
+      { nodes: [{ id: "a", type: "step" }] },
+      { signal: shared.signal },
+    );
+    handle.cancel("stopped early");
+    const result = await handle;
+
+    expect(events.map((event) => event.name)).toEqual(["run:start", "node:end", "run:end"]);
+    expect(result).toMatchObject({
+      status: "cancelled",
+      error: { code: "run.cancelled", message: "stopped early" },
+      nodes: { a: { status: "cancelled", attempts: 0 } },
+    });
+    expect(result.startedAt).toBeGreaterThan(0);
+    expect(added - removed).toBe(0);
+  });
+});
+
 describe("RunResult", () => {
   it("holds the status, outputs, each node's outcome and token usage", async () => {
     const harness = createHarness();

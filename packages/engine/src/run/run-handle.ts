@@ -11,6 +11,9 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
   /** Resolves when every node has ended. Never rejects: failures are in the result. */
   readonly result: Promise<RunResult>;
   readonly #state: RunState;
+  /** Set by `cancel()` before the run has started: the run then starts already cancelled. */
+  #cancelledEarly: AbortController | undefined;
+  #started = false;
 
   /** @internal Use `engine.run()`. Throws a `FlowError` (`input.invalid`) before anything runs. */
   constructor(
@@ -24,12 +27,22 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
     this.result = this.#state.result;
     const inputs = prepareInputs(flow.flow.inputs, options.inputs, this.#state.redactor);
     // Start on the next microtask, so listeners added right after `run()` see every event.
-    queueMicrotask(() => this.#state.start(inputs, options.signal));
+    queueMicrotask(() => {
+      this.#started = true;
+      this.#state.start(inputs, this.#cancelledEarly?.signal ?? options.signal);
+    });
   }
 
   /** Cancels the run: running nodes get an aborted signal, nodes not started end `cancelled`. */
   cancel(reason?: string): void {
-    this.#state.cancel(reason);
+    if (this.#started) {
+      this.#state.cancel(reason);
+      return;
+    }
+    // Cancelling a run that has not started yet would end it before its run:start, and leave
+    // the run's listener on the caller's signal: start it with an aborted signal instead.
+    this.#cancelledEarly ??= new AbortController();
+    this.#cancelledEarly.abort(reason ?? "the run was cancelled");
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a run handle is awaitable on purpose

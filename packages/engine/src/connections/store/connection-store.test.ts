@@ -510,6 +510,9 @@ describe("ConnectionStore", () => {
     });
     const exists = await flowError(store.create("a", { type: "openai", apiKey: "test-key-2" }));
     expect(exists.code).toBe("connection.exists");
+    expect(exists.message).toBe(
+      'a connection named "a" already exists; delete it first or overwrite it (--force)',
+    );
     await store.create("a", { type: "openai", apiKey: "test-key-2" }, { overwrite: true });
     expect((await store.get("a"))?.type).toBe("openai");
 

@@ -201,7 +201,9 @@ export class ConnectionStore implements ConnectionProvider {
         throw new FlowError(
           "connection.exists",
           `${existing.length === 1 ? "a connection" : "connections"} named ${existing.map((n) => `"${n}"`).join(", ")} ` +
-            "already exist; delete them first or overwrite them (--force)",
+            (existing.length === 1
+              ? "already exists; delete it first or overwrite it (--force)"
+              : "already exist; delete them first or overwrite them (--force)"),
           { file: this.path },
         );
       }

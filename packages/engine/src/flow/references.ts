@@ -203,8 +203,14 @@ export function readPath(value: unknown, path: readonly string[]): unknown {
 export function stringifyForInterpolation(value: unknown): string {
   if (value === undefined || value === null) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // Circular or otherwise unserialisable values still make text, rather than failing the run.
+    return String(value);
+  }
 }
 
 /**

@@ -69,7 +69,10 @@ export class RunState implements ReferenceResolver {
   #failure: ErrorInfo | undefined;
   #cancelled = false;
   /** Controllers of running nodes that have their own signal (a timeout). */
-  readonly #nodeControllers = new Map<number, AbortController>();
+  readonly #nodeControllers = new Map<
+    number,
+    { controller: AbortController; timer: ReturnType<typeof setTimeout> }
+  >();
   /** Each streaming node's latest attempt, whose tokens are scrubbed as one text (by node index). */
   readonly #tokens: TokenStreams;
   #resolveResult!: (result: RunResult) => void;
@@ -203,12 +206,16 @@ export class RunState implements ReferenceResolver {
 
   // --- reporting from nodes -------------------------------------------------------------
 
+  // Calls from a node that has already ended (it ignored its signal after a timeout or a
+  // cancellation) are dropped: nothing may follow its node:end or change the result.
+
   emitToken(node: CompiledNode, attempt: number, token: string): void {
+    if (this.#states[node.index] !== "running") return;
     this.#tokens.push(node, attempt, token);
   }
 
   emitLog(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void {
-    if (!this.#events.listenerCount("node:log")) return;
+    if (this.#states[node.index] !== "running" || !this.#events.listenerCount("node:log")) return;
     this.#events.emit("node:log", {
       runId: this.runId,
       timestamp: Date.now(),
@@ -219,6 +226,7 @@ export class RunState implements ReferenceResolver {
   }
 
   addUsage(node: CompiledNode, usage: TokenUsage, connection?: ResolvedConnection): void {
+    if (this.#states[node.index] !== "running") return;
     this.#usage.add(node.index, usage, connection);
   }
 
@@ -308,7 +316,6 @@ export class RunState implements ReferenceResolver {
     let timedOut: Promise<never> | undefined;
     if (timeoutMs !== undefined) {
       const controller = new AbortController();
-      this.#nodeControllers.set(index, controller);
       signal = controller.signal;
       timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -323,6 +330,7 @@ export class RunState implements ReferenceResolver {
           reject(error);
         }, timeoutMs);
       });
+      this.#nodeControllers.set(index, { controller, timer: timer! });
     }
     let result: unknown;
     try {
@@ -509,7 +517,12 @@ export class RunState implements ReferenceResolver {
     this.#controller?.abort(reason);
     this.#waiting.length = 0;
     this.#waitingHead = 0;
-    for (const controller of this.#nodeControllers.values()) controller.abort(reason);
+    // A node that ignores its signal must not keep the process alive until its timeout.
+    for (const { controller, timer } of this.#nodeControllers.values()) {
+      clearTimeout(timer);
+      controller.abort(reason);
+    }
+    this.#nodeControllers.clear();
     const now = performance.now();
     for (const node of this.#nodes) {
       const state = this.#states[node.index];

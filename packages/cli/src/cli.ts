@@ -1,9 +1,10 @@
 import { FlowError } from "@weft/engine";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { EXIT_INVALID, EXIT_OK, exitCodeFor } from "./cli-error.js";
 import { registerConnectionCommands } from "./commands/connection.js";
 import { registerConnectionTest } from "./commands/connection-test.js";
 import { type CliIo, paint, processIo } from "./io.js";
+import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -133,32 +134,4 @@ export function reportError(error: unknown, io: CliIo, verbose: boolean): void {
   io.stderr(`${paint(io, "red", "internal error:")} ${message}\n`);
   if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   else io.stderr("(run again with --verbose for details)\n");
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function portNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) {
-    throw new InvalidArgumentError(`expected a port number from 0 to 65535, got ${JSON.stringify(value)}`);
-  }
-  return number;
-}
-
-function nonNegativeInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) {
-    throw new InvalidArgumentError(`expected a whole number of at least 0, got ${JSON.stringify(value)}`);
-  }
-  return number;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`);
-  }
-  return number;
 }

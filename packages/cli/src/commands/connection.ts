@@ -3,20 +3,17 @@ import {
   type ConnectionInput,
   type ConnectionPatch,
   decodeKey,
-  FlowError,
   importConnections,
   type MaskedConnection,
   openConnectionStore,
 } from "@weft/engine";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
+import { usageError } from "../cli-error.js";
+import type { CliIo } from "../io.js";
+import { collect, positiveInteger, splitPair } from "../options.js";
 
 /** What the connection commands read and write. */
-export interface ConnectionCommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  readStdin: () => Promise<string>;
-  env: NodeJS.ProcessEnv;
-}
+export type ConnectionCommandIo = Pick<CliIo, "stdout" | "stderr" | "readStdin" | "env">;
 
 /** Options shared by `create` and `update`: every field, and where each secret comes from. */
 interface FieldOptions {
@@ -106,7 +103,9 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
   ).action(async (name: string, options: FieldOptions) => {
     const patch = await readFields(options, io);
     if (Object.keys(patch).length === 0) {
-      throw usage("nothing to change: give at least one field option (see weft connection update --help)");
+      throw usageError(
+        "nothing to change: give at least one field option (see weft connection update --help)",
+      );
     }
     await store().update(name, patch as ConnectionPatch);
     io.stdout(`updated connection "${name}"\n`);
@@ -128,7 +127,7 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
     .option("--force", "replace connections of the same names")
     .action(async (file: string, options: { force?: boolean }) => {
       const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-        throw usage(`cannot read ${file}: ${error.code ?? error.message}`);
+        throw usageError(`cannot read ${file}: ${error.code ?? error.message}`);
       });
       const format = /\.json$/i.test(file) ? "json" : "yaml";
       const imported = importConnections(text, { file, format });
@@ -204,17 +203,19 @@ function addFieldOptions(command: Command): Command {
  */
 async function readFields(options: FieldOptions, io: ConnectionCommandIo): Promise<Record<string, unknown>> {
   if (options.apiKey !== undefined) {
-    throw usage("API keys are not accepted on the command line; use --api-key-env VAR or --api-key-stdin");
+    throw usageError(
+      "API keys are not accepted on the command line; use --api-key-env VAR or --api-key-stdin",
+    );
   }
   if (options.apiKeyEnv !== undefined && options.apiKeyStdin) {
-    throw usage("give either --api-key-env or --api-key-stdin, not both");
+    throw usageError("give either --api-key-env or --api-key-stdin, not both");
   }
   const fields: Record<string, unknown> = {};
   if (options.endpoint !== undefined) fields.endpoint = options.endpoint;
   if (options.apiKeyEnv !== undefined) fields.apiKey = requireEnv(io, options.apiKeyEnv, "--api-key-env");
   if (options.apiKeyStdin) {
     const key = (await io.readStdin()).trim();
-    if (key === "") throw usage("--api-key-stdin: standard input was empty");
+    if (key === "") throw usageError("--api-key-stdin: standard input was empty");
     fields.apiKey = key;
   }
   if (options.apiVersion !== undefined) fields.apiVersion = options.apiVersion;
@@ -240,17 +241,11 @@ async function readFields(options: FieldOptions, io: ConnectionCommandIo): Promi
 function requireEnv(io: ConnectionCommandIo, variable: string, option: string): string {
   const value = io.env[variable];
   if (value === undefined || value === "") {
-    throw usage(
+    throw usageError(
       `${option}: environment variable ${variable} is ${value === undefined ? "not set" : "empty"}`,
     );
   }
   return value;
-}
-
-function splitPair(pair: string, option: string, shape: string): [string, string] {
-  const at = pair.indexOf("=");
-  if (at <= 0) throw usage(`${option}: expected ${shape}, got ${JSON.stringify(pair)}`);
-  return [pair.slice(0, at), pair.slice(at + 1)];
 }
 
 /** `show` as text: one `field: value` line each, records indented. Secrets are already masked. */
@@ -285,20 +280,4 @@ function formatTable(header: string[], rows: string[][]): string {
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-
-function usage(message: string): FlowError {
-  return new FlowError("cli.usage", message);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`);
-  }
-  return number;
 }

@@ -13,6 +13,7 @@ import { openCliConnections } from "../connections.js";
 import { createCliEngine } from "../create-engine.js";
 import { loadFlowFile } from "../flow-file.js";
 import type { CliIo } from "../io.js";
+import { splitPair } from "../options.js";
 import { attachProgressReporter, formatSummary } from "../reporters/progress-reporter.js";
 import { attachTokenPrinter } from "../reporters/token-printer.js";
 import { openTraceWriter } from "../reporters/trace-writer.js";
@@ -183,10 +184,4 @@ function coerceEnvInput(name: string, type: InputType | undefined, value: string
         "got something else (not shown: values read from the environment may be secrets)",
     );
   }
-}
-
-function splitPair(pair: string, option: string, expected: string): [string, string] {
-  const at = pair.indexOf("=");
-  if (at <= 0) throw usageError(`${option}: expected ${expected}, got ${JSON.stringify(pair)}`);
-  return [pair.slice(0, at), pair.slice(at + 1)];
 }

@@ -29,6 +29,11 @@ export interface RunOptions {
   concurrency?: number;
   /** An id for the run; a random UUID unless given. */
   runId?: string;
+  /**
+   * Asks every node that can stream to stream (`node:token` events), as `weft run --stream` does.
+   * A node input that says otherwise (`"stream": false` on a chat completion) still wins.
+   */
+  stream?: boolean;
 }
 
 /** A flow engine: validates, compiles and runs flows with a fixed set of node types and connections. */
@@ -87,6 +92,7 @@ export function createEngine(options: EngineOptions): Engine {
         runId: runOptions.runId ?? randomUUID(),
         concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
         inputs: runOptions.inputs ?? {},
+        stream: runOptions.stream ?? false,
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
     },

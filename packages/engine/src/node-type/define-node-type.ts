@@ -33,6 +33,11 @@ export interface NodeContext {
   readonly signal: AbortSignal;
   /** The attempt being made, from 1; more than 1 after retryable failures. */
   readonly attempt: number;
+  /**
+   * Whether the run asked for streaming (`RunOptions.stream`, `weft run --stream`): a node that
+   * can stream should then emit its output as tokens unless its own inputs say not to.
+   */
+  readonly stream: boolean;
   /** Reads a variable of the run's scope. */
   readVariable(name: string): unknown;
   /** Streams a piece of output (a token) to listeners as a `node:token` event. */

@@ -38,6 +38,10 @@ export class RunNodeContext implements NodeContext {
     return this.#node.id;
   }
 
+  get stream(): boolean {
+    return this.#state.stream;
+  }
+
   readVariable(name: string): unknown {
     return this.#state.variables.get(name);
   }

@@ -19,7 +19,13 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
   constructor(
     flow: CompiledFlow,
     services: RunServices,
-    options: { runId: string; concurrency: number; inputs: Record<string, unknown>; signal?: AbortSignal },
+    options: {
+      runId: string;
+      concurrency: number;
+      inputs: Record<string, unknown>;
+      stream: boolean;
+      signal?: AbortSignal;
+    },
   ) {
     super();
     this.runId = options.runId;

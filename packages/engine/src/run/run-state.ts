@@ -34,6 +34,8 @@ export class RunState implements ReferenceResolver {
   readonly variables = new Map<string, unknown>();
   readonly connections: ConnectionProvider | undefined;
   readonly limiter: ConnectionLimiter;
+  /** Whether the run asked nodes that can stream to stream (`RunOptions.stream`). */
+  readonly stream: boolean;
 
   readonly #flow: CompiledFlow;
   readonly #nodes: readonly CompiledNode[];
@@ -82,9 +84,10 @@ export class RunState implements ReferenceResolver {
     flow: CompiledFlow,
     services: RunServices,
     events: EventEmitter<RunEventListeners>,
-    options: { runId: string; concurrency: number },
+    options: { runId: string; concurrency: number; stream: boolean },
   ) {
     this.runId = options.runId;
+    this.stream = options.stream;
     this.connections = services.connections;
     this.limiter = services.limiter;
     this.#flow = flow;

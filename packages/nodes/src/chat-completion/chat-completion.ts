@@ -30,7 +30,12 @@ const inputSchema = z
     topP: z.number().min(0).max(1).optional(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
     responseFormat: z.enum(["text", "json"]).optional(),
-    stream: z.boolean().optional().describe("Stream tokens as node:token events."),
+    stream: z
+      .boolean()
+      .optional()
+      .describe(
+        "Stream tokens as node:token events; unset, the run decides (RunOptions.stream, weft run --stream).",
+      ),
     resultVariable: z.string().optional().describe("A variable to write the answer's text to."),
   })
   .strict()
@@ -83,7 +88,7 @@ export const chatCompletion = defineNodeType({
     }
     const call: ChatCall = {
       body: buildRequestBody(input),
-      stream: input.stream ?? false,
+      stream: input.stream ?? context.stream,
       apiKey: connection.apiKey.reveal(),
       signal: context.signal,
       timeoutMs: REQUEST_TIMEOUT_MS,

@@ -159,7 +159,7 @@ describe("coerceInputText", () => {
     expect(coerceInputText("n", "number", "42")).toBe(42);
     expect(coerceInputText("n", "number", "-1.5e3")).toBe(-1500);
     expect(coerceInputText("b", "boolean", "true")).toBe(true);
-    expect(coerceInputText("b", "boolean", "No")).toBe(false);
+    expect(coerceInputText("b", "boolean", "false")).toBe(false);
     expect(coerceInputText("o", "object", '{"a":[1]}')).toEqual({ a: [1] });
     expect(coerceInputText("l", "array", "[1,2]")).toEqual([1, 2]);
     expect(coerceInputText("s", "string", " 42 ")).toBe(" 42 ");
@@ -175,6 +175,11 @@ describe("coerceInputText", () => {
     expect(() => coerceInputText("verbose", "boolean", "maybe")).toThrow(
       'input "verbose": expected true or false, got "maybe"',
     );
+    for (const guess of ["yes", "no", "1", "0", "True", "FALSE", " true", ""]) {
+      expect(() => coerceInputText("flag", "boolean", guess), guess).toThrow(
+        `input "flag": expected true or false, got ${JSON.stringify(guess)}`,
+      );
+    }
     expect(() => coerceInputText("config", "object", "{nope")).toThrow(
       'input "config": expected JSON (object)',
     );

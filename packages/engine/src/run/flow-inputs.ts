@@ -58,8 +58,8 @@ export function prepareInputs(
 }
 
 /**
- * Turns command-line text into a value of the declared type: numbers, booleans, JSON for objects
- * and arrays. Throws a `FlowError` that says what was expected.
+ * Turns command-line text into a value of the declared type: numbers, `true` or `false` for
+ * booleans, JSON for objects and arrays. Throws a `FlowError` that says what was expected.
  */
 export function coerceInputText(name: string, type: FlowInput["type"] | undefined, text: string): unknown {
   switch (type ?? "string") {
@@ -74,8 +74,10 @@ export function coerceInputText(name: string, type: FlowInput["type"] | undefine
       return value;
     }
     case "boolean":
-      if (/^(true|yes|1)$/i.test(text)) return true;
-      if (/^(false|no|0)$/i.test(text)) return false;
+      // Exactly JSON's words, as in a flow file or --inputs-file: `yes`, `1` or `True` would be
+      // guesses, and a typo such as `flase` must not quietly pick a side.
+      if (text === "true") return true;
+      if (text === "false") return false;
       throw new FlowError(
         "input.invalid",
         `input "${name}": expected true or false, got ${JSON.stringify(text)}`,

@@ -4,6 +4,10 @@ import { renderGraph } from "./render-graph.js";
 
 const flow = compileValidFlow({
   name: "customer-chat",
+  inputs: {
+    question: { type: "string" },
+    audit: { type: "boolean", default: false },
+  },
   nodes: [
     {
       id: "endpoint",
@@ -17,41 +21,84 @@ const flow = compileValidFlow({
       type: "call",
       connection: "shared-foundry",
       dynamicConnection: "${vars.customerConnection}",
-      inputs: { prompt: "${vars.endpoint} | ${nodes.endpoint.output}" },
+      inputs: { prompt: "${vars.endpoint} | ${nodes.endpoint.output} | ${inputs.question}" },
     },
-    { id: "audit", type: "set", dependsOn: ["answer"] },
+    { id: "audit", type: "set", when: "${inputs.audit}", dependsOn: ["answer"] },
+    { id: "archive", type: "call", connection: "archive-store", inputs: {} },
   ],
+  outputs: {
+    answer: "${nodes.answer.output.source}",
+    endpoint: "${vars.endpoint}",
+    asked: "${inputs.question}",
+    both: ["${nodes.answer.output}", "${nodes.archive.output}"],
+  },
 });
 
 describe("renderGraph", () => {
-  it("writes Mermaid with titles, types, labelled edges and dotted dependsOn edges", () => {
+  it("writes Mermaid with inputs, static connections, titles, types, when, labelled edges and outputs", () => {
     expect(renderGraph(flow, "mermaid")).toMatchInlineSnapshot(`
       "flowchart TD
+        i0[/"<b>question</b><br/><i>string input</i>"/]
+        i1[/"<b>audit</b><br/><i>boolean input, optional</i>"/]
+        c0[("<b>shared-foundry</b><br/><i>static connection</i>")]
+        c1[("<b>archive-store</b><br/><i>static connection</i>")]
         n0["The #quot;endpoint#quot;<br/><b>endpoint</b><br/><i>set</i>"]
         n1["<b>connection</b><br/><i>set</i>"]
         n2["<b>answer</b><br/><i>call</i>"]
-        n3["<b>audit</b><br/><i>set</i>"]
+        n3["<b>audit</b><br/><i>set</i><br/>when \${inputs.audit}"]
+        n4["<b>archive</b><br/><i>call</i>"]
+        o0[\\"<b>answer</b><br/><i>output</i>"\\]
+        o1[\\"<b>endpoint</b><br/><i>output</i>"\\]
+        o2[\\"<b>asked</b><br/><i>output</i>"\\]
+        o3[\\"<b>both</b><br/><i>output</i>"\\]
+        i0 --> n2
+        i1 -->|"when"| n3
+        c0 -.->|"fallback"| n2
+        c1 -->|"connection"| n4
         n0 -->|"vars.endpoint"| n1
         n0 -->|"vars.endpoint, output"| n2
         n1 -->|"connection: vars.customerConnection"| n2
         n2 -.->|"dependsOn"| n3
+        n2 -->|"output.source"| o0
+        n0 -->|"vars.endpoint"| o1
+        i0 --> o2
+        n2 -->|"output"| o3
+        n4 -->|"output"| o3
       "
     `);
   });
 
-  it("writes Graphviz DOT with quoted ids and labels", () => {
+  it("writes Graphviz DOT with quoted ids and labels, and the same inputs, connections and outputs", () => {
     expect(renderGraph(flow, "dot")).toMatchInlineSnapshot(`
       "digraph "customer-chat" {
         rankdir=TB;
         node [shape=box, fontname="sans-serif"];
+        "input:question" [label="question\\nstring input", shape=parallelogram];
+        "input:audit" [label="audit\\nboolean input, optional", shape=parallelogram];
+        "connection:shared-foundry" [label="shared-foundry\\nstatic connection", shape=cylinder];
+        "connection:archive-store" [label="archive-store\\nstatic connection", shape=cylinder];
         "endpoint" [label="The \\"endpoint\\"\\nendpoint (set)"];
         "connection" [label="connection (set)"];
         "answer" [label="answer (call)"];
-        "audit" [label="audit (set)"];
+        "audit" [label="audit (set)\\nwhen \${inputs.audit}"];
+        "archive" [label="archive (call)"];
+        "output:answer" [label="answer\\noutput", shape=parallelogram, peripheries=2];
+        "output:endpoint" [label="endpoint\\noutput", shape=parallelogram, peripheries=2];
+        "output:asked" [label="asked\\noutput", shape=parallelogram, peripheries=2];
+        "output:both" [label="both\\noutput", shape=parallelogram, peripheries=2];
+        "input:question" -> "answer";
+        "input:audit" -> "audit" [label="when"];
+        "connection:shared-foundry" -> "answer" [label="fallback", style=dashed];
+        "connection:archive-store" -> "archive" [label="connection"];
         "endpoint" -> "connection" [label="vars.endpoint"];
         "endpoint" -> "answer" [label="vars.endpoint, output"];
         "connection" -> "answer" [label="connection: vars.customerConnection"];
-        "answer" -> "audit" [label="dependsOn"];
+        "answer" -> "audit" [label="dependsOn", style=dashed];
+        "answer" -> "output:answer" [label="output.source"];
+        "endpoint" -> "output:endpoint" [label="vars.endpoint"];
+        "input:question" -> "output:asked";
+        "answer" -> "output:both" [label="output"];
+        "archive" -> "output:both" [label="output"];
       }
       "
     `);

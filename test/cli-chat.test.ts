@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -85,8 +86,8 @@ describe("weft run with chat completions", () => {
     expectNoCanary(result.stdout, result.stderr);
   });
 
-  it("--stream prints tokens as they arrive, then the outputs", async () => {
-    server.addRule({ reply: "one two three four five", chunkDelayMs: 1 });
+  /** A flow whose chat node streams only when asked: `stream` unset unless given. */
+  function streamFlow(stream?: boolean): string {
     const flow = join(tempHome(), "stream.flow.json");
     writeFileSync(
       flow,
@@ -102,32 +103,62 @@ describe("weft run with chat completions", () => {
             id: "talk",
             type: "chat-completion",
             dynamicConnection: "${vars.c}",
-            inputs: { model: "m", prompt: "hi", stream: true },
+            inputs: { model: "m", prompt: "hi", ...(stream === undefined ? {} : { stream }) },
           },
         ],
         outputs: { text: "${nodes.talk.output.content}" },
       }),
     );
-    const result = await runCli(
-      [
-        "run",
-        flow,
-        "--stream",
-        "--input-env",
-        "key=CUSTOMER_KEY",
-        "--input",
-        `endpoint=${server.url}/models`,
-      ],
-      { env: env() },
-    );
+    return flow;
+  }
+  const streamArgs = () => ["--input-env", "key=CUSTOMER_KEY", "--input", `endpoint=${server.url}/models`];
+
+  it.each([
+    ["asks for it", true],
+    ["does not ask for it", undefined],
+  ])("--stream prints tokens on stderr when the node %s; stdout stays JSON", async (_, stream) => {
+    server.addRule({ reply: "one two three four five", chunkDelayMs: 1 });
+    const result = await runCli(["run", streamFlow(stream), "--stream", "--verbose", ...streamArgs()], {
+      env: env(),
+    });
     expect(result.code, result.stderr).toBe(0);
-    const [streamed, outputs] = [
-      result.stdout.slice(0, result.stdout.indexOf("{")),
-      result.stdout.slice(result.stdout.indexOf("{")),
-    ];
-    expect(streamed).toBe("[talk] one two three four five\n");
-    expect(JSON.parse(outputs)).toEqual({ text: "one two three four five" });
+    expect(JSON.parse(result.stdout)).toEqual({ text: "one two three four five" });
+    // The tokens on a line of their own; the next progress line does not stick to them.
+    expect(result.stderr).toMatch(/^\[talk\] one two three four five\n✓ talk chat-completion /m);
     expect(server.requests[0]).toMatchObject({ stream: true, route: "foundry-models" });
+    expectNoCanary(result.stdout, result.stderr);
+  });
+
+  it("without --stream, a node that does not ask for it does not stream", async () => {
+    const result = await runCli(["run", streamFlow(), ...streamArgs()], { env: env() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain("[talk]");
+    expect(server.requests[0]).toMatchObject({ stream: false });
+  });
+
+  it("--json --stream prints every event as a JSON line, the run result last", async () => {
+    server.addRule({ reply: "one two three four five", chunkDelayMs: 1 });
+    const result = await runCli(["run", streamFlow(), "--json", "--stream", ...streamArgs()], {
+      env: env(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.endsWith("\n")).toBe(true);
+    const lines = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const events = lines.slice(0, -1);
+    const last = lines.at(-1);
+    expect(last).toMatchObject({ status: "succeeded", outputs: { text: "one two three four five" } });
+    expect(events[0]).toMatchObject({ event: "run:start", runId: last.runId });
+    for (const event of events)
+      expect(event).toMatchObject({ runId: last.runId, timestamp: expect.any(Number) });
+    const tokens = events.filter((event) => event.event === "node:token");
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(tokens.map((event) => event.token).join("")).toBe("one two three four five");
+    expect(events.map((event) => event.event)).not.toContain("run:end");
+    expect(result.stderr).toBe("");
+    expectNoCanary(result.stdout, result.stderr);
   });
 
   it("a wrong key fails the run (exit 1) with a one-line error that names the host, not the key", async () => {
@@ -192,6 +223,47 @@ describe("weft run with chat completions", () => {
   });
 });
 
+describe("Ctrl-C during weft run", () => {
+  it.each([
+    ["the outputs", []],
+    ["the run result", ["--json"]],
+  ])("cancels the run and exits 130, printing %s", async (_, extra) => {
+    server.addRule({ fault: { type: "hang" } });
+    const cli = startCli(
+      [
+        "run",
+        "examples/multi-step/multi-step.flow.json",
+        "--verbose",
+        ...extra,
+        "--input-env",
+        "customerKey=CUSTOMER_KEY",
+        "--input",
+        `customerEndpoint=${server.url}/models`,
+      ],
+      "spawned",
+      { env: env() },
+    );
+    const { stop } = await cli;
+    // The request is on the wire, and will never be answered.
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const result = await stop("SIGINT");
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain("cancelling (press Ctrl-C again to quit now)");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const printed = JSON.parse(result.stdout);
+    if (extra.length) {
+      expect(printed).toMatchObject({
+        status: "cancelled",
+        nodes: { draft: { status: "cancelled" }, review: { status: "cancelled" } },
+      });
+    } else {
+      expect(printed).toMatchObject({ draft: null, final: null });
+      expect(result.stderr).toMatch(/run cancelled/);
+    }
+    expectNoCanary(result.stdout, result.stderr);
+  });
+});
+
 describe("weft demo", () => {
   it("runs the dynamic-connection flow for two customers offline and shows the wire", async () => {
     const result = await runCli(["demo"], { env: { WEFT_HOME: tempHome() } });
@@ -230,6 +302,20 @@ describe("weft mock-llm", () => {
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toMatch(/POST \/v1\/chat\/completions 200 key=team/);
     expect(stopped.stdout + stopped.stderr).not.toContain("test-key-team-7");
+  });
+});
+
+describe("weft mock-llm --port", () => {
+  it("listens on the port given, so stored connections keep working across restarts", async () => {
+    const free = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const cli = await startCli(["mock-llm", "--port", String(free)], /listening on (http:\/\/\S+) /);
+    expect(cli.match[1]).toBe(`http://127.0.0.1:${free}`);
+    expect((await cli.stop("SIGINT")).code).toBe(0);
   });
 });
 

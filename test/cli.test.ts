@@ -64,7 +64,7 @@ describe("weft run", () => {
       "-i",
       "count=3",
       "--input",
-      "verbose=yes",
+      "verbose=true",
       "--input",
       'tags=["a","b"]',
     ]);
@@ -91,6 +91,8 @@ describe("weft run", () => {
       ["--input", "name=x", "--input", "verbose=maybe"],
       'input "verbose": expected true or false, got "maybe"',
     ],
+    [["--input", "name=x", "--input", "verbose=yes"], 'input "verbose": expected true or false, got "yes"'],
+    [["--input", "name=x", "--input", "verbose=1"], 'input "verbose": expected true or false, got "1"'],
     [["--input", "name=x", "--input", "colour=red"], 'unknown input "colour"'],
     [["--input", "name"], '--input: expected name=value, got "name"'],
     [["--input-env", "name=WEFT_TEST_UNSET"], "environment variable WEFT_TEST_UNSET is not set"],
@@ -229,6 +231,80 @@ describe("weft run", () => {
     `);
   });
 
+  describe("with --json, errors are JSON on stdout too", () => {
+    it("an invalid flow: every issue, with its line and column (exit 2)", async () => {
+      const { code, stdout, stderr } = await weft(["run", `${INVALID}/cycle/flow.json`, "--json"]);
+      expect(code).toBe(2);
+      expect(JSON.parse(stdout)).toEqual({
+        status: "error",
+        error: {
+          code: "flow.invalid",
+          message: expect.stringContaining("invalid flow (1 problem)"),
+          file: `${INVALID}/cycle/flow.json`,
+          issues: [
+            {
+              code: "flow.cycle",
+              message: 'cycle between nodes: "draft" → "final" → "review" → "draft"',
+              path: "nodes[0]",
+              nodeId: "draft",
+              line: 3,
+              column: 5,
+            },
+          ],
+        },
+      });
+      // People reading the terminal still get the line on stderr.
+      expect(stderr).toMatch(/^error: /);
+    });
+
+    it.each([
+      [["no/such.flow.json"], "flow.file", "no/such.flow.json: no such file"],
+      [
+        [TYPED, "--input", "name=x", "--input", "verbose=yes"],
+        "input.invalid",
+        'expected true or false, got "yes"',
+      ],
+      [[TYPED], "input.invalid", 'missing required input: "name"'],
+      [[VARIABLES, "--frobnicate"], "cli.usage", "unknown option '--frobnicate'"],
+      [[VARIABLES, "--concurrency", "0"], "cli.usage", "expected a whole number of at least 1"],
+    ])("%j: code %s (exit 2)", async (args, errorCode, message) => {
+      const { code, stdout } = await weft(["run", ...args, "--json"]);
+      expect(code).toBe(2);
+      const printed = JSON.parse(stdout);
+      expect(printed).toEqual({ status: "error", error: expect.objectContaining({ code: errorCode }) });
+      expect(printed.error.message).toContain(message);
+    });
+
+    it("with --stream too, as one line", async () => {
+      const { code, stdout } = await weft(["run", `${INVALID}/cycle/flow.json`, "--json", "--stream"]);
+      expect(code).toBe(2);
+      expect(stdout.split("\n")).toHaveLength(2);
+      expect(JSON.parse(stdout)).toMatchObject({ status: "error", error: { code: "flow.invalid" } });
+    });
+
+    it("not without --json: stdout stays empty", async () => {
+      const { code, stdout } = await weft(["run", `${INVALID}/cycle/flow.json`]);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+    });
+  });
+
+  it("--json --stream without a model: the events, then the result", async () => {
+    const { code, stdout, stderr } = await weft(["run", VARIABLES, "--json", "--stream"]);
+    expect(code, stderr).toBe(0);
+    const lines = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.slice(0, -1).map((line) => line.event)).toEqual([
+      "run:start",
+      ...["customer", "seats"].flatMap(() => ["node:start", "node:end"]),
+      "node:start",
+      "node:end",
+    ]);
+    expect(lines.at(-1)).toMatchObject({ status: "succeeded", outputs: { seats: 3 } });
+  });
+
   it("says so when the flow file does not exist (exit 2)", async () => {
     const { code, stderr } = await weft(["run", "no/such.flow.json"]);
     expect(code).toBe(2);
@@ -299,16 +375,55 @@ describe("weft validate", () => {
 });
 
 describe("weft graph", () => {
-  it("prints Mermaid by default", async () => {
+  it("prints Mermaid by default, with the flow's inputs and outputs", async () => {
     const { code, stdout } = await weft(["graph", VARIABLES]);
     expect(code).toBe(0);
     expect(stdout).toMatchInlineSnapshot(`
       "flowchart TD
+        i0[/"<b>customer</b><br/><i>string input, optional</i>"/]
+        i1[/"<b>seats</b><br/><i>number input, optional</i>"/]
         n0["<b>customer</b><br/><i>declare-variable</i>"]
         n1["<b>seats</b><br/><i>declare-variable</i>"]
         n2["<b>greeting</b><br/><i>declare-variable</i>"]
+        o0[\\"<b>greeting</b><br/><i>output</i>"\\]
+        o1[\\"<b>seats</b><br/><i>output</i>"\\]
+        i0 --> n0
+        i1 --> n1
         n0 -->|"vars.customer"| n2
         n1 -->|"vars.seats"| n2
+        n2 -->|"vars.greeting"| o0
+        n1 -->|"vars.seats"| o1
+      "
+    `);
+  });
+
+  it("shows the static fallback connection, the when condition and what the outputs read", async () => {
+    const { code, stdout } = await weft([
+      "graph",
+      "examples/fallback-to-static/fallback-to-static.flow.json",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatchInlineSnapshot(`
+      "flowchart TD
+        i0[/"<b>question</b><br/><i>string input, optional</i>"/]
+        i1[/"<b>bringOwnKey</b><br/><i>boolean input, optional</i>"/]
+        i2[/"<b>customerKey</b><br/><i>secret input, optional</i>"/]
+        i3[/"<b>customerEndpoint</b><br/><i>string input, optional</i>"/]
+        c0[("<b>shared-foundry</b><br/><i>static connection</i>")]
+        n0["<b>customer-connection</b><br/><i>create-azure-ai-connection</i><br/>when \${inputs.bringOwnKey}"]
+        n1["<b>answer</b><br/><i>chat-completion</i>"]
+        o0[\\"<b>answer</b><br/><i>output</i>"\\]
+        o1[\\"<b>source</b><br/><i>output</i>"\\]
+        o2[\\"<b>connection</b><br/><i>output</i>"\\]
+        i1 -->|"when"| n0
+        i2 --> n0
+        i3 --> n0
+        i0 --> n1
+        c0 -.->|"fallback"| n1
+        n0 -->|"connection: vars.customerConnection"| n1
+        n1 -->|"output.content"| o0
+        n1 -->|"output.connection.source"| o1
+        n1 -->|"output.connection"| o2
       "
     `);
   });
@@ -320,11 +435,19 @@ describe("weft graph", () => {
       "digraph "variables" {
         rankdir=TB;
         node [shape=box, fontname="sans-serif"];
+        "input:customer" [label="customer\\nstring input, optional", shape=parallelogram];
+        "input:seats" [label="seats\\nnumber input, optional", shape=parallelogram];
         "customer" [label="customer (declare-variable)"];
         "seats" [label="seats (declare-variable)"];
         "greeting" [label="greeting (declare-variable)"];
+        "output:greeting" [label="greeting\\noutput", shape=parallelogram, peripheries=2];
+        "output:seats" [label="seats\\noutput", shape=parallelogram, peripheries=2];
+        "input:customer" -> "customer";
+        "input:seats" -> "seats";
         "customer" -> "greeting" [label="vars.customer"];
         "seats" -> "greeting" [label="vars.seats"];
+        "greeting" -> "output:greeting" [label="vars.greeting"];
+        "seats" -> "output:seats" [label="vars.seats"];
       }
       "
     `);
@@ -378,6 +501,28 @@ describe("the command line itself", () => {
     expect(code).toBe(0);
     for (const command of ["run", "validate", "graph", "schema"]) expect(stdout).toContain(command);
   });
+
+  it("has examples on every help page, and no (default: []) noise", async () => {
+    const commandsOf = (help: string) =>
+      [...(help.split("\nCommands:\n")[1] ?? "").matchAll(/^ {2}([a-z][\w-]*)/gm)]
+        .map((match) => match[1]!)
+        .filter((name) => name !== "help");
+    const top = await weft(["--help"]);
+    const pages: Array<[string, string]> = [["weft", top.stdout]];
+    for (const command of commandsOf(top.stdout)) {
+      const page = (await weft([command, "--help"])).stdout;
+      pages.push([`weft ${command}`, page]);
+      for (const sub of commandsOf(page))
+        pages.push([`weft ${command} ${sub}`, (await weft([command, sub, "--help"])).stdout]);
+    }
+    expect(pages.map(([name]) => name)).toEqual(
+      expect.arrayContaining(["weft run", "weft mock-llm", "weft connection create"]),
+    );
+    for (const [name, page] of pages) {
+      expect(page, name).toMatch(/\nExamples:\n {2}\$ \S/);
+      expect(page, name).not.toContain("(default: [])");
+    }
+  }, 60_000);
 
   it("refuses an unknown command with exit 2", async () => {
     const { code, stderr } = await weft(["frobnicate"]);

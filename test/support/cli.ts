@@ -42,10 +42,13 @@ export function runCli(
   });
 }
 
-/** Starts a long-running `weft` command and waits until its stdout contains `ready`. */
+/**
+ * Starts a long-running `weft` command and waits until its stdout matches `ready` (or, with
+ * `"spawned"`, until the process has started).
+ */
 export function startCli(
   args: string[],
-  ready: RegExp,
+  ready: RegExp | "spawned",
   options: { env?: Record<string, string> } = {},
 ): Promise<{ match: RegExpMatchArray; stop: (signal?: NodeJS.Signals) => Promise<CliResult> }> {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -57,24 +60,22 @@ export function startCli(
   const exited = new Promise<number>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
   );
+  const stop = async (signal: NodeJS.Signals = "SIGINT") => {
+    child.kill(signal);
+    const code = await exited;
+    return { code, stdout, stderr };
+  };
   return new Promise((resolve, reject) => {
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
     });
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
-      const match = stdout.match(ready);
-      if (match) {
-        resolve({
-          match,
-          stop: async (signal = "SIGINT") => {
-            child.kill(signal);
-            const code = await exited;
-            return { code, stdout, stderr };
-          },
-        });
-      }
+      const match = ready === "spawned" ? null : stdout.match(ready);
+      if (match) resolve({ match, stop });
     });
+    if (ready === "spawned")
+      child.on("spawn", () => resolve({ match: [] as unknown as RegExpMatchArray, stop }));
     exited.then((code) => reject(new Error(`weft exited with ${code} before it was ready:\n${stderr}`)));
   });
 }

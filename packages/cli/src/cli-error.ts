@@ -1,9 +1,11 @@
 import { FlowError } from "@weft/engine";
 
-/** Exit codes: 0 success, 1 the run failed, 2 the flow or the command line is invalid. */
+/** Exit codes: 0 success, 1 the run failed, 2 the flow or the command line is invalid, 130 Ctrl-C. */
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
 export const EXIT_INVALID = 2;
+/** The run was cancelled by Ctrl-C (SIGINT): 128 + 2, as shells report a process SIGINT ended. */
+export const EXIT_INTERRUPTED = 130;
 
 /** Error codes that mean "what you gave me is invalid" (exit 2) rather than "the run failed" (exit 1). */
 const INVALID_PREFIXES = ["flow.", "input.", "cli.", "connection.", "store."];

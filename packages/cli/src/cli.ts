@@ -1,8 +1,9 @@
-import { FlowError } from "@weft/engine";
+import { FlowError, FlowValidationError, toErrorInfo } from "@weft/engine";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_INVALID, EXIT_OK, exitCodeFor } from "./cli-error.js";
 import { registerConnectionCommands } from "./commands/connection.js";
 import { registerConnectionTest } from "./commands/connection-test.js";
+import { configureHelpPages } from "./help.js";
 import { type CliIo, paint, processIo } from "./io.js";
 import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
 
@@ -44,8 +45,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       [],
     )
     .option("--inputs-file <file>", "a JSON file of input values")
-    .option("--json", "print only the run result as JSON on stdout")
-    .option("--stream", "print streamed tokens as they arrive")
+    .option("--json", "print the run result as JSON on stdout (errors too, as JSON)")
+    .option(
+      "--stream",
+      "stream every node that can: tokens on stderr as they arrive (with --json: every event as a JSON line on stdout, the result last)",
+    )
     .addOption(new Option("--concurrency <n>", "nodes running at once").argParser(positiveInteger))
     .option("--trace <file>", "write every event as JSON lines to a file")
     .option("--verbose", "print more detail (never secrets)")
@@ -87,7 +91,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program
     .command("mock-llm")
     .description("Start the offline LLM server (OpenAI, Azure OpenAI and Azure AI Foundry wire formats)")
-    .addOption(new Option("--port <n>", "port to listen on (default: a free one)").argParser(portNumber))
+    .addOption(
+      new Option(
+        "--port <n>",
+        "port to listen on; fix it to keep stored connections working (default: a free one)",
+      ).argParser(portNumber),
+    )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option(
       "--key <key>",
@@ -110,18 +119,72 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     });
 
   registerConnectionTest(registerConnectionCommands(program, io), io, setExit);
+  configureHelpPages(program);
 
+  const json = jsonOutput(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; usage errors were already printed by commander.
-      return error.exitCode === 0 ? EXIT_OK : EXIT_INVALID;
+      if (error.exitCode === 0) return EXIT_OK;
+      if (json) {
+        const message = error.message.replace(/^error: /, "");
+        writeJsonError({ code: "cli.usage", message }, io, json);
+      }
+      return EXIT_INVALID;
     }
     reportError(error, io, argv.includes("--verbose"));
+    if (json) writeJsonError(describeError(error), io, json);
     return exitCodeFor(error);
   }
+}
+
+/**
+ * How a command line asks for JSON: `--json` prints one JSON document, `--json --stream` JSON
+ * lines. Options after `--` are arguments, not options.
+ */
+function jsonOutput(argv: readonly string[]): "document" | "lines" | undefined {
+  const end = argv.indexOf("--");
+  const options = end === -1 ? argv : argv.slice(0, end);
+  if (!options.includes("--json")) return undefined;
+  return options.includes("--stream") ? "lines" : "document";
+}
+
+/** What `--json` prints for an error before (or instead of) a result. */
+export interface JsonError {
+  /** Always `error`: a run result's status is `succeeded`, `failed` or `cancelled`. */
+  status: "error";
+  error: {
+    /** Stable code, e.g. `flow.invalid`, `input.invalid`, `cli.usage`, `connection.unknown`. */
+    code: string;
+    /** The same text the error line on stderr shows. */
+    message: string;
+    /** The file concerned, when there is one. */
+    file?: string;
+    /** Every problem of an invalid flow, with its JSON path, line and column. */
+    issues?: FlowValidationError["issues"];
+  };
+}
+
+function describeError(error: unknown): JsonError["error"] {
+  if (!(error instanceof FlowError)) {
+    return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+  }
+  const { code, message } = toErrorInfo(error);
+  return {
+    code,
+    message,
+    ...(error.file === undefined ? {} : { file: error.file }),
+    ...(error instanceof FlowValidationError ? { issues: error.issues } : {}),
+  };
+}
+
+/** Under `--json`, errors are a JSON document on stdout too (one line with `--stream`). */
+function writeJsonError(error: JsonError["error"], io: CliIo, json: "document" | "lines"): void {
+  const document: JsonError = { status: "error", error };
+  io.stdout(`${json === "lines" ? JSON.stringify(document) : JSON.stringify(document, null, 2)}\n`);
 }
 
 /** Prints an error: user errors as one line, unexpected ones with a hint (or the stack with --verbose). */

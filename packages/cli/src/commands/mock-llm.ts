@@ -22,6 +22,17 @@ export async function mockLlmCommand(options: MockLlmOptions, io: CliIo): Promis
   }).catch((error: NodeJS.ErrnoException) => {
     throw listenError(error, options);
   });
+  // Listen for Ctrl-C before saying the server is ready: a signal sent right after the banner
+  // must stop the server cleanly, not kill the process.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
   const keyCount = keys ? Object.keys(keys).length : 0;
   io.stdout(
     [
@@ -33,15 +44,7 @@ export async function mockLlmCommand(options: MockLlmOptions, io: CliIo): Promis
       "",
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await stopped;
   await server.close();
   return EXIT_OK;
 }

@@ -8,12 +8,14 @@ import {
   type InputType,
   type RunResult,
 } from "@weft/engine";
-import { EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
 import { createCliEngine } from "../create-engine.js";
 import { loadFlowFile } from "../flow-file.js";
 import type { CliIo } from "../io.js";
 import { splitPair } from "../options.js";
+import { attachEventLines } from "../reporters/event-lines.js";
+import { LineWriter } from "../reporters/line-writer.js";
 import { attachProgressReporter, formatSummary } from "../reporters/progress-reporter.js";
 import { attachTokenPrinter } from "../reporters/token-printer.js";
 import { openTraceWriter } from "../reporters/trace-writer.js";
@@ -32,14 +34,27 @@ export interface RunCommandOptions {
   connections?: ConnectionProvider;
 }
 
-/** `weft run <flow>`: runs a flow, printing progress on stderr and the outputs (or the result) on stdout. */
+/**
+ * `weft run <flow>`. Stdout carries only the result: the outputs as JSON, or with `--json` the run
+ * result; with `--json --stream`, every event as a JSON line and then the result. Progress, tokens
+ * and warnings go to stderr. Exit 0 when the run succeeded, 1 when it failed, 130 after Ctrl-C.
+ */
 export async function runCommand(file: string, options: RunCommandOptions, io: CliIo): Promise<number> {
-  const result = await runFlowFile(file, options, io);
+  const { result, interrupted } = await executeFlowFile(file, options, io);
+  if (interrupted && result.status === "cancelled") return EXIT_INTERRUPTED;
   return result.status === "succeeded" ? EXIT_OK : EXIT_RUN_FAILED;
 }
 
 /** Runs a flow file with reporters attached, and returns its result. */
 export async function runFlowFile(file: string, options: RunCommandOptions, io: CliIo): Promise<RunResult> {
+  return (await executeFlowFile(file, options, io)).result;
+}
+
+async function executeFlowFile(
+  file: string,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<{ result: RunResult; interrupted: boolean }> {
   const probe = createCliEngine();
   const flow = await loadFlowFile(probe, file);
   const connections =
@@ -48,11 +63,13 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
   const engine = createCliEngine({ ...(connections ? { connections } : {}) });
   const inputs = await readInputs(flow, options, io);
   const trace = options.trace ? await openTraceWriter(options.trace) : undefined;
+  const eventLines = Boolean(options.json && options.stream);
+  const stderr = new LineWriter(io.stderr);
 
   const controller = new AbortController();
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    io.stderr("cancelling (press Ctrl-C again to quit now)\n");
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    stderr.lines("cancelling (press Ctrl-C again to quit now)\n");
     controller.abort("cancelled by Ctrl-C");
   };
   process.on("SIGINT", onSigint);
@@ -60,21 +77,25 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
     const handle = engine.run(flow, {
       inputs,
       signal: controller.signal,
+      stream: Boolean(options.stream),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     if (!options.json || options.verbose)
-      attachProgressReporter(handle, io, { verbose: Boolean(options.verbose) });
-    if (options.stream) attachTokenPrinter(handle, io, options.json ? io.stderr : io.stdout);
+      attachProgressReporter(handle, io, stderr, { verbose: Boolean(options.verbose) });
+    if (eventLines) attachEventLines(handle, io.stdout);
+    else if (options.stream) attachTokenPrinter(handle, io, stderr);
     trace?.attach(handle);
     const result = await handle;
     await trace?.close();
-    if (options.json) {
+    if (eventLines) {
+      io.stdout(`${JSON.stringify(result)}\n`);
+    } else if (options.json) {
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       io.stdout(`${JSON.stringify(result.outputs, null, 2)}\n`);
-      io.stderr(formatSummary(result, io));
+      stderr.lines(formatSummary(result, io));
     }
-    return result;
+    return { result, interrupted: controller.signal.aborted };
   } finally {
     process.off("SIGINT", onSigint);
     // Closes the file when the run never started (invalid inputs); a write failure was thrown above.

@@ -1,40 +1,49 @@
 import type { RunHandle, RunResult } from "@weft/engine";
 import { type CliIo, paint } from "../io.js";
+import type { LineWriter } from "./line-writer.js";
 
-/** One line per node as it starts (on a terminal or with --verbose) and ends, on stderr. */
-export function attachProgressReporter(handle: RunHandle, io: CliIo, options: { verbose: boolean }): void {
+/**
+ * One line per node as it starts (on a terminal or with --verbose) and ends, written through `out`
+ * (stderr) so that a line never sticks to streamed tokens.
+ */
+export function attachProgressReporter(
+  handle: RunHandle,
+  io: CliIo,
+  out: LineWriter,
+  options: { verbose: boolean },
+): void {
   const showStarts = io.isTty || options.verbose;
   if (showStarts) {
     handle.on("node:start", (event) => {
-      io.stderr(`${paint(io, "cyan", "●")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} started\n`);
+      out.lines(`${paint(io, "cyan", "●")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} started\n`);
     });
   }
   handle.on("node:end", (event) => {
     const took = paint(io, "dim", formatDuration(event.durationMs));
     switch (event.status) {
       case "succeeded":
-        io.stderr(`${paint(io, "green", "✓")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} ${took}\n`);
+        out.lines(`${paint(io, "green", "✓")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} ${took}\n`);
         break;
       case "failed":
-        io.stderr(
+        out.lines(
           `${paint(io, "red", "✗")} ${event.nodeId} ${paint(io, "dim", event.nodeType)} ${took} failed: ${event.error?.message ?? "unknown error"}\n`,
         );
         break;
       case "skipped":
-        io.stderr(`${paint(io, "yellow", "↷")} ${event.nodeId} skipped: ${event.reason ?? ""}\n`);
+        out.lines(`${paint(io, "yellow", "↷")} ${event.nodeId} skipped: ${event.reason ?? ""}\n`);
         break;
       case "cancelled":
-        io.stderr(`${paint(io, "yellow", "⊘")} ${event.nodeId} cancelled: ${event.reason ?? ""}\n`);
+        out.lines(`${paint(io, "yellow", "⊘")} ${event.nodeId} cancelled: ${event.reason ?? ""}\n`);
         break;
     }
   });
   handle.on("node:retry", (event) => {
-    io.stderr(
+    out.lines(
       `${paint(io, "yellow", "↻")} ${event.nodeId} attempt ${event.attempt} failed (${event.error.message}); retrying in ${formatDuration(event.delayMs)}\n`,
     );
   });
   if (options.verbose) {
-    handle.on("node:log", (event) => io.stderr(`  ${event.nodeId} ${event.level}: ${event.message}\n`));
+    handle.on("node:log", (event) => out.lines(`  ${event.nodeId} ${event.level}: ${event.message}\n`));
   }
 }
 

@@ -1,6 +1,7 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { FlowError, RUN_EVENT_NAMES, type RunHandle } from "@weft/engine";
+import { FlowError, RUN_EVENT_NAMES, type RunEvents, type RunHandle } from "@weft/engine";
 import { usageError } from "../cli-error.js";
+import { formatEventLine } from "./event-lines.js";
 
 /** A trace file: every event of a run as one JSON line (mode 0600). */
 export interface TraceWriter {
@@ -31,8 +32,8 @@ export async function openTraceWriter(file: string): Promise<TraceWriter> {
   return {
     attach(handle) {
       for (const name of RUN_EVENT_NAMES) {
-        handle.on(name, (event: object) => {
-          stream.write(`${JSON.stringify({ event: name, ...event })}\n`);
+        handle.on(name, (event: RunEvents[typeof name]) => {
+          stream.write(formatEventLine(name, event));
         });
       }
     },

@@ -1,0 +1,17 @@
+import { RUN_EVENT_NAMES, type RunEventName, type RunEvents, type RunHandle } from "@weft/engine";
+
+/** One event as one line of JSON: `{"event":"node:token","runId":…,"nodeId":…,"token":…}`. */
+export function formatEventLine<K extends RunEventName>(name: K, event: RunEvents[K]): string {
+  return `${JSON.stringify({ event: name, ...event })}\n`;
+}
+
+/**
+ * `weft run --json --stream`: every event as a JSON line as it happens, except `run:end`, whose
+ * result the command prints as the last line. Events are already redacted by the engine.
+ */
+export function attachEventLines(handle: RunHandle, write: (line: string) => void): void {
+  for (const name of RUN_EVENT_NAMES) {
+    if (name === "run:end") continue;
+    handle.on(name, (event: RunEvents[typeof name]) => write(formatEventLine(name, event)));
+  }
+}

@@ -128,6 +128,7 @@ describe.each(exampleNames)("example %s", (name) => {
         result.outputs.story,
       );
     }
+    expectTokenOutputsLabelledRight(result);
     // No secret reaches the result, the events or the server's log.
     for (const sink of [result, events, server.requests]) {
       const serialized = JSON.stringify(sink);
@@ -140,3 +141,29 @@ describe.each(exampleNames)("example %s", (name) => {
     }).toMatchSnapshot();
   });
 });
+
+/**
+ * A token count an example outputs says whose it is: `totalTokens` is the run's total, and
+ * `<node>Tokens` one node's (`contosoTokens` for `contoso-answer`), never one node's as the total.
+ */
+function expectTokenOutputsLabelledRight(result: RunResult) {
+  for (const [key, value] of Object.entries(result.outputs)) {
+    if (!/tokens$/i.test(key)) continue;
+    if (key === "totalTokens") {
+      expect(value, "output totalTokens: the run's total").toBe(result.usage.totalTokens);
+      continue;
+    }
+    const prefix = /^([a-z][A-Za-z0-9]*)Tokens$/.exec(key)?.[1];
+    const id = prefix?.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    // The node it names, among those that used tokens: `contoso` is `contoso-answer`.
+    const nodes = Object.entries(result.nodes).filter(
+      ([nodeId, node]) =>
+        id !== undefined && (nodeId === id || nodeId.startsWith(`${id}-`)) && node.usage !== undefined,
+    );
+    expect(
+      nodes.map(([nodeId]) => nodeId),
+      `output ${key}: expected totalTokens or <node>Tokens`,
+    ).toHaveLength(1);
+    expect(value, `output ${key}`).toBe(nodes[0]![1].usage?.totalTokens);
+  }
+}

@@ -392,8 +392,8 @@ interface CliMode {
 
 /**
  * Every flag, in four runs that together use each printer: outputs and summary (plain), the run
- * result with progress and node logs, tokens on stdout, tokens on stderr beside the result, and
- * a trace of a request streamed and of one not.
+ * result with progress and node logs, tokens on stderr beside the outputs, events as JSON lines
+ * before the result, and a trace of a request streamed and of one not.
  */
 const CLI_MODES: readonly CliMode[] = [
   { name: "plain", args: () => [] },
@@ -462,12 +462,25 @@ describe.concurrent("weft run (and weft connection test): the canary never leave
       expect(result.stderr, where).not.toMatch(/internal error|\n\s+at /);
       expectRequests(server, outcome, mode.stream === true, where);
       const streamed = mode.stream && succeeds(outcome);
-      if (mode.json) {
+      if (mode.json && mode.stream) {
+        // JSON lines: the events, then the run result.
+        const lines = result.stdout
+          .trimEnd()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { event?: RunEventName });
+        expectRunResult(lines.at(-1) as unknown as RunResult, outcome, where);
+        if (streamed)
+          expect(
+            lines.map((line) => line.event),
+            where,
+          ).toContain("node:token");
+      } else if (mode.json) {
         expectRunResult(JSON.parse(result.stdout) as RunResult, outcome, where);
-        if (streamed) expect(result.stderr, where).toMatch(/^\[answer\] /m);
       } else {
         expect(result.stderr, where).toMatch(succeeds(outcome) ? /run succeeded/ : /run failed/);
-        if (streamed) expect(result.stdout, where).toMatch(/^\[answer\] /);
+        // Stdout is only the outputs; tokens go to stderr.
+        JSON.parse(result.stdout);
+        if (streamed) expect(result.stderr, where).toMatch(/^\[answer\] /m);
       }
       if (mode.verbose) expect(result.stderr, where).toMatch(/● answer chat-completion started/);
       if (outcome === "echo-reply") expect(result.stdout, where).toContain("Your key *** is valid.");

@@ -5,6 +5,7 @@ import { registerConnectionCommands } from "./commands/connection.js";
 import { registerConnectionTest } from "./commands/connection-test.js";
 import { type CliIo, paint, processIo } from "./io.js";
 import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
+import { cliVersion } from "./version.js";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -22,7 +23,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   };
   const program = new Command("weft")
     .description("Run LLM flows: DAGs of nodes over a variable scope, with static and dynamic connections.")
-    .version("0.1.0", "-V, --version")
+    .version(cliVersion(), "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();

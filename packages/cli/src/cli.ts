@@ -110,6 +110,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       setExit(await demoCommand(io));
     });
 
+  program
+    .command("init")
+    .description("Start a project: a flow, its JSON Schema, weft.config.mjs, and a README to run it offline")
+    .argument("[dir]", "folder to write to, created if needed (default: the current folder)")
+    .action(async (dir: string | undefined) => {
+      const { initCommand } = await import("./commands/init.js");
+      setExit(await initCommand(dir, io));
+    });
+
   registerConnectionTest(registerConnectionCommands(program, io), io, setExit);
 
   try {

@@ -33,6 +33,16 @@ describe("paths on the command line are relative to the folder the command was t
     expect(stderr).toContain(`error: nope.flow.json: no such file (${join(EXAMPLE, "nope.flow.json")})`);
   });
 
+  it("node_modules/.bin/weft exists after one install, and runs in the folder it is started in", async () => {
+    const bin = join(ROOT, "node_modules", ".bin", "weft");
+    const { code, stdout, stderr } = await runCommand(bin, ["run", "variables.flow.json"], {
+      cwd: EXAMPLE,
+      env: userEnv({ WEFT_HOME: tempHome() }),
+    });
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ seats: 3 });
+  });
+
   it("the weft bin run in a folder resolves paths there", async () => {
     const { code, stdout, stderr } = await runCommand(process.execPath, [BIN, "run", "variables.flow.json"], {
       cwd: EXAMPLE,

@@ -100,7 +100,10 @@ describe.skipIf(npm.code !== 0)("the packed packages, installed with npm outside
       for (const target of [...targets(manifest.exports), ...targets(manifest.bin)]) {
         expect(existsSync(join(folder, target)), `${name}: ${target}`).toBe(true);
       }
-      if (name !== "cli") {
+      if (name === "cli") {
+        const licences = readFileSync(join(folder, "bundle", "THIRD-PARTY-LICENSES.txt"), "utf8");
+        expect(licences).toMatch(/^openai@\S+ \(Apache-2\.0\)$/m);
+      } else {
         expect(Object.keys(manifest.exports["."])[0]).toBe("types");
         expect(existsSync(join(folder, manifest.exports["."].types))).toBe(true);
       }

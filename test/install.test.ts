@@ -97,7 +97,7 @@ describe.skipIf(npm.code !== 0)("the packed packages, installed with npm outside
       expect(text).not.toContain("workspace:");
       const manifest = JSON.parse(text);
       expect(JSON.stringify(manifest.exports)).not.toContain('"source"');
-      for (const target of [...targets(manifest.exports), ...targets(manifest.bin)]) {
+      for (const target of ["exports", "bin", "main", "types"].flatMap((field) => targets(manifest[field]))) {
         expect(existsSync(join(folder, target)), `${name}: ${target}`).toBe(true);
       }
       if (name === "cli") {

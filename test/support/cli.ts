@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
-/** The bundled CLI: what `pnpm weft` and the package's `bin` run. */
-export const BIN = join(ROOT, "packages", "cli", "bundle", "weft.js");
+/** The package's `bin`, which loads the bundled CLI: what `pnpm weft` and an installed `weft` run. */
+export const BIN = join(ROOT, "packages", "cli", "bin", "weft.js");
 
 /** What a `weft` process printed and how it exited. */
 export interface CliResult {

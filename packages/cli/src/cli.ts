@@ -6,6 +6,7 @@ import { registerConnectionTest } from "./commands/connection-test.js";
 import { configureHelpPages } from "./help.js";
 import { type CliIo, paint, processIo } from "./io.js";
 import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
+import { cliVersion } from "./version.js";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -23,7 +24,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   };
   const program = new Command("weft")
     .description("Run LLM flows: DAGs of nodes over a variable scope, with static and dynamic connections.")
-    .version("0.1.0", "-V, --version")
+    .version(cliVersion(), "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -116,6 +117,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .action(async () => {
       const { demoCommand } = await import("./commands/demo.js");
       setExit(await demoCommand(io));
+    });
+
+  program
+    .command("init")
+    .description("Start a project: a flow, its JSON Schema, weft.config.mjs, and a README to run it offline")
+    .argument("[dir]", "folder to write to, created if needed (default: the current folder)")
+    .action(async (dir: string | undefined) => {
+      const { initCommand } = await import("./commands/init.js");
+      setExit(await initCommand(dir, io));
     });
 
   registerConnectionTest(registerConnectionCommands(program, io), io, setExit);

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
 import {
   type CompiledFlow,
   type Engine,
@@ -8,7 +9,10 @@ import {
   type ValidationIssue,
 } from "@weft/engine";
 
-/** Reads a flow file's text; a missing or unreadable file is a user error (exit 2). */
+/**
+ * Reads a flow file's text; a missing or unreadable file is a user error (exit 2) that shows the
+ * path it resolved to, since a relative path depends on the folder the command ran in.
+ */
 export async function readFlowText(file: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
@@ -20,7 +24,8 @@ export async function readFlowText(file: string): Promise<string> {
         : code === "EISDIR"
           ? "it is a directory, expected a .flow.json file"
           : `cannot read it (${code})`;
-    throw new FlowError("flow.file", `${file}: ${why}`, { file });
+    const where = isAbsolute(file) ? "" : ` (${resolve(file)})`;
+    throw new FlowError("flow.file", `${file}: ${why}${where}`, { file });
   }
 }
 

@@ -1,3 +1,6 @@
+// First, so that an unsupported Node.js stops with a clear message before anything else runs.
+import "./node-version.js";
+
 export {
   type AzureAiConnection,
   azureAiConnectionSchema,

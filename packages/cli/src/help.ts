@@ -36,6 +36,10 @@ export const HELP_EXAMPLES: ReadonlyMap<string, readonly string[]> = new Map([
     ["weft mock-llm --port 4010", "weft mock-llm --port 4010 --key customer=test-key-1 --delay 200"],
   ],
   ["weft demo", ["weft demo"]],
+  [
+    "weft init",
+    ["weft init my-flow              # a flow, its schema, weft.config.mjs and a README", "weft init"],
+  ],
   ["weft connection", ["weft connection list", "weft connection create --help"]],
   [
     "weft connection create",

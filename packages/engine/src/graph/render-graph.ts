@@ -1,4 +1,4 @@
-import type { EdgeLabel, GraphNodeLabel } from "./build-graph.js";
+import { type EdgeLabel, type GraphNodeLabel, graphKey, idOfGraphKey } from "./build-graph.js";
 import type { CompiledFlow } from "./compile-flow.js";
 
 /** Picture-source formats `renderGraph` writes. */
@@ -11,10 +11,10 @@ export type GraphFormat = "mermaid" | "dot";
 export function renderGraph(flow: CompiledFlow, format: GraphFormat = "mermaid"): string {
   const { graph } = flow;
   const ids = new Map(flow.nodes.map((node, index) => [node.id, `n${index}`]));
-  const nodes = flow.nodes.map((node) => graph.node(node.id) as GraphNodeLabel);
+  const nodes = flow.nodes.map((node) => graph.node(graphKey(node.id)) as GraphNodeLabel);
   const edges = graph.edges().map((edge) => ({
-    from: edge.v,
-    to: edge.w,
+    from: idOfGraphKey(edge.v),
+    to: idOfGraphKey(edge.w),
     label: (graph.edge(edge) as EdgeLabel).labels.join(", "),
   }));
   if (format === "dot") {

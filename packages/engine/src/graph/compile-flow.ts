@@ -52,7 +52,10 @@ export interface CompiledFlow {
   readonly outputs: ReadonlyArray<readonly [string, Template]>;
   /** Which node writes each variable. */
   readonly variableWriters: ReadonlyMap<string, string>;
-  /** The DAG, with edges labelled by what flows along them. */
+  /**
+   * The DAG, with edges labelled by what flows along them. Nodes are keyed by `graphKey(id)`
+   * (`edge.v`, `edge.w` too: `idOfGraphKey` gives the id back), never by the raw id.
+   */
   readonly graph: Graph;
   /** How many dependencies each node waits for, by index: a run copies it as its countdown. */
   readonly dependencyCounts: Int32Array;

@@ -4,7 +4,8 @@ import type { ConnectionProvider } from "./connections/provider.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";
-import { type CompiledFlow, compileFlow } from "./graph/compile-flow.js";
+import { type CompiledFlow, compileFlow, isCompiledFlow } from "./graph/compile-flow.js";
+import { DEFAULT_FLOW_LIMITS, type FlowLimits } from "./limits.js";
 import type { AnyNodeType } from "./node-type/define-node-type.js";
 import { NodeTypeRegistry } from "./node-type/registry.js";
 import { RunHandle } from "./run/run-handle.js";
@@ -17,6 +18,11 @@ export interface EngineOptions {
   connections?: ConnectionProvider;
   /** Default bound on nodes running at once in a run. 16 unless set. */
   concurrency?: number;
+  /**
+   * Limits on the flows this engine accepts, to raise or lower the defaults (`MAX_FLOW_FILE_BYTES`,
+   * `MAX_FLOW_NODES`). Nesting depth and message sizes are fixed.
+   */
+  limits?: Partial<FlowLimits>;
 }
 
 /** Options of one run. */
@@ -56,28 +62,26 @@ export function createEngine(options: EngineOptions): Engine {
   const registry = new NodeTypeRegistry(options.nodeTypes);
   const services = { connections: options.connections, limiter: new ConnectionLimiter() };
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
+  const limits = checkLimits(options.limits);
 
   const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
     if (typeof flow === "string") {
-      const loaded = parseFlowText(flow);
-      if (!loaded.flow) return { issues: loaded.issues };
+      const loaded = parseFlowText(flow, limits);
+      if (!loaded.flow) return { issues: inFileOrder(loaded.issues) };
       const result = compileFlow(loaded.flow, registry);
       for (const issue of result.issues) {
         const at = issue.path === undefined ? undefined : loaded.locate(pathSegments(issue.path));
         if (at) Object.assign(issue, at);
       }
-      // In file order, as an editor would list them.
-      result.issues.sort(
-        (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0),
-      );
+      inFileOrder(result.issues);
       return result;
     }
-    const parsed = checkFlowSchema(flow);
+    const parsed = checkFlowSchema(flow, limits);
     return parsed.flow ? compileFlow(parsed.flow, registry) : { issues: parsed.issues };
   };
 
   const compile = (flow: string | FlowDefinition | CompiledFlow, file?: string): CompiledFlow => {
-    if (isCompiled(flow)) return flow;
+    if (isCompiledFlow(flow)) return flow;
     const { compiled, issues } = check(flow);
     if (!compiled) throw new FlowValidationError(issues, file);
     return compiled;
@@ -99,12 +103,27 @@ export function createEngine(options: EngineOptions): Engine {
   };
 }
 
+/** Sorts issues by line and column, as an editor would list them; issues without a place go last. */
+function inFileOrder(issues: ValidationIssue[]): ValidationIssue[] {
+  return issues.sort(
+    (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0),
+  );
+}
+
 /** A bound below 1 (or NaN) would never let a node start: the run would wait forever. */
 function checkConcurrency(concurrency: number): number {
   if (concurrency >= 1) return concurrency;
   throw new RangeError(`Expected \`concurrency\` to be a number from 1 and up, got ${concurrency}`);
 }
 
-function isCompiled(flow: unknown): flow is CompiledFlow {
-  return typeof flow === "object" && flow !== null && "byId" in flow && "graph" in flow && "nodes" in flow;
+function checkLimits(limits: Partial<FlowLimits> = {}): FlowLimits {
+  const checked = { ...DEFAULT_FLOW_LIMITS };
+  for (const name of Object.keys(DEFAULT_FLOW_LIMITS) as Array<keyof FlowLimits>) {
+    const value = limits[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`Expected \`limits.${name}\` to be a whole number from 1 and up, got ${value}`);
+    checked[name] = value;
+  }
+  return checked;
 }

@@ -38,6 +38,7 @@ export {
   type Reference,
   type Template,
 } from "./flow/references.js";
+export { isReservedName, RESERVED_NAMES } from "./flow/reserved-names.js";
 export {
   type Flow,
   type FlowDefinition,
@@ -50,8 +51,10 @@ export {
   type InputType,
   type RetryPolicy,
 } from "./flow/schema.js";
-export { type CompiledFlow, type CompiledNode, compileFlow } from "./graph/compile-flow.js";
+export { graphKey, idOfGraphKey } from "./graph/build-graph.js";
+export { type CompiledFlow, type CompiledNode, compileFlow, isCompiledFlow } from "./graph/compile-flow.js";
 export { type GraphFormat, renderGraph } from "./graph/render-graph.js";
+export * from "./limits.js";
 export {
   type AnyNodeType,
   defineNodeType,

@@ -144,14 +144,19 @@ async function checkStaticConnections(
   );
 }
 
-/** Inputs from --inputs-file, then --input name=value, then --input-env name=VAR (later ones win). */
+/**
+ * Inputs from --inputs-file, then --input name=value, then --input-env name=VAR (later ones win).
+ * Names are kept as data (a Map, then own keys), so `--input __proto__=1` or `constructor=1` reaches
+ * the engine's input check and is refused there like any name the flow does not declare.
+ */
 async function readInputs(
   flow: CompiledFlow,
   options: RunCommandOptions,
   io: CliIo,
 ): Promise<Record<string, unknown>> {
   const declared = flow.flow.inputs ?? {};
-  const inputs: Record<string, unknown> = {};
+  const typeOf = (name: string) => (Object.hasOwn(declared, name) ? declared[name]?.type : undefined);
+  const inputs = new Map<string, unknown>();
   if (options.inputsFile) {
     let parsed: unknown;
     try {
@@ -166,20 +171,20 @@ async function readInputs(
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw usageError(`--inputs-file ${options.inputsFile}: expected a JSON object of input values`);
     }
-    Object.assign(inputs, parsed);
+    for (const [name, value] of Object.entries(parsed)) inputs.set(name, value);
   }
   for (const pair of options.input) {
     const [name, value] = splitPair(pair, "--input", "name=value");
-    inputs[name] = coerceInputText(name, declared[name]?.type, value);
+    inputs.set(name, coerceInputText(name, typeOf(name), value));
   }
   for (const pair of options.inputEnv) {
     const [name, variable] = splitPair(pair, "--input-env", "name=VARIABLE");
-    const value = io.env[variable];
+    const value = Object.hasOwn(io.env, variable) ? io.env[variable] : undefined;
     if (value === undefined)
       throw usageError(`--input-env ${pair}: environment variable ${variable} is not set`);
-    inputs[name] = coerceEnvInput(name, declared[name]?.type, value, pair);
+    inputs.set(name, coerceEnvInput(name, typeOf(name), value, pair));
   }
-  return inputs;
+  return Object.fromEntries(inputs);
 }
 
 /** What an input of each type that can be refused must look like. */

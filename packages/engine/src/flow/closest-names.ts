@@ -1,4 +1,5 @@
 import { MAX_ECHOED_STRING_LENGTH, MAX_SUGGESTED_NAMES } from "../limits.js";
+import { clip } from "./echo.js";
 
 /**
  * The known names closest to `name` (by edit distance, then shared prefix), at most `max` of them,
@@ -8,17 +9,20 @@ import { MAX_ECHOED_STRING_LENGTH, MAX_SUGGESTED_NAMES } from "../limits.js";
 export function closestNames(name: string, known: Iterable<string>, max = MAX_SUGGESTED_NAMES): string[] {
   const target = name.slice(0, MAX_ECHOED_STRING_LENGTH).toLowerCase();
   const threshold = Math.max(2, Math.floor(target.length / 3));
-  const scored: Array<{ name: string; distance: number }> = [];
+  const rows = new EditDistanceRows(MAX_ECHOED_STRING_LENGTH + 1);
+  const scored: Array<{ name: string; distance: number; gap: number }> = [];
   for (const candidate of known) {
     if (candidate.length > MAX_ECHOED_STRING_LENGTH) continue;
     const lower = candidate.toLowerCase();
+    const gap = Math.abs(lower.length - target.length);
     const distance =
       lower.startsWith(target) || target.startsWith(lower)
-        ? Math.min(1, Math.abs(lower.length - target.length))
-        : editDistance(target, lower, threshold);
-    if (distance <= threshold) scored.push({ name: candidate, distance });
+        ? Math.min(1, gap)
+        : rows.distance(target, lower, threshold);
+    if (distance <= threshold) scored.push({ name: candidate, distance, gap });
   }
-  scored.sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name));
+  // Among equally close names, the one nearest in length first: "node4999" before "node4" for "node4999x".
+  scored.sort((a, b) => a.distance - b.distance || a.gap - b.gap || a.name.localeCompare(b.name));
   return scored.slice(0, max).map((entry) => entry.name);
 }
 
@@ -28,25 +32,61 @@ export function didYouMean(name: string, known: Iterable<string>): string {
   return names.length === 0 ? "" : ` (did you mean ${names.map((n) => `"${n}"`).join(", ")}?)`;
 }
 
-/** Levenshtein distance, stopping early once every path exceeds `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const value = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + cost,
-      );
-      current.push(value);
-      if (value < rowMin) rowMin = value;
-    }
-    if (rowMin > limit) return limit + 1;
-    previous = current;
+/**
+ * What an unknown name should have been, for messages: `expected one of a, b, c` when there are
+ * at most `MAX_SUGGESTED_NAMES` known names, else `expected one of the 250 <noun>; did you mean
+ * "a"?` with the closest ones (or that none is close). Never a list of every known name.
+ *
+ * @param none - what to say when nothing is known, e.g. `(the flow declares no inputs)`.
+ */
+export function expectedOneOf(
+  name: string,
+  known: ReadonlyArray<string> | ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  noun: string,
+  none: string,
+): string {
+  const names = Array.isArray(known)
+    ? (known as readonly string[])
+    : [...(known as ReadonlySet<string>).keys()];
+  if (names.length === 0) return `expected one of ${none}`;
+  if (names.length <= MAX_SUGGESTED_NAMES) return `expected one of ${names.map(clip).join(", ")}`;
+  const closest = closestNames(name, names);
+  return closest.length === 0
+    ? `expected one of the ${names.length} ${noun} (none is close to this name)`
+    : `expected one of the ${names.length} ${noun}; did you mean ${closest.map((n) => `"${n}"`).join(", ")}?`;
+}
+
+/**
+ * Levenshtein distance over two reused rows (a flow may have thousands of names to compare),
+ * stopping early once every path exceeds `limit`.
+ */
+class EditDistanceRows {
+  #previous: Int32Array;
+  #current: Int32Array;
+
+  constructor(size: number) {
+    this.#previous = new Int32Array(size);
+    this.#current = new Int32Array(size);
   }
-  return previous[b.length] ?? limit + 1;
+
+  distance(a: string, b: string, limit: number): number {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    let previous = this.#previous;
+    let current = this.#current;
+    for (let j = 0; j <= b.length; j++) previous[j] = j;
+    for (let i = 1; i <= a.length; i++) {
+      current[0] = i;
+      let rowMin = i;
+      const code = a.charCodeAt(i - 1);
+      for (let j = 1; j <= b.length; j++) {
+        const cost = code === b.charCodeAt(j - 1) ? 0 : 1;
+        const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+        current[j] = value;
+        if (value < rowMin) rowMin = value;
+      }
+      if (rowMin > limit) return limit + 1;
+      [previous, current] = [current, previous];
+    }
+    return previous[b.length]!;
+  }
 }

@@ -1,4 +1,6 @@
 import { FlowError } from "../errors.js";
+import { MAX_ECHOED_STRING_LENGTH, MAX_ISSUE_MESSAGE_LENGTH, MAX_LISTED_ISSUES } from "../limits.js";
+import { clip } from "./echo.js";
 
 /** One problem found while loading or validating a flow. */
 export interface ValidationIssue {
@@ -50,9 +52,76 @@ export function formatIssue(issue: ValidationIssue, file?: string): string {
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
   for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
-    else out += `[${JSON.stringify(String(key))}]`;
+    const segment = pathKey(typeof key === "number" ? key : String(key));
+    out += out || segment.startsWith("[") ? segment : segment.slice(1);
   }
   return out;
+}
+
+/**
+ * One step of a JSON path: `[2]`, `.name`, or `["odd key"]`. A key longer than
+ * `MAX_ECHOED_STRING_LENGTH` is cut (`["abc…"]`): a path names a place, it need not copy a huge key.
+ */
+export function pathKey(key: string | number): string {
+  if (typeof key === "number") return `[${key}]`;
+  if (key.length > MAX_ECHOED_STRING_LENGTH)
+    return `[${JSON.stringify(`${key.slice(0, MAX_ECHOED_STRING_LENGTH)}…`)}]`;
+  return /^[A-Za-z_$][\w$-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+/**
+ * The issues of one flow, at most `MAX_LISTED_ISSUES` of them listed: past that, issues are only
+ * counted (and a message given as a function is never built), and a last `flow.more-issues`
+ * issue says how many were left out. Ten thousand bad references make a short report.
+ */
+export class IssueList {
+  readonly #listed: ValidationIssue[] = [];
+  #count = 0;
+
+  /** Every issue added, listed or not. */
+  get count(): number {
+    return this.#count;
+  }
+
+  add(issue: ValidationIssue | (() => ValidationIssue)): void {
+    this.#count++;
+    if (this.#listed.length >= MAX_LISTED_ISSUES) return;
+    this.#listed.push(boundIssue(typeof issue === "function" ? issue() : issue));
+  }
+
+  /** The listed issues, then the `flow.more-issues` one if some were left out. */
+  toArray(): ValidationIssue[] {
+    const omitted = this.#count - this.#listed.length;
+    if (omitted === 0) return [...this.#listed];
+    return [
+      ...this.#listed,
+      {
+        code: "flow.more-issues",
+        message: `${omitted} more problem${omitted === 1 ? "" : "s"} not listed (${this.#count} in all; only the first ${MAX_LISTED_ISSUES} are listed)`,
+      },
+    ];
+  }
+}
+
+/** Cuts what an issue carries to message size, whatever the code that made it quoted. */
+function boundIssue(issue: ValidationIssue): ValidationIssue {
+  const { message, path, nodeId } = issue;
+  if (
+    message.length <= MAX_ISSUE_MESSAGE_LENGTH &&
+    (path === undefined || path.length <= MAX_ISSUE_MESSAGE_LENGTH) &&
+    (nodeId === undefined || nodeId.length <= MAX_ECHOED_STRING_LENGTH)
+  )
+    return issue;
+  return {
+    ...issue,
+    message: cut(message),
+    ...(path === undefined ? {} : { path: cut(path) }),
+    ...(nodeId === undefined ? {} : { nodeId: clip(nodeId) }),
+  };
+}
+
+function cut(text: string): string {
+  return text.length <= MAX_ISSUE_MESSAGE_LENGTH
+    ? text
+    : `${text.slice(0, MAX_ISSUE_MESSAGE_LENGTH)}… (${text.length} characters)`;
 }

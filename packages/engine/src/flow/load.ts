@@ -6,7 +6,11 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import type { z } from "zod";
-import { formatPath, type ValidationIssue } from "./issues.js";
+import { DEFAULT_FLOW_LIMITS, type FlowLimits, MAX_FLOW_DEPTH, MAX_SUGGESTED_NAMES } from "../limits.js";
+import { echo } from "./echo.js";
+import { formatPath, IssueList, type ValidationIssue } from "./issues.js";
+import { findTooDeepInText, findTooDeepInValue } from "./nesting-depth.js";
+import { findReservedNames } from "./reserved-names.js";
 import { type Flow, type FlowDefinition, flowSchema } from "./schema.js";
 
 /** The outcome of reading a flow: the flow if its shape is valid, and every problem found. */
@@ -17,12 +21,32 @@ export interface LoadResult {
   locate(path: ReadonlyArray<string | number>): { line: number; column: number } | undefined;
 }
 
-/** Parses flow JSON text, reporting syntax errors with line and column, then checks the schema. */
-export function parseFlowText(text: string): LoadResult {
-  const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+/**
+ * Parses flow JSON text, reporting syntax errors with line and column, then checks the schema.
+ * The text's size and nesting are checked first, so no parser meets a text it could choke on.
+ */
+export function parseFlowText(text: string, limits: FlowLimits = DEFAULT_FLOW_LIMITS): LoadResult {
+  const nowhere = () => undefined;
+  const bytes = utf8Length(text);
+  if (bytes > limits.maxFlowFileBytes) {
+    return {
+      issues: [
+        {
+          code: "flow.too-large",
+          message: `the flow is ${bytes} bytes long: expected at most ${limits.maxFlowFileBytes} bytes (${describeBytes(limits.maxFlowFileBytes)})`,
+        },
+      ],
+      locate: nowhere,
+    };
+  }
   const lineStarts = computeLineStarts(text);
   const position = (offset: number) => toLineColumn(lineStarts, offset);
+  const tooDeep = findTooDeepInText(text, MAX_FLOW_DEPTH);
+  if (tooDeep) {
+    return { issues: [{ ...tooDeepIssue(tooDeep.path), ...position(tooDeep.offset ?? 0) }], locate: nowhere };
+  }
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const locate = (path: ReadonlyArray<string | number>) => {
     if (!tree) return undefined;
     const node = findNodeAtLocation(tree, path as Array<string | number>) ?? findNearest(tree, path);
@@ -40,7 +64,7 @@ export function parseFlowText(text: string): LoadResult {
       issues.push({ code: "flow.json", message: "malformed JSON: the file is empty", line: 1, column: 1 });
     return { issues, locate };
   }
-  const result = checkFlowSchema(JSON.parse(text) as unknown);
+  const result = checkFlowValue(JSON.parse(text) as unknown, limits, false);
   for (const issue of result.issues) {
     const at = issue.path === undefined ? undefined : locate(pathSegments(issue.path));
     if (at) Object.assign(issue, at);
@@ -48,16 +72,60 @@ export function parseFlowText(text: string): LoadResult {
   return { ...result, locate };
 }
 
-/** Checks a flow object (already parsed) against the flow schema. */
-export function checkFlowSchema(value: unknown): { flow?: Flow; issues: ValidationIssue[] } {
-  const parsed = flowSchema.safeParse(value);
-  if (parsed.success) return { flow: parsed.data, issues: [] };
-  return { issues: parsed.error.issues.map((issue) => toValidationIssue(issue, value)) };
+/**
+ * Checks a flow object (already parsed) against the flow's limits (nesting, node count), its
+ * reserved names and the flow schema.
+ */
+export function checkFlowSchema(
+  value: unknown,
+  limits: FlowLimits = DEFAULT_FLOW_LIMITS,
+): { flow?: Flow; issues: ValidationIssue[] } {
+  return checkFlowValue(value, limits, true);
 }
 
 /** Validates a flow object from code; same checks as a file, without positions. */
 export function parseFlow(value: FlowDefinition | unknown): { flow?: Flow; issues: ValidationIssue[] } {
   return checkFlowSchema(value);
+}
+
+function checkFlowValue(
+  value: unknown,
+  limits: FlowLimits,
+  checkDepth: boolean,
+): { flow?: Flow; issues: ValidationIssue[] } {
+  // Text was scanned for depth before it was parsed; an object from code is walked here.
+  const tooDeep = checkDepth ? findTooDeepInValue(value, MAX_FLOW_DEPTH) : undefined;
+  if (tooDeep) return { issues: [tooDeepIssue(tooDeep.path)] };
+  const nodes =
+    value !== null && typeof value === "object" && Object.hasOwn(value, "nodes")
+      ? (value as { nodes: unknown }).nodes
+      : undefined;
+  if (Array.isArray(nodes) && nodes.length > limits.maxFlowNodes) {
+    return {
+      issues: [
+        {
+          code: "flow.too-many-nodes",
+          message: `the flow has ${nodes.length} nodes: expected at most ${limits.maxFlowNodes}`,
+          path: "nodes",
+        },
+      ],
+    };
+  }
+  const issues = new IssueList();
+  for (const issue of findReservedNames(value)) issues.add(issue);
+  const parsed = flowSchema.safeParse(value);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) issues.add(() => toValidationIssue(issue, value));
+  if (issues.count > 0 || !parsed.success) return { issues: issues.toArray() };
+  return { flow: parsed.data, issues: [] };
+}
+
+function tooDeepIssue(path: ReadonlyArray<string | number>): ValidationIssue {
+  return {
+    code: "flow.too-deep",
+    message: `arrays and objects nested too deeply: expected at most ${MAX_FLOW_DEPTH} levels`,
+    path: formatPath(path),
+  };
 }
 
 function toValidationIssue(issue: z.core.$ZodIssue, root: unknown): ValidationIssue {
@@ -72,7 +140,9 @@ function toValidationIssue(issue: z.core.$ZodIssue, root: unknown): ValidationIs
   const nodeId = nodeIndex === undefined ? undefined : readNodeId(root, nodeIndex);
   let message = issue.message;
   if (issue.code === "unrecognized_keys") {
-    message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+    const listed = issue.keys.slice(0, MAX_SUGGESTED_NAMES).map(echo).join(", ");
+    const more = issue.keys.length - MAX_SUGGESTED_NAMES;
+    message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${listed}${more > 0 ? ` and ${more} more` : ""}`;
   } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
     message = `missing required field: expected ${issue.expected}`;
   }
@@ -100,6 +170,30 @@ export function pathSegments(path: string): Array<string | number> {
     else if (match[3] !== undefined) segments.push(match[3]);
   }
   return segments;
+}
+
+/** The UTF-8 size of a text, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      // A surrogate pair: two UTF-16 units, four bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+function describeBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
 function findNearest(tree: JsonNode, path: ReadonlyArray<string | number>): JsonNode | undefined {

@@ -4,7 +4,14 @@
  * references makes an interpolated string. `$${` writes a literal `${`.
  *
  * Templates are parsed once, when a flow is compiled; running a node only evaluates them.
+ *
+ * Objects are built with own data properties only (`setOwn`, `Object.fromEntries`): a literal
+ * `"__proto__"` key stays a key, as `JSON.parse` made it, and never becomes a prototype.
  */
+
+import { FlowError } from "../errors.js";
+import { clip, echo } from "./echo.js";
+import { pathKey } from "./issues.js";
 
 /** Where a reference points. */
 export type Reference =
@@ -34,7 +41,7 @@ export function parseReference(body: string): Reference | string {
   const trimmed = body.trim();
   const segments = trimmed.split(".");
   if (segments.some((segment) => !SEGMENT.test(segment))) {
-    return `invalid reference ${source}: expected \${inputs.<name>}, \${vars.<name>} or \${nodes.<id>.output[.<path>]}`;
+    return `invalid reference ${clip(source)}: expected \${inputs.<name>}, \${vars.<name>} or \${nodes.<id>.output[.<path>]}`;
   }
   const [scope, name, ...rest] = segments;
   if ((scope === "inputs" || scope === "vars") && name !== undefined) {
@@ -42,11 +49,11 @@ export function parseReference(body: string): Reference | string {
   }
   if (scope === "nodes" && name !== undefined) {
     if (rest[0] !== "output") {
-      return `invalid reference ${source}: expected \${nodes.${name}.output} or a path below it`;
+      return `invalid reference ${clip(source)}: expected \${nodes.${clip(name)}.output} or a path below it`;
     }
     return { scope: "nodes", nodeId: name, path: rest.slice(1), source };
   }
-  return `invalid reference ${source}: expected \${inputs.<name>}, \${vars.<name>} or \${nodes.<id>.output[.<path>]}`;
+  return `invalid reference ${clip(source)}: expected \${inputs.<name>}, \${vars.<name>} or \${nodes.<id>.output[.<path>]}`;
 }
 
 /** Parses one string into a template: a literal, a single reference, or an interpolation. */
@@ -56,6 +63,14 @@ export function parseString(text: string, path: string, problems: ReferenceProbl
   let literal = "";
   let i = 0;
   while (i < text.length) {
+    // Plain text up to the next "$" goes in one slice: a long string costs one pass, not one step per character.
+    const dollar = text.indexOf("$", i);
+    if (dollar === -1) {
+      literal += text.slice(i);
+      break;
+    }
+    literal += text.slice(i, dollar);
+    i = dollar;
     if (text.startsWith("$${", i)) {
       literal += "${";
       i += 3;
@@ -66,7 +81,7 @@ export function parseString(text: string, path: string, problems: ReferenceProbl
       if (end === -1) {
         problems.push({
           path,
-          message: `unclosed reference in ${JSON.stringify(text)}: expected a closing "}"`,
+          message: `unclosed reference in ${echo(text)}: expected a closing "}"`,
         });
         return { kind: "literal", value: text };
       }
@@ -81,7 +96,7 @@ export function parseString(text: string, path: string, problems: ReferenceProbl
       i = end + 1;
       continue;
     }
-    literal += text[i];
+    literal += "$";
     i++;
   }
   if (literal) parts.push(literal);
@@ -94,7 +109,7 @@ export function parseString(text: string, path: string, problems: ReferenceProbl
 export function parseTemplate(value: unknown, path: string, problems: ReferenceProblem[]): Template {
   if (typeof value === "string") return parseString(value, path, problems);
   if (Array.isArray(value)) {
-    const items = value.map((item, index) => parseTemplate(item, `${path}[${index}]`, problems));
+    const items = value.map((item, index) => parseTemplate(item, `${path}${pathKey(index)}`, problems));
     // Only a value left as it was may be kept whole: `$${` escapes change the strings they are in.
     return items.every((item, index) => item.kind === "literal" && item.value === value[index])
       ? { kind: "literal", value }
@@ -102,7 +117,7 @@ export function parseTemplate(value: unknown, path: string, problems: ReferenceP
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value).map(
-      ([key, item]) => [key, parseTemplate(item, `${path}.${key}`, problems)] as [string, Template],
+      ([key, item]) => [key, parseTemplate(item, `${path}${pathKey(key)}`, problems)] as [string, Template],
     );
     return entries.every(
       ([key, item]) => item.kind === "literal" && item.value === (value as Record<string, unknown>)[key],
@@ -147,11 +162,11 @@ export function collectReferencePaths(
       break;
     case "array":
       template.items.forEach((item, index) => {
-        collectReferencePaths(item, `${path}[${index}]`, into);
+        collectReferencePaths(item, `${path}${pathKey(index)}`, into);
       });
       break;
     case "object":
-      for (const [key, item] of template.entries) collectReferencePaths(item, `${path}.${key}`, into);
+      for (const [key, item] of template.entries) collectReferencePaths(item, `${path}${pathKey(key)}`, into);
       break;
   }
   return into;
@@ -180,9 +195,21 @@ export function evaluateTemplate(template: Template, resolver: ReferenceResolver
       return template.items.map((item) => evaluateTemplate(item, resolver));
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of template.entries) out[key] = evaluateTemplate(item, resolver);
+      for (const [key, item] of template.entries) setOwn(out, key, evaluateTemplate(item, resolver));
       return out;
     }
+  }
+}
+
+/**
+ * `target[key] = value` as an own data property for every key: assigning to `__proto__` would
+ * replace the object's prototype instead of adding a key.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
   }
 }
 
@@ -209,7 +236,15 @@ export function stringifyForInterpolation(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
   } catch {
     // Circular or otherwise unserialisable values still make text, rather than failing the run.
+  }
+  try {
     return String(value);
+  } catch {
+    // Arrays nested deeper than the stack can write (nodes wrapping each other's outputs).
+    throw new FlowError(
+      "node.input",
+      "a value in an interpolated string is nested too deeply to write as text: reference a part of it instead",
+    );
   }
 }
 
@@ -236,7 +271,7 @@ function frozenCopy(value: unknown): unknown {
   if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
   if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype)
     return value;
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = frozenCopy(item);
-  return Object.freeze(copy);
+  return Object.freeze(
+    Object.fromEntries(Object.entries(value).map(([key, item]) => [key, frozenCopy(item)])),
+  );
 }

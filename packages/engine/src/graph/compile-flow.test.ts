@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ValidationIssue } from "../flow/issues.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { compileTestFlow, compileValidFlow } from "../node-type/test-node-types.test-helper.js";
+import { idOfGraphKey } from "./build-graph.js";
 import type { CompiledFlow } from "./compile-flow.js";
 
 /** `from -> to: labels` for every edge, sorted, to compare graphs as text. */
@@ -10,7 +11,7 @@ function edgesOf(flow: CompiledFlow): string[] {
     .edges()
     .map(
       (edge) =>
-        `${edge.v} -> ${edge.w}: ${(flow.graph.edge(edge) as { labels: string[] }).labels.join(", ")}`,
+        `${idOfGraphKey(edge.v)} -> ${idOfGraphKey(edge.w)}: ${(flow.graph.edge(edge) as { labels: string[] }).labels.join(", ")}`,
     )
     .sort();
 }

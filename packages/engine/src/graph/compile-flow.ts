@@ -1,8 +1,11 @@
 import type { Graph } from "@dagrejs/graphlib";
 import { z } from "zod";
 import { describeValue } from "../errors.js";
+import { expectedOneOf } from "../flow/closest-names.js";
+import { clip, echo } from "../flow/echo.js";
 import { checkInputType } from "../flow/input-types.js";
-import type { ValidationIssue } from "../flow/issues.js";
+import { formatPath, IssueList, pathKey, type ValidationIssue } from "../flow/issues.js";
+import { findTooDeepInValue } from "../flow/nesting-depth.js";
 import {
   collectReferencePaths,
   freezeLiterals,
@@ -11,7 +14,9 @@ import {
   type ReferenceProblem,
   type Template,
 } from "../flow/references.js";
+import { findReservedNames, isReservedName, reservedNameIssue } from "../flow/reserved-names.js";
 import type { Flow, FlowNode } from "../flow/schema.js";
+import { MAX_FLOW_DEPTH } from "../limits.js";
 import type { AnyNodeType } from "../node-type/define-node-type.js";
 import type { NodeTypeRegistry } from "../node-type/registry.js";
 import { buildGraph, type Dependency } from "./build-graph.js";
@@ -47,26 +52,47 @@ export interface CompiledFlow {
   readonly outputs: ReadonlyArray<readonly [string, Template]>;
   /** Which node writes each variable. */
   readonly variableWriters: ReadonlyMap<string, string>;
-  /** The DAG, with edges labelled by what flows along them. */
+  /**
+   * The DAG, with edges labelled by what flows along them. Nodes are keyed by `graphKey(id)`
+   * (`edge.v`, `edge.w` too: `idOfGraphKey` gives the id back), never by the raw id.
+   */
   readonly graph: Graph;
   /** How many dependencies each node waits for, by index: a run copies it as its countdown. */
   readonly dependencyCounts: Int32Array;
 }
 
-/** Checks everything that needs the whole flow (ids, types, references, writers, cycles, literal inputs) and compiles it. */
+/**
+ * Checks everything that needs the whole flow (ids, types, references, writers, cycles, literal
+ * inputs) and compiles it. At most `MAX_LISTED_ISSUES` issues are listed, then one that counts the rest.
+ */
 export function compileFlow(
   flow: Flow,
   registry: NodeTypeRegistry,
 ): { compiled?: CompiledFlow; issues: ValidationIssue[] } {
-  const issues: ValidationIssue[] = [];
-  const report = (issue: ValidationIssue) => issues.push(issue);
+  // Flows from `checkFlowSchema` / `parseFlowText` passed these checks already; a flow built in
+  // code and compiled directly has not, and templates are walked by recursion.
+  const tooDeep = findTooDeepInValue(flow, MAX_FLOW_DEPTH);
+  if (tooDeep) {
+    return {
+      issues: [
+        {
+          code: "flow.too-deep",
+          message: `arrays and objects nested too deeply: expected at most ${MAX_FLOW_DEPTH} levels`,
+          path: formatPath(tooDeep.path),
+        },
+      ],
+    };
+  }
+  const issues = new IssueList();
+  const report = (issue: ValidationIssue | (() => ValidationIssue)) => issues.add(issue);
+  for (const issue of findReservedNames(flow)) report(issue);
 
   const indexById = new Map<string, number>();
   flow.nodes.forEach((node, index) => {
     if (indexById.has(node.id)) {
       report({
         code: "flow.duplicate-node-id",
-        message: `duplicate node id "${node.id}": also used by nodes[${indexById.get(node.id)}]`,
+        message: `duplicate node id ${echo(node.id)}: also used by nodes[${indexById.get(node.id)}]`,
         path: `nodes[${index}].id`,
         nodeId: node.id,
       });
@@ -78,12 +104,12 @@ export function compileFlow(
   const nodeTypes = flow.nodes.map((node, index) => {
     const nodeType = registry.get(node.type);
     if (!nodeType) {
-      report({
+      report(() => ({
         code: "flow.unknown-node-type",
-        message: `unknown node type "${node.type}": expected one of ${registry.names().join(", ")}`,
+        message: `unknown node type ${echo(node.type)}: ${expectedOneOf(node.type, registry.names(), "node types", "(no node types are registered)")}`,
         path: `nodes[${index}].type`,
         nodeId: node.id,
-      });
+      }));
     }
     return nodeType;
   });
@@ -93,23 +119,27 @@ export function compileFlow(
   const writes = flow.nodes.map((node, index) => {
     const writesInput = nodeTypes[index]?.writes?.input;
     if (!writesInput) return undefined;
-    const name = node.inputs[writesInput];
+    const name = Object.hasOwn(node.inputs, writesInput) ? node.inputs[writesInput] : undefined;
     if (name === undefined) return undefined;
-    const path = `nodes[${index}].inputs.${writesInput}`;
+    const path = `nodes[${index}].inputs${pathKey(writesInput)}`;
     if (typeof name !== "string" || !VARIABLE_NAME.test(name)) {
       report({
         code: "flow.variable-name",
-        message: `expected a literal variable name (letters, digits, '_' or '-'), got ${JSON.stringify(name)}`,
+        message: `expected a literal variable name (letters, digits, '_' or '-'), got ${typeof name === "string" ? echo(name) : describeValue(name)}`,
         path,
         nodeId: node.id,
       });
+      return undefined;
+    }
+    if (isReservedName(name)) {
+      report(reservedNameIssue(name, "a variable name", ["nodes", index, "inputs", writesInput], node.id));
       return undefined;
     }
     const other = writerOf.get(name);
     if (other !== undefined) {
       report({
         code: "flow.variable-two-writers",
-        message: `variable "${name}" is written by two nodes, "${flow.nodes[other]!.id}" and "${node.id}": each variable has exactly one writer`,
+        message: `variable ${echo(name)} is written by two nodes, ${echo(flow.nodes[other]!.id)} and ${echo(node.id)}: each variable has exactly one writer`,
         path,
         nodeId: node.id,
       });
@@ -119,15 +149,15 @@ export function compileFlow(
     return name;
   });
 
-  const declaredInputs = Object.keys(flow.inputs ?? {});
+  const declaredInputs = new Set(Object.keys(flow.inputs ?? {}));
   for (const [name, declaration] of Object.entries(flow.inputs ?? {})) {
     if (declaration.default === undefined) continue;
     const expected = checkInputType(declaration.type, declaration.default);
     if (expected) {
       report({
         code: "flow.input-default",
-        message: `default of input "${name}": expected ${expected} (its type is ${declaration.type}), got ${describeValue(declaration.default)}`,
-        path: `inputs.${name}.default`,
+        message: `default of input ${echo(name)}: expected ${expected} (its type is ${declaration.type}), got ${describeValue(declaration.default)}`,
+        path: `inputs${pathKey(name)}.default`,
       });
     }
   }
@@ -138,42 +168,46 @@ export function compileFlow(
   /** Checks a reference and returns the index of the node it depends on, if any. */
   const checkReference = (reference: Reference, path: string, nodeId?: string): number | undefined => {
     const where = { path, ...(nodeId === undefined ? {} : { nodeId }) };
+    const source = clip(reference.source);
     switch (reference.scope) {
       case "inputs":
-        if (!declaredInputs.includes(reference.name)) {
-          report({
+        if (!declaredInputs.has(reference.name)) {
+          report(() => ({
             code: "flow.unknown-input",
-            message: `${reference.source} refers to an input the flow does not declare: expected one of ${
-              declaredInputs.length
-                ? declaredInputs.join(", ")
-                : '(no inputs declared; add it under "inputs")'
-            }`,
+            message: `${source} refers to an input the flow does not declare: ${expectedOneOf(
+              reference.name,
+              declaredInputs,
+              "declared inputs",
+              '(no inputs declared; add it under "inputs")',
+            )}`,
             ...where,
-          });
+          }));
         }
         return undefined;
       case "vars": {
         const writer = writerOf.get(reference.name);
         if (writer === undefined) {
-          const known = [...writerOf.keys()];
-          report({
+          report(() => ({
             code: "flow.unknown-variable",
-            message: `${reference.source} reads a variable no node writes: expected one of ${
-              known.length ? known.join(", ") : "(none: declare it with a declare-variable node)"
-            }`,
+            message: `${source} reads a variable no node writes: ${expectedOneOf(
+              reference.name,
+              writerOf,
+              "written variables",
+              "(none: declare it with a declare-variable node)",
+            )}`,
             ...where,
-          });
+          }));
         }
         return writer;
       }
       case "nodes": {
         const target = indexById.get(reference.nodeId);
         if (target === undefined) {
-          report({
+          report(() => ({
             code: "flow.unknown-node",
-            message: `${reference.source} refers to an unknown node "${reference.nodeId}": expected one of ${[...indexById.keys()].join(", ")}`,
+            message: `${source} refers to an unknown node ${echo(reference.nodeId)}: ${expectedOneOf(reference.nodeId, indexById, "nodes", "(the flow has no nodes)")}`,
             ...where,
-          });
+          }));
         }
         return target;
       }
@@ -204,7 +238,7 @@ export function compileFlow(
       else if (problems.length === 0) {
         report({
           code: "flow.dynamic-connection",
-          message: `expected a single reference such as "\${vars.customerConnection}", got ${JSON.stringify(node.dynamicConnection)}`,
+          message: `expected a single reference such as "\${vars.customerConnection}", got ${echo(node.dynamicConnection)}`,
           path: `${base}.dynamicConnection`,
           nodeId: node.id,
         });
@@ -237,12 +271,12 @@ export function compileFlow(
     node.dependsOn?.forEach((id, position) => {
       const target = indexById.get(id);
       if (target === undefined) {
-        report({
+        report(() => ({
           code: "flow.unknown-node",
-          message: `dependsOn names an unknown node "${id}": expected one of ${[...indexById.keys()].join(", ")}`,
+          message: `dependsOn names an unknown node ${echo(id)}: ${expectedOneOf(id, indexById, "nodes", "(the flow has no nodes)")}`,
           path: `${base}.dependsOn[${position}]`,
           nodeId: node.id,
-        });
+        }));
       } else {
         addDependency(target, "dependsOn", false);
       }
@@ -258,9 +292,9 @@ export function compileFlow(
   const outputs: Array<readonly [string, Template]> = [];
   for (const [name, value] of Object.entries(flow.outputs ?? {})) {
     const problems: ReferenceProblem[] = [];
-    const template = parseTemplate(value, `outputs.${name}`, problems);
+    const template = parseTemplate(value, `outputs${pathKey(name)}`, problems);
     parseProblems(problems);
-    for (const { reference, path } of collectReferencePaths(template, `outputs.${name}`)) {
+    for (const { reference, path } of collectReferencePaths(template, `outputs${pathKey(name)}`)) {
       checkReference(reference, path);
     }
     outputs.push([name, freezeLiterals(template)]);
@@ -287,7 +321,7 @@ export function compileFlow(
     });
   }
 
-  if (issues.length > 0) return { issues };
+  if (issues.count > 0) return { issues: issues.toArray() };
 
   const dependents = flow.nodes.map(() => [] as number[]);
   dependencyIndices.forEach((set, index) => {
@@ -306,25 +340,35 @@ export function compileFlow(
     dataDependencies: [...dataDependencyIndices[index]!],
     dependents: dependents[index]!,
   }));
-  return {
-    issues,
-    compiled: {
-      flow,
-      nodes,
-      byId: new Map(nodes.map((node) => [node.id, node])),
-      outputs,
-      variableWriters: new Map([...writerOf].map(([name, index]) => [name, flow.nodes[index]!.id])),
-      graph,
-      dependencyCounts: Int32Array.from(nodes, (node) => node.dependencies.length),
-    },
+  const compiled: CompiledFlow = {
+    flow,
+    nodes,
+    byId: new Map(nodes.map((node) => [node.id, node])),
+    outputs,
+    variableWriters: new Map([...writerOf].map(([name, index]) => [name, flow.nodes[index]!.id])),
+    graph,
+    dependencyCounts: Int32Array.from(nodes, (node) => node.dependencies.length),
   };
+  compiledFlows.add(compiled);
+  return { issues: [], compiled };
+}
+
+/** Flows `compileFlow` made: only these are run without being validated again. */
+const compiledFlows = new WeakSet<CompiledFlow>();
+
+/**
+ * Whether a value is a flow `compileFlow` compiled. An object that only looks like one (a flow
+ * file with `byId` and `graph` fields) is validated like any other flow.
+ */
+export function isCompiledFlow(value: unknown): value is CompiledFlow {
+  return typeof value === "object" && value !== null && compiledFlows.has(value as CompiledFlow);
 }
 
 function checkConnectionFields(
   node: FlowNode,
   nodeType: AnyNodeType,
   base: string,
-  report: (issue: ValidationIssue) => void,
+  report: (issue: ValidationIssue | (() => ValidationIssue)) => void,
 ) {
   if (nodeType.usesConnection) {
     if (node.connection === undefined && node.dynamicConnection === undefined) {
@@ -354,7 +398,7 @@ function checkLiteralInputs(
   node: FlowNode,
   nodeType: AnyNodeType,
   base: string,
-  report: (issue: ValidationIssue) => void,
+  report: (issue: ValidationIssue | (() => ValidationIssue)) => void,
 ) {
   const schema = nodeType.input;
   const inputs = node.inputs;
@@ -369,7 +413,7 @@ function checkLiteralInputs(
       report({
         code: "flow.invalid-input",
         message: `invalid input for ${nodeType.type}: ${issue.message}`,
-        path: `${base}.inputs${path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("")}`,
+        path: `${base}.inputs${path.map((key) => pathKey(typeof key === "number" ? key : String(key))).join("")}`,
         nodeId: node.id,
       });
     }
@@ -384,13 +428,14 @@ function checkLiteralInputs(
   const shape = schema.shape as Record<string, z.ZodType>;
   const known = Object.keys(shape);
   for (const key of Object.keys(inputs)) {
-    if (!(key in shape)) {
-      report({
+    // An own-property test: `toString` or `constructor` is no more an input than any other unknown name.
+    if (!Object.hasOwn(shape, key)) {
+      report(() => ({
         code: "flow.unknown-node-input",
-        message: `unknown input "${key}" for node type "${nodeType.type}": expected one of ${known.join(", ")}`,
-        path: `${base}.inputs.${key}`,
+        message: `unknown input ${echo(key)} for node type "${nodeType.type}": ${expectedOneOf(key, known, "inputs", "(it takes no inputs)")}`,
+        path: `${base}.inputs${pathKey(key)}`,
         nodeId: node.id,
-      });
+      }));
     }
   }
   if (!hasReferences) {
@@ -406,7 +451,7 @@ function checkLiteralInputs(
     return;
   }
   for (const [key, field] of Object.entries(shape)) {
-    const value = inputs[key];
+    const value = Object.hasOwn(inputs, key) ? inputs[key] : undefined;
     if (value === undefined) {
       if (!field.safeParse(undefined).success) {
         report({
@@ -426,7 +471,7 @@ function checkLiteralInputs(
 
 /** `"a" → "b" → "a"`; long cycles keep their first and last steps around a count of the rest. */
 function describeCycle(cycle: readonly string[]): string {
-  const quoted = [...cycle, cycle[0]!].map((id) => `"${id}"`);
+  const quoted = [...cycle, cycle[0]!].map(echo);
   if (quoted.length <= 12) return quoted.join(" → ");
   return [...quoted.slice(0, 5), `… ${quoted.length - 10} more …`, ...quoted.slice(-5)].join(" → ");
 }

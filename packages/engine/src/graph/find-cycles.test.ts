@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildGraph } from "./build-graph.js";
+import { buildGraph, graphKey } from "./build-graph.js";
 import { findCycles } from "./find-cycles.js";
 
 /** A graph from `"a->b"` edge strings. */
@@ -41,6 +41,20 @@ describe("findCycles", () => {
     expect(cycle![0]).toBe("a");
     // Every step of the listed cycle, including the way back to the start, is an edge.
     const steps = cycle!.map((from, index) => [from, cycle![(index + 1) % cycle!.length]!] as const);
-    for (const [from, to] of steps) expect(graph.hasEdge(from, to)).toBe(true);
+    for (const [from, to] of steps) expect(graph.hasEdge(graphKey(from), graphKey(to))).toBe(true);
   });
+
+  // graphlib keeps nodes in plain objects: raw, these ids met Object.prototype (false cycles, lost nodes).
+  it.each(["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"])(
+    "treats a node with id %s like any other",
+    (id) => {
+      expect(findCycles(graphOf(["a", id], [`a->${id}`]))).toEqual([]);
+      expect(findCycles(graphOf(["a", id], [`a->${id}`, `${id}->a`]))).toEqual([[id, "a"].sort()]);
+      const graph = graphOf(["a", id], [`a->${id}`]);
+      expect(graph.nodeCount()).toBe(2);
+      expect(graph.node(graphKey(id))).toEqual({ id, type: "test" });
+      expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+      expect(({} as Record<string, unknown>).type).toBeUndefined();
+    },
+  );
 });

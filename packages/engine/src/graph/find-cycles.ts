@@ -1,8 +1,10 @@
 import type { Graph } from "@dagrejs/graphlib";
+import { idOfGraphKey } from "./build-graph.js";
 
 /**
- * Every cycle of the graph, each as the ordered list of its nodes (`[a, b, c]` for a → b → c → a):
- * one per strongly connected component, starting from its first id alphabetically.
+ * Every cycle of a graph made by `buildGraph`, each as the ordered list of its node ids (`[a, b, c]`
+ * for a → b → c → a): one per strongly connected component, starting from its first id
+ * alphabetically.
  *
  * Both steps use explicit stacks, not recursion: a flow of many thousands of nodes in a chain
  * must validate without overflowing the call stack (graphlib's own `findCycles` recurses).
@@ -11,7 +13,7 @@ export function findCycles(graph: Graph): string[][] {
   const successors = (node: string) => graph.successors(node) ?? [];
   return stronglyConnectedComponents(graph.nodes(), successors)
     .filter((component) => component.length > 1 || graph.hasEdge(component[0]!, component[0]!))
-    .map((component) => orderCycle(component, successors));
+    .map((component) => orderCycle(component, successors).map(idOfGraphKey));
 }
 
 /** Tarjan's algorithm, iterative. */

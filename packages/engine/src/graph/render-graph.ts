@@ -1,5 +1,5 @@
 import { collectReferences, type Reference, type Template } from "../flow/references.js";
-import type { EdgeLabel, GraphNodeLabel } from "./build-graph.js";
+import { type EdgeLabel, type GraphNodeLabel, graphKey, idOfGraphKey } from "./build-graph.js";
 import type { CompiledFlow } from "./compile-flow.js";
 
 /** Picture-source formats `renderGraph` writes. */
@@ -46,7 +46,7 @@ function describePicture(flow: CompiledFlow): { boxes: Box[]; arrows: Arrow[] } 
   const connections = new Map<string, Box>();
   const nodes = new Map<string, Box>();
   for (const node of flow.nodes) {
-    const label = flow.graph.node(node.id) as GraphNodeLabel;
+    const label = flow.graph.node(graphKey(node.id)) as GraphNodeLabel;
     const when = node.definition.when;
     nodes.set(node.id, {
       kind: "node",
@@ -89,7 +89,7 @@ function describePicture(flow: CompiledFlow): { boxes: Box[]; arrows: Arrow[] } 
   }
   for (const edge of flow.graph.edges()) {
     const label = (flow.graph.edge(edge) as EdgeLabel).labels.join(", ");
-    addArrow(nodes.get(edge.v), nodes.get(edge.w)!, label, label === "dependsOn");
+    addArrow(nodes.get(idOfGraphKey(edge.v)), nodes.get(idOfGraphKey(edge.w))!, label, label === "dependsOn");
   }
   const outputs: Box[] = [];
   for (const [name, template] of flow.outputs) {

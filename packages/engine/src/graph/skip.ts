@@ -1,3 +1,4 @@
+import { echo } from "../flow/echo.js";
 import type { CompiledNode } from "./compile-flow.js";
 
 /** The state of a node while a run goes on. */
@@ -16,7 +17,7 @@ export function findSkipReason(
   for (const dependency of node.dataDependencies) {
     const state = states[dependency];
     if (state !== "succeeded")
-      return `"${nodes[dependency]!.id}" ${state === "failed" ? "failed" : "was skipped"}`;
+      return `${echo(nodes[dependency]!.id)} ${state === "failed" ? "failed" : "was skipped"}`;
   }
   return undefined;
 }

@@ -1,56 +1,70 @@
 import { describeValue, FlowError } from "../errors.js";
+import { expectedOneOf } from "../flow/closest-names.js";
+import { echo } from "../flow/echo.js";
 import { checkInputType } from "../flow/input-types.js";
 import type { FlowInput } from "../flow/schema.js";
+import { MAX_LISTED_ISSUES } from "../limits.js";
 import type { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
 
 /**
  * Checks the values given for a run against the flow's declared inputs, applies defaults, and
- * wraps `secret` inputs in `Secret` (teaching the redactor their values). Reports every problem at once.
+ * wraps `secret` inputs in `Secret` (teaching the redactor their values). Reports every problem at
+ * once (the first `MAX_LISTED_ISSUES` of them). Names are looked up as own keys only: a given
+ * `constructor` or `toString` is refused like any other name the flow does not declare.
  */
 export function prepareInputs(
   declared: Record<string, FlowInput> | undefined,
   given: Record<string, unknown>,
   redactor: Redactor,
-): Record<string, unknown> {
+): Map<string, unknown> {
   const problems: string[] = [];
-  const values: Record<string, unknown> = {};
-  const declarations = declared ?? {};
+  let unlisted = 0;
+  const problem = (text: () => string) => {
+    if (problems.length < MAX_LISTED_ISSUES) problems.push(text());
+    else unlisted++;
+  };
+  const values = new Map<string, unknown>();
+  const declarations = new Map(Object.entries(declared ?? {}));
   for (const name of Object.keys(given)) {
-    if (!(name in declarations)) {
-      const known = Object.keys(declarations);
-      problems.push(
-        `unknown input "${name}": expected one of ${known.length ? known.join(", ") : "(the flow declares no inputs)"}`,
+    if (!declarations.has(name)) {
+      problem(
+        () =>
+          `unknown input ${echo(name)}: ${expectedOneOf(name, declarations, "declared inputs", "(the flow declares no inputs)")}`,
       );
     }
   }
   const missing: string[] = [];
-  for (const [name, declaration] of Object.entries(declarations)) {
+  for (const [name, declaration] of declarations) {
     const value = Object.hasOwn(given, name) ? given[name] : declaration.default;
     if (value === undefined) {
       missing.push(name);
       continue;
     }
-    const problem = checkInputType(declaration.type, value);
-    if (problem) {
-      problems.push(
-        `input "${name}": expected ${problem}, got ${declaration.type === "secret" ? typeof value : describeValue(value)}`,
+    const expected = checkInputType(declaration.type, value);
+    if (expected) {
+      problem(
+        () =>
+          `input ${echo(name)}: expected ${expected}, got ${declaration.type === "secret" ? typeof value : describeValue(value)}`,
       );
       continue;
     }
     if (declaration.type === "secret") {
       const secret = Secret.from(value as string | Secret);
       redactor.add(secret);
-      values[name] = secret;
+      values.set(name, secret);
     } else {
-      values[name] = value;
+      values.set(name, value);
     }
   }
   if (missing.length > 0) {
-    problems.unshift(
-      `missing required input${missing.length > 1 ? "s" : ""}: ${missing.map((name) => `"${name}" (${declarations[name]!.type})`).join(", ")}`,
-    );
+    const listed = missing
+      .slice(0, MAX_LISTED_ISSUES)
+      .map((name) => `${echo(name)} (${declarations.get(name)!.type})`);
+    if (missing.length > MAX_LISTED_ISSUES) listed.push(`and ${missing.length - MAX_LISTED_ISSUES} more`);
+    problems.unshift(`missing required input${missing.length > 1 ? "s" : ""}: ${listed.join(", ")}`);
   }
+  if (unlisted > 0) problems.push(`and ${unlisted} more problem${unlisted === 1 ? "" : "s"} with inputs`);
   if (problems.length > 0) {
     throw new FlowError("input.invalid", problems.join("\n"));
   }
@@ -66,10 +80,7 @@ export function coerceInputText(name: string, type: FlowInput["type"] | undefine
     case "number": {
       const value = Number(text);
       if (text.trim() === "" || !Number.isFinite(value)) {
-        throw new FlowError(
-          "input.invalid",
-          `input "${name}": expected a number, got ${JSON.stringify(text)}`,
-        );
+        throw new FlowError("input.invalid", `input ${echo(name)}: expected a number, got ${echo(text)}`);
       }
       return value;
     }
@@ -78,10 +89,7 @@ export function coerceInputText(name: string, type: FlowInput["type"] | undefine
       // guesses, and a typo such as `flase` must not quietly pick a side.
       if (text === "true") return true;
       if (text === "false") return false;
-      throw new FlowError(
-        "input.invalid",
-        `input "${name}": expected true or false, got ${JSON.stringify(text)}`,
-      );
+      throw new FlowError("input.invalid", `input ${echo(name)}: expected true or false, got ${echo(text)}`);
     case "object":
     case "array": {
       let value: unknown;
@@ -90,7 +98,7 @@ export function coerceInputText(name: string, type: FlowInput["type"] | undefine
       } catch {
         throw new FlowError(
           "input.invalid",
-          `input "${name}": expected JSON (${type}), got ${JSON.stringify(text.slice(0, 60))}`,
+          `input ${echo(name)}: expected JSON (${type}), got ${echo(text)}`,
         );
       }
       return value;

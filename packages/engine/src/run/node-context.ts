@@ -1,5 +1,7 @@
 import { type Connection, connectionSecrets, isConnection } from "../connections/connection.js";
 import { describeValue, FlowError } from "../errors.js";
+import { expectedOneOf } from "../flow/closest-names.js";
+import { clip, echo } from "../flow/echo.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
@@ -90,14 +92,14 @@ export class RunNodeContext implements NodeContext {
         if (!isConnection(value)) {
           throw new FlowError(
             "connection.invalid",
-            `dynamicConnection ${dynamicConnection.source} is not a connection: expected the variable a create-azure-ai-connection node writes, got ${describeValue(value)}`,
+            `dynamicConnection ${clip(dynamicConnection.source)} is not a connection: expected the variable a create-azure-ai-connection node writes, got ${describeValue(value)}`,
             { nodeId: node.id },
           );
         }
         this.#learnSecrets(value);
         return { connection: value, source: "dynamic", ...(value.name ? { name: value.name } : {}) };
       }
-      dynamicNote = `dynamicConnection ${dynamicConnection.source} resolved to nothing${this.#state.whySkipped(dynamicConnection)}`;
+      dynamicNote = `dynamicConnection ${clip(dynamicConnection.source)} resolved to nothing${this.#state.whySkipped(dynamicConnection)}`;
     }
     if (definition.connection !== undefined) {
       const name = definition.connection;
@@ -107,9 +109,12 @@ export class RunNodeContext implements NodeContext {
         const known = (await provider?.list?.()) ?? [];
         throw new FlowError(
           "connection.unknown",
-          `unknown connection "${name}"${dynamicNote ? ` (and ${dynamicNote})` : ""}: expected one of ${
-            known.length ? known.join(", ") : "(no connections are configured)"
-          }`,
+          `unknown connection ${echo(name)}${dynamicNote ? ` (and ${dynamicNote})` : ""}: ${expectedOneOf(
+            name,
+            known,
+            "connections",
+            "(no connections are configured)",
+          )}`,
           { nodeId: node.id },
         );
       }

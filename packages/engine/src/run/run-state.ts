@@ -7,6 +7,7 @@ import {
   type Reference,
   type ReferenceResolver,
   readPath,
+  setOwn,
   stringifyForInterpolation,
 } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
@@ -64,7 +65,7 @@ export class RunState implements ReferenceResolver {
   readonly #durations: Float64Array;
   readonly #runningSince: Float64Array;
   readonly #usage = new UsageTally();
-  #inputs: Record<string, unknown> = {};
+  #inputs: ReadonlyMap<string, unknown> = new Map();
   #ended = 0;
   #startedAtMs = 0;
   #startTime = 0;
@@ -120,7 +121,7 @@ export class RunState implements ReferenceResolver {
   }
 
   /** Starts every node without dependencies; the rest start as their dependencies end. */
-  start(inputs: Record<string, unknown>, signal: AbortSignal | undefined): void {
+  start(inputs: ReadonlyMap<string, unknown>, signal: AbortSignal | undefined): void {
     this.#inputs = inputs;
     this.#startedAtMs = Date.now();
     this.#startTime = performance.now();
@@ -171,7 +172,7 @@ export class RunState implements ReferenceResolver {
     let value: unknown;
     if (reference.scope === "nodes") value = this.#outputs[this.#flow.byId.get(reference.nodeId)!.index];
     else if (reference.scope === "vars") value = this.variables.get(reference.name);
-    else value = this.#inputs[reference.name];
+    else value = this.#inputs.get(reference.name);
     return reference.path.length === 0 ? value : readPath(value, reference.path);
   }
 
@@ -554,10 +555,11 @@ export class RunState implements ReferenceResolver {
     this.#finished = true;
     this.#detachSignal?.();
     const status: RunStatus = this.#cancelled ? "cancelled" : this.#failure ? "failed" : "succeeded";
+    // Keyed by user names: own data properties only (`setOwn`), whatever the name.
     const outputs: Record<string, unknown> = {};
     for (const [name, template] of this.#flow.outputs) {
       const value = evaluateTemplate(template, this);
-      outputs[name] = value === undefined ? null : value;
+      setOwn(outputs, name, value === undefined ? null : value);
     }
     const nodes: Record<string, NodeResult> = {};
     for (const node of this.#nodes) {
@@ -575,7 +577,7 @@ export class RunState implements ReferenceResolver {
       }
       const usage = this.#usage.forNode(index);
       if (usage) result.usage = usage;
-      nodes[node.id] = result;
+      setOwn(nodes, node.id, result);
     }
     const runResult: RunResult = this.redactor.redact({
       runId: this.runId,

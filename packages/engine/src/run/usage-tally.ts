@@ -1,3 +1,4 @@
+import { setOwn } from "../flow/references.js";
 import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
 import type { RunUsage } from "./run-result.js";
 
@@ -14,7 +15,11 @@ export class UsageTally {
     if (connection) {
       const label =
         connection.source === "static" && connection.name ? connection.name : connectionLabel(connection);
-      this.total.byConnection[label] = addTokens(this.total.byConnection[label] ?? zero(), usage);
+      // The label is a connection's name, a user string: an own key, never a prototype lookup.
+      const byConnection = this.total.byConnection;
+      const known = Object.hasOwn(byConnection, label) ? byConnection[label] : undefined;
+      if (known) addTokens(known, usage);
+      else setOwn(byConnection, label, addTokens(zero(), usage));
     }
   }
 

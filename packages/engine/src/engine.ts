@@ -5,9 +5,11 @@ import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";
 import { type CompiledFlow, compileFlow } from "./graph/compile-flow.js";
+import { DEFAULT_MAX_OUTPUT_LENGTH, DEFAULT_MAX_RESPONSE_BYTES } from "./limits.js";
 import type { AnyNodeType } from "./node-type/define-node-type.js";
 import { NodeTypeRegistry } from "./node-type/registry.js";
 import { RunHandle } from "./run/run-handle.js";
+import { checkTimeout, type RunLimits } from "./run/run-limits.js";
 
 /** How to build an engine. */
 export interface EngineOptions {
@@ -17,6 +19,29 @@ export interface EngineOptions {
   connections?: ConnectionProvider;
   /** Default bound on nodes running at once in a run. 16 unless set. */
   concurrency?: number;
+  /**
+   * How long a run may take, in ms (`Infinity` for no limit); a run fails with `run.timeout` past
+   * it. Without it, 600 000 (10 minutes), or the flow's top-level `timeoutMs`. A flow can shorten
+   * the app's value, never lengthen it. `RunOptions.runTimeoutMs` overrides it for one run.
+   */
+  runTimeoutMs?: number;
+  /**
+   * How long one service request (one attempt of a chat completion) may take once it holds its
+   * connection slot, in ms (`Infinity` for no limit); past it the attempt fails with a retryable
+   * `node.timeout`. Without it, 120 000 (2 minutes), or the node's `requestTimeoutMs`. A node can
+   * shorten the app's value, never lengthen it. `RunOptions.requestTimeoutMs` overrides it for one run.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Most bytes a node reads from one service response, success or error body; past it the node
+   * fails with `llm.response-too-large`. 8 MiB unless set.
+   */
+  maxResponseBytes?: number;
+  /**
+   * Most characters of a node's output written as JSON; past it the node fails with
+   * `node.output-too-large`. 16 MiB unless set.
+   */
+  maxOutputLength?: number;
 }
 
 /** Options of one run. */
@@ -29,6 +54,10 @@ export interface RunOptions {
   concurrency?: number;
   /** An id for the run; a random UUID unless given. */
   runId?: string;
+  /** `EngineOptions.runTimeoutMs` for this run. */
+  runTimeoutMs?: number;
+  /** `EngineOptions.requestTimeoutMs` for this run. */
+  requestTimeoutMs?: number;
 }
 
 /** A flow engine: validates, compiles and runs flows with a fixed set of node types and connections. */
@@ -51,6 +80,12 @@ export function createEngine(options: EngineOptions): Engine {
   const registry = new NodeTypeRegistry(options.nodeTypes);
   const services = { connections: options.connections, limiter: new ConnectionLimiter() };
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
+  const limits: RunLimits = {
+    maxResponseBytes: checkSize("maxResponseBytes", options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
+    maxOutputLength: checkSize("maxOutputLength", options.maxOutputLength ?? DEFAULT_MAX_OUTPUT_LENGTH),
+  };
+  const runTimeoutMs = checkTimeout("runTimeoutMs", options.runTimeoutMs);
+  const requestTimeoutMs = checkTimeout("requestTimeoutMs", options.requestTimeoutMs);
 
   const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
     if (typeof flow === "string") {
@@ -86,6 +121,11 @@ export function createEngine(options: EngineOptions): Engine {
       return new RunHandle(compile(flow), services, {
         runId: runOptions.runId ?? randomUUID(),
         concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
+        limits: withTimeouts(
+          limits,
+          checkTimeout("runTimeoutMs", runOptions.runTimeoutMs) ?? runTimeoutMs,
+          checkTimeout("requestTimeoutMs", runOptions.requestTimeoutMs) ?? requestTimeoutMs,
+        ),
         inputs: runOptions.inputs ?? {},
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
@@ -97,6 +137,24 @@ export function createEngine(options: EngineOptions): Engine {
 function checkConcurrency(concurrency: number): number {
   if (concurrency >= 1) return concurrency;
   throw new RangeError(`Expected \`concurrency\` to be a number from 1 and up, got ${concurrency}`);
+}
+
+/** A size limit below 1 would refuse everything. */
+function checkSize(name: string, value: number): number {
+  if (value >= 1) return value;
+  throw new RangeError(`Expected \`${name}\` to be a number from 1 and up, got ${value}`);
+}
+
+function withTimeouts(
+  limits: RunLimits,
+  runTimeoutMs: number | undefined,
+  requestTimeoutMs: number | undefined,
+): RunLimits {
+  return {
+    ...limits,
+    ...(runTimeoutMs === undefined ? {} : { runTimeoutMs }),
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  };
 }
 
 function isCompiled(flow: unknown): flow is CompiledFlow {

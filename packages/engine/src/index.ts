@@ -49,6 +49,7 @@ export {
 } from "./flow/schema.js";
 export { type CompiledFlow, type CompiledNode, compileFlow } from "./graph/compile-flow.js";
 export { type GraphFormat, renderGraph } from "./graph/render-graph.js";
+export * from "./limits.js";
 export {
   type AnyNodeType,
   defineNodeType,
@@ -59,6 +60,7 @@ export {
   type TokenUsage,
 } from "./node-type/define-node-type.js";
 export { NodeTypeRegistry } from "./node-type/registry.js";
+export { type BoundedJsonOptions, cutText, stringifyBounded } from "./run/bounded-json.js";
 export type { EventBase, RunEventListeners, RunEventName, RunEvents } from "./run/events.js";
 export { RUN_EVENT_NAMES } from "./run/events.js";
 export { coerceInputText } from "./run/flow-inputs.js";

@@ -2,6 +2,7 @@ import { EventEmitter } from "eventemitter3";
 import type { CompiledFlow } from "../graph/compile-flow.js";
 import type { RunEventListeners } from "./events.js";
 import { prepareInputs } from "./flow-inputs.js";
+import type { RunLimits } from "./run-limits.js";
 import type { RunResult } from "./run-result.js";
 import { type RunServices, RunState } from "./run-state.js";
 
@@ -19,7 +20,13 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
   constructor(
     flow: CompiledFlow,
     services: RunServices,
-    options: { runId: string; concurrency: number; inputs: Record<string, unknown>; signal?: AbortSignal },
+    options: {
+      runId: string;
+      concurrency: number;
+      limits: RunLimits;
+      inputs: Record<string, unknown>;
+      signal?: AbortSignal;
+    },
   ) {
     super();
     this.runId = options.runId;

@@ -6,7 +6,9 @@ import {
   coerceInputText,
   FlowError,
   type InputType,
+  MAX_RESULT_JSON_LENGTH,
   type RunResult,
+  stringifyBounded,
 } from "@weft/engine";
 import { EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
@@ -68,10 +70,12 @@ export async function runFlowFile(file: string, options: RunCommandOptions, io: 
     trace?.attach(handle);
     const result = await handle;
     await trace?.close();
+    // Bounded: a result can hold any number of long strings (a chain of nodes passing one on).
+    const limit = { maxLength: MAX_RESULT_JSON_LENGTH, indent: 2 };
     if (options.json) {
-      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      io.stdout(`${stringifyBounded(result, limit)}\n`);
     } else {
-      io.stdout(`${JSON.stringify(result.outputs, null, 2)}\n`);
+      io.stdout(`${stringifyBounded(result.outputs, limit)}\n`);
       io.stderr(formatSummary(result, io));
     }
     return result;

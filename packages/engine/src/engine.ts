@@ -5,10 +5,16 @@ import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";
 import { type CompiledFlow, compileFlow, isCompiledFlow } from "./graph/compile-flow.js";
-import { DEFAULT_FLOW_LIMITS, type FlowLimits } from "./limits.js";
+import {
+  DEFAULT_FLOW_LIMITS,
+  DEFAULT_MAX_OUTPUT_LENGTH,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type FlowLimits,
+} from "./limits.js";
 import type { AnyNodeType } from "./node-type/define-node-type.js";
 import { NodeTypeRegistry } from "./node-type/registry.js";
 import { RunHandle } from "./run/run-handle.js";
+import { checkTimeout, type RunLimits } from "./run/run-limits.js";
 
 /** How to build an engine. */
 export interface EngineOptions {
@@ -23,6 +29,29 @@ export interface EngineOptions {
    * `MAX_FLOW_NODES`). Nesting depth and message sizes are fixed.
    */
   limits?: Partial<FlowLimits>;
+  /**
+   * How long a run may take, in ms (`Infinity` for no limit); a run fails with `run.timeout` past
+   * it. Without it, 600 000 (10 minutes), or the flow's top-level `timeoutMs`. A flow can shorten
+   * the app's value, never lengthen it. `RunOptions.runTimeoutMs` overrides it for one run.
+   */
+  runTimeoutMs?: number;
+  /**
+   * How long one service request (one attempt of a chat completion) may take once it holds its
+   * connection slot, in ms (`Infinity` for no limit); past it the attempt fails with a retryable
+   * `node.timeout`. Without it, 120 000 (2 minutes), or the node's `requestTimeoutMs`. A node can
+   * shorten the app's value, never lengthen it. `RunOptions.requestTimeoutMs` overrides it for one run.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Most bytes a node reads from one service response, success or error body; past it the node
+   * fails with `llm.response-too-large`. 8 MiB unless set.
+   */
+  maxResponseBytes?: number;
+  /**
+   * Most characters of a node's output written as JSON; past it the node fails with
+   * `node.output-too-large`. 16 MiB unless set.
+   */
+  maxOutputLength?: number;
 }
 
 /** Options of one run. */
@@ -40,6 +69,10 @@ export interface RunOptions {
    * A node input that says otherwise (`"stream": false` on a chat completion) still wins.
    */
   stream?: boolean;
+  /** `EngineOptions.runTimeoutMs` for this run. */
+  runTimeoutMs?: number;
+  /** `EngineOptions.requestTimeoutMs` for this run. */
+  requestTimeoutMs?: number;
 }
 
 /** A flow engine: validates, compiles and runs flows with a fixed set of node types and connections. */
@@ -63,6 +96,12 @@ export function createEngine(options: EngineOptions): Engine {
   const services = { connections: options.connections, limiter: new ConnectionLimiter() };
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
   const limits = checkLimits(options.limits);
+  const runLimits: RunLimits = {
+    maxResponseBytes: checkSize("maxResponseBytes", options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
+    maxOutputLength: checkSize("maxOutputLength", options.maxOutputLength ?? DEFAULT_MAX_OUTPUT_LENGTH),
+  };
+  const runTimeoutMs = checkTimeout("runTimeoutMs", options.runTimeoutMs);
+  const requestTimeoutMs = checkTimeout("requestTimeoutMs", options.requestTimeoutMs);
 
   const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
     if (typeof flow === "string") {
@@ -95,6 +134,11 @@ export function createEngine(options: EngineOptions): Engine {
       return new RunHandle(compile(flow), services, {
         runId: runOptions.runId ?? randomUUID(),
         concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
+        limits: withTimeouts(
+          runLimits,
+          checkTimeout("runTimeoutMs", runOptions.runTimeoutMs) ?? runTimeoutMs,
+          checkTimeout("requestTimeoutMs", runOptions.requestTimeoutMs) ?? requestTimeoutMs,
+        ),
         inputs: runOptions.inputs ?? {},
         stream: runOptions.stream ?? false,
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
@@ -126,4 +170,22 @@ function checkLimits(limits: Partial<FlowLimits> = {}): FlowLimits {
     checked[name] = value;
   }
   return checked;
+}
+
+/** A size limit below 1 would refuse everything. */
+function checkSize(name: string, value: number): number {
+  if (value >= 1) return value;
+  throw new RangeError(`Expected \`${name}\` to be a number from 1 and up, got ${value}`);
+}
+
+function withTimeouts(
+  limits: RunLimits,
+  runTimeoutMs: number | undefined,
+  requestTimeoutMs: number | undefined,
+): RunLimits {
+  return {
+    ...limits,
+    ...(runTimeoutMs === undefined ? {} : { runTimeoutMs }),
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  };
 }

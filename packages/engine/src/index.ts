@@ -65,6 +65,7 @@ export {
   type TokenUsage,
 } from "./node-type/define-node-type.js";
 export { NodeTypeRegistry } from "./node-type/registry.js";
+export { type BoundedJsonOptions, cutText, stringifyBounded } from "./run/bounded-json.js";
 export type { EventBase, RunEventListeners, RunEventName, RunEvents } from "./run/events.js";
 export { RUN_EVENT_NAMES } from "./run/events.js";
 export { coerceInputText } from "./run/flow-inputs.js";

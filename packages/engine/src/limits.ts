@@ -47,6 +47,60 @@ export const DEFAULT_FLOW_LIMITS: Readonly<FlowLimits> = Object.freeze({
 
 // ── Service responses and deadlines (run/, nodes) ────────────────────────────────────────────
 
+/**
+ * How long one service request may take, from the moment it holds its connection slot until its
+ * answer is read: `requestTimeoutMs`. Passing it fails the attempt with `node.timeout` (retryable:
+ * the node's retry policy decides what follows). Apps set `requestTimeoutMs` in the engine's or the
+ * run's options, flows on a node; the shortest given wins.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
+/**
+ * How long a whole run may take: `runTimeoutMs`. Passing it fails the run with `run.timeout` and
+ * cancels what still runs. Apps set `runTimeoutMs` in the engine's or the run's options, flows set
+ * `timeoutMs` at the top of the file; the shortest given wins.
+ */
+export const DEFAULT_RUN_TIMEOUT_MS = 600_000;
+
+/**
+ * Most bytes read from one service response, success or error body alike (after decompression):
+ * `maxResponseBytes`. Past it the node stops reading, closes the connection and fails with
+ * `llm.response-too-large` (not retried). Apps change it in the engine's options.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 // ── Results, events and traces (run/, cli) ───────────────────────────────────────────────────
+
+/**
+ * Most characters of a node's output written as JSON (strings, keys and punctuation, about):
+ * `maxOutputLength`. A larger output fails the node with `node.output-too-large`. Apps change it
+ * in the engine's options.
+ */
+export const DEFAULT_MAX_OUTPUT_LENGTH = 16 * 1024 * 1024;
+
+/**
+ * Most characters of an error message in results and events. Longer messages (a service's error
+ * body, say) are scrubbed of secrets first, then cut, ending with the original length.
+ */
+export const MAX_ERROR_MESSAGE_LENGTH = 1_000;
+
+/**
+ * Most characters of one JSON document the CLI writes: the result of `weft run --json`, the outputs
+ * of `weft run`, the `run:end` line of a trace. Long strings are cut (fairly: the longest first) and
+ * end with a marker giving their original length; see `stringifyBounded`.
+ */
+export const MAX_RESULT_JSON_LENGTH = 16 * 1024 * 1024;
+
+/** Most characters of one other line of a `--trace` file (one event), cut the same way. */
+export const MAX_TRACE_EVENT_LENGTH = 64 * 1024;
+
+/**
+ * Characters a `--trace` file holds at full size. Past them events are still written, each cut to
+ * `MAX_TRACE_EVENT_LENGTH_PAST_BUDGET`, so the trace keeps every event and stays bounded.
+ */
+export const MAX_TRACE_LENGTH = 32 * 1024 * 1024;
+
+/** Most characters of one trace line once the trace holds `MAX_TRACE_LENGTH`. */
+export const MAX_TRACE_EVENT_LENGTH_PAST_BUDGET = 2 * 1024;
 
 // ── Files the CLI and the store read ─────────────────────────────────────────────────────────

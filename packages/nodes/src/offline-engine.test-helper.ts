@@ -2,6 +2,7 @@ import {
   type Connection,
   createEngine,
   type Engine,
+  type EngineOptions,
   type FlowDefinition,
   InMemoryConnectionProvider,
   RUN_EVENT_NAMES,
@@ -79,10 +80,15 @@ export function sharedConnections(server: LlmServer): Record<string, Connection>
 }
 
 /** An engine with the built-in node types, the shared static connections and any extra ones. */
-export function createTestEngine(server: LlmServer, extra: Record<string, Connection> = {}): Engine {
+export function createTestEngine(
+  server: LlmServer,
+  extra: Record<string, Connection> = {},
+  options: Partial<EngineOptions> = {},
+): Engine {
   return createEngine({
     nodeTypes: builtinNodeTypes,
     connections: new InMemoryConnectionProvider({ ...sharedConnections(server), ...extra }),
+    ...options,
   });
 }
 

@@ -15,6 +15,7 @@ import {
   openaiClient,
   readSseData,
   streamedText,
+  testKey,
   waitUntil,
 } from "./sdk-clients.test-helper.js";
 import { startLlmServer } from "./server.js";
@@ -214,5 +215,69 @@ describe("stream faults", () => {
     ]);
     expect(error).toMatchObject({ message: "aborted", code: "ECONNRESET" });
     expect(data).not.toContain("[DONE]");
+  });
+});
+
+describe("body faults", () => {
+  it("raw-body: OpenAI hands back a JSON null as null, and text as a string", async () => {
+    server.addRule({ fault: { type: "raw-body", body: "null", contentType: "application/json" }, times: 1 });
+    server.addRule({ fault: { type: "raw-body", body: "<html>Service moved</html>" }, times: 1 });
+    const client = openaiClient(server);
+
+    expect(await client.chat.completions.create(params)).toBeNull();
+    expect(await client.chat.completions.create(params)).toBe("<html>Service moved</html>");
+    expect(server.requests.map((entry) => [entry.status, entry.fault])).toEqual([
+      [200, "raw-body"],
+      [200, "raw-body"],
+    ]);
+  });
+
+  it("raw-body: ModelClient gets status 200 with the text as its body, with any status", async () => {
+    server.addRule({ fault: { type: "raw-body", body: "plain words" }, times: 1 });
+    server.addRule({ fault: { type: "raw-body", body: "Bad gateway", status: 502 }, times: 1 });
+    const client = modelClient(server);
+
+    const ok = await client.path("/chat/completions").post({ body: params });
+    expect(ok).toMatchObject({ status: "200", body: "plain words" });
+    const failed = await client.path("/chat/completions").post({ body: params });
+    expect(failed).toMatchObject({ status: "502", body: "Bad gateway" });
+  });
+
+  it("huge-body: sends a whole completion of that size to a client that reads it all", async () => {
+    server.addRule({ fault: { type: "huge-body", bytes: 300_000 } });
+    const response = await openaiClient(server).chat.completions.create(params).withResponse();
+
+    expect(response.data.choices[0]?.message.content).toMatch(/^x{299000,}$/);
+    expect(response.response.headers.get("content-length")).toBeNull();
+    expect(server.requests[0]?.bodyBytesSent).toBe(300_000);
+  });
+
+  it("huge-body: an error status sends an error body, with content-length when asked", async () => {
+    server.addRule({ fault: { type: "huge-body", bytes: 100_000, status: 500, declareLength: true } });
+    const response = await modelClient(server).path("/chat/completions").post({ body: params });
+
+    expect(response.status).toBe("500");
+    expect(response.headers["content-length"]).toBe("100000");
+    expect(response.body).toMatchObject({
+      error: { code: "huge_body", message: expect.stringMatching(/^x+$/) },
+    });
+  });
+
+  it("huge-body: stops sending when the client goes away", async () => {
+    const bytes = 200 * 1024 * 1024;
+    server.addRule({ fault: { type: "huge-body", bytes } });
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${testKey}` },
+      body: JSON.stringify(params),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await waitUntil(() => server.requests[0]?.durationMs !== 0);
+
+    expect(server.requests[0]?.bodyBytesSent).toBeLessThan(bytes);
   });
 });

@@ -1,6 +1,6 @@
 import { statusErrorBody } from "./error-bodies.js";
 import { buildCompletion } from "./replies.js";
-import { type Exchange, sendJson, sendRaw, sendStream } from "./respond.js";
+import { type Exchange, sendHugeBody, sendJson, sendRaw, sendStream } from "./respond.js";
 import { isAzureRoute } from "./routes.js";
 import { buildStreamErrorEvent, buildStreamEvents } from "./sse.js";
 import type { ChatRequestInfo, Fault } from "./types.js";
@@ -34,6 +34,14 @@ export async function applyFault(fault: Fault, context: FaultContext): Promise<v
       return;
     case "drop":
       exchange.req.socket.destroy();
+      return;
+    case "raw-body":
+      sendRaw(exchange, fault.status ?? 200, fault.body, {
+        "content-type": fault.contentType ?? "text/plain; charset=utf-8",
+      });
+      return;
+    case "huge-body":
+      await sendHugeBody(exchange, request, fault);
       return;
     case "malformed-json": {
       const whole = JSON.stringify(buildCompletion(request, reply));

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { doneEvent, formatSseEvent } from "./sse.js";
 import type { Timers } from "./timers.js";
-import type { RequestLogEntry } from "./types.js";
+import type { ChatRequestInfo, HugeBodyFault, RequestLogEntry } from "./types.js";
 
 /** One request being answered: the HTTP objects, its log entry, and the server's timers. */
 export interface Exchange {
@@ -81,6 +81,59 @@ export async function sendStream(
     return;
   }
   res.end(formatSseEvent(ending.kind === "error" ? ending.data : doneEvent));
+}
+
+const HUGE_BODY_CHUNK = 64 * 1024;
+
+/**
+ * Sends a body of `fault.bytes` bytes in pieces, each once the previous one reached the socket, so
+ * that a client that stops reading stops the server too; `entry.bodyBytesSent` counts what went.
+ */
+export async function sendHugeBody(
+  exchange: Exchange,
+  request: ChatRequestInfo,
+  fault: HugeBodyFault,
+): Promise<void> {
+  const { res, entry } = exchange;
+  if (isClosed(exchange)) return;
+  const status = fault.status ?? 200;
+  const [start, end] =
+    status === 200
+      ? [
+          `{"id":"chatcmpl-offline-huge","object":"chat.completion","created":0,"model":${JSON.stringify(request.modelOrDeployment)},"choices":[{"index":0,"message":{"role":"assistant","content":"`,
+          `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`,
+        ]
+      : [`{"error":{"code":"huge_body","message":"`, `"}}`];
+  const filler = Math.max(0, fault.bytes - start.length - end.length);
+  entry.status = status;
+  entry.bodyBytesSent = 0;
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "x-request-id": entry.requestId,
+    ...(fault.declareLength ? { "content-length": String(start.length + filler + end.length) } : {}),
+  });
+  const chunk = "x".repeat(Math.min(HUGE_BODY_CHUNK, filler));
+  const pieces = [start];
+  for (let left = filler; left > 0; left -= chunk.length)
+    pieces.push(left >= chunk.length ? chunk : chunk.slice(0, left));
+  pieces.push(end);
+  for (const piece of pieces) {
+    if (isClosed(exchange) || !(await writeUnlessClosed(exchange, piece))) return;
+    entry.bodyBytesSent += piece.length;
+  }
+  res.end();
+}
+
+/** Writes `text`; resolves `false` instead if the connection closes before it reached the socket. */
+function writeUnlessClosed(exchange: Exchange, text: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => resolve(false);
+    exchange.closed.addEventListener("abort", onClose, { once: true });
+    exchange.res.write(text, (error) => {
+      exchange.closed.removeEventListener("abort", onClose);
+      resolve(!error);
+    });
+  });
 }
 
 /** Resolves once the data is handed to the socket, so a following cut cannot lose it. */

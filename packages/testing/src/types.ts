@@ -104,6 +104,35 @@ export interface StreamErrorFault {
   code?: string;
 }
 
+/**
+ * Answer with exactly this body and content type: a `null` or a text page where a completion was
+ * expected, a plain-text error, a body in a shape the services never send.
+ */
+export interface RawBodyFault {
+  type: "raw-body";
+  /** The body, sent as is. */
+  body: string;
+  /** The HTTP status; default 200. */
+  status?: number;
+  /** The `content-type` header; default `text/plain; charset=utf-8`. */
+  contentType?: string;
+}
+
+/**
+ * Answer with a body of `bytes` bytes, sent piece by piece as the client reads it and stopped when
+ * the client goes away (`RequestLogEntry.bodyBytesSent` says how far it got). A 200 is a chat
+ * completion whose content is that long, an error status an error body whose message is.
+ */
+export interface HugeBodyFault {
+  type: "huge-body";
+  /** Size of the whole body in bytes. */
+  bytes: number;
+  /** The HTTP status; default 200. */
+  status?: number;
+  /** Send `content-length` up front; by default the body is chunked, its size unknown until the end. */
+  declareLength?: boolean;
+}
+
 /** A way for a request to fail on purpose. */
 export type Fault =
   | StatusFault
@@ -111,7 +140,9 @@ export type Fault =
   | DropFault
   | MalformedJsonFault
   | StreamCutFault
-  | StreamErrorFault;
+  | StreamErrorFault
+  | RawBodyFault
+  | HugeBodyFault;
 
 /** A string matches exactly; a RegExp is tested. */
 export type TextMatcher = string | RegExp;
@@ -205,6 +236,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** Requests in flight when this one arrived, itself included. */
   concurrency: number;
+  /** Body bytes a `huge-body` fault sent before the body ended or the client went away. */
+  bodyBytesSent?: number;
 }
 
 /** Counters since start or the last `reset()`. */

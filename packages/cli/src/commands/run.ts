@@ -6,7 +6,9 @@ import {
   coerceInputText,
   FlowError,
   type InputType,
+  MAX_RESULT_JSON_LENGTH,
   type RunResult,
+  stringifyBounded,
 } from "@weft/engine";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
@@ -87,12 +89,14 @@ async function executeFlowFile(
     trace?.attach(handle);
     const result = await handle;
     await trace?.close();
+    // Bounded: a result can hold any number of long strings (a chain of nodes passing one on).
+    const limit = { maxLength: MAX_RESULT_JSON_LENGTH };
     if (eventLines) {
-      io.stdout(`${JSON.stringify(result)}\n`);
+      io.stdout(`${stringifyBounded(result, limit)}\n`);
     } else if (options.json) {
-      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      io.stdout(`${stringifyBounded(result, { ...limit, indent: 2 })}\n`);
     } else {
-      io.stdout(`${JSON.stringify(result.outputs, null, 2)}\n`);
+      io.stdout(`${stringifyBounded(result.outputs, { ...limit, indent: 2 })}\n`);
       stderr.lines(formatSummary(result, io));
     }
     return { result, interrupted: controller.signal.aborted };

@@ -1,8 +1,22 @@
-import { RUN_EVENT_NAMES, type RunEventName, type RunEvents, type RunHandle } from "@weft/engine";
+import {
+  MAX_TRACE_EVENT_LENGTH,
+  RUN_EVENT_NAMES,
+  type RunEventName,
+  type RunEvents,
+  type RunHandle,
+  stringifyBounded,
+} from "@weft/engine";
 
-/** One event as one line of JSON: `{"event":"node:token","runId":…,"nodeId":…,"token":…}`. */
-export function formatEventLine<K extends RunEventName>(name: K, event: RunEvents[K]): string {
-  return `${JSON.stringify({ event: name, ...event })}\n`;
+/**
+ * One event as one line of JSON: `{"event":"node:token","runId":…,"nodeId":…,"token":…}`, at most
+ * `maxLength` characters (long strings are cut with a marker giving their length).
+ */
+export function formatEventLine<K extends RunEventName>(
+  name: K,
+  event: RunEvents[K],
+  maxLength = MAX_TRACE_EVENT_LENGTH,
+): string {
+  return `${stringifyBounded({ event: name, ...event }, { maxLength })}\n`;
 }
 
 /**

@@ -1,9 +1,23 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { FlowError, RUN_EVENT_NAMES, type RunEvents, type RunHandle } from "@weft/engine";
+import {
+  FlowError,
+  MAX_RESULT_JSON_LENGTH,
+  MAX_TRACE_EVENT_LENGTH,
+  MAX_TRACE_EVENT_LENGTH_PAST_BUDGET,
+  MAX_TRACE_LENGTH,
+  RUN_EVENT_NAMES,
+  type RunEvents,
+  type RunHandle,
+} from "@weft/engine";
 import { usageError } from "../cli-error.js";
 import { formatEventLine } from "./event-lines.js";
 
-/** A trace file: every event of a run as one JSON line (mode 0600). */
+/**
+ * A trace file: every event of a run as one JSON line (mode 0600). Lines are bounded: each event
+ * at most `MAX_TRACE_EVENT_LENGTH` characters (`run:end`, which holds the result,
+ * `MAX_RESULT_JSON_LENGTH`), and once the file holds `MAX_TRACE_LENGTH`, each further event
+ * `MAX_TRACE_EVENT_LENGTH_PAST_BUDGET`. Long strings are cut with a marker giving their length.
+ */
 export interface TraceWriter {
   /** Writes every event of the run. Events are already redacted by the engine. */
   attach(handle: RunHandle): void;
@@ -29,11 +43,20 @@ export async function openTraceWriter(file: string): Promise<TraceWriter> {
   });
   const streamClosed = new Promise<void>((resolve) => stream.once("close", resolve));
   let closing: Promise<void> | undefined;
+  let written = 0;
   return {
     attach(handle) {
       for (const name of RUN_EVENT_NAMES) {
         handle.on(name, (event: RunEvents[typeof name]) => {
-          stream.write(formatEventLine(name, event));
+          const maxLength =
+            name === "run:end"
+              ? MAX_RESULT_JSON_LENGTH
+              : written < MAX_TRACE_LENGTH
+                ? MAX_TRACE_EVENT_LENGTH
+                : MAX_TRACE_EVENT_LENGTH_PAST_BUDGET;
+          const line = formatEventLine(name, event, maxLength);
+          written += line.length;
+          stream.write(line);
         });
       }
     },

@@ -65,6 +65,14 @@ export const flowNodeSchema = z
       .describe("Skip the node when this is false (a boolean or a reference)."),
     retry: retryPolicySchema.optional(),
     timeoutMs: z.number().int().positive().optional().describe("Fail the node after this many ms."),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "Fail a service request of one attempt after this many ms (default 120000); the retry policy decides what follows.",
+      ),
     continueOnError: z.boolean().optional().describe("A failure of this node does not fail the run."),
   })
   .strict();
@@ -78,6 +86,12 @@ export const flowSchema = z
     description: z.string().optional(),
     inputs: z.record(z.string(), flowInputSchema).optional(),
     nodes: z.array(flowNodeSchema),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Fail the run after this many ms (default 600000); an app's shorter limit wins."),
     outputs: z
       .record(z.string(), z.unknown())
       .optional()

@@ -44,8 +44,23 @@ export interface NodeContext {
   emit(token: string): void;
   /** Applies the override rule: the dynamic connection if it resolved, else the static one. */
   resolveConnection(): Promise<ResolvedConnection>;
-  /** Runs `task` under the connection's concurrency limit (`maxConcurrency`), so a tenant's quota holds. */
-  withConnectionSlot<T>(connection: ResolvedConnection, task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs one service request: `task` starts when the connection has a free slot (`maxConcurrency`,
+   * so a tenant's quota holds) and must finish within the request deadline (`requestTimeoutMs`,
+   * 120 s unless the app or the node sets it). Its `signal` aborts at the deadline, or when `signal`
+   * above does; pass it to the client. Past the deadline the call rejects with a retryable
+   * `node.timeout` even if `task` ignores its signal.
+   */
+  withConnectionSlot<T>(
+    connection: ResolvedConnection,
+    task: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T>;
+  /**
+   * Most bytes to read from one service response, success or error body (`maxResponseBytes`,
+   * 8 MiB unless the app sets it). A node that calls a service stops reading there and fails with
+   * `llm.response-too-large`, so a hostile endpoint cannot fill the memory.
+   */
+  readonly maxResponseBytes: number;
   /** Adds token usage to the node and the connection totals of the run. */
   reportUsage(usage: TokenUsage, connection?: ResolvedConnection): void;
   /** Wraps a value in a `Secret` and makes the run scrub it from everything it lets out. */

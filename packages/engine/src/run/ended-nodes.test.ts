@@ -48,7 +48,7 @@ describe("a node that has ended", () => {
     expect(events).toEqual(["run:start", "node:start", "node:end", "run:end"]);
   });
 
-  it("does not keep its timeout timer once the run is cancelled", async () => {
+  it("does not keep its timeout timer (nor the run its deadline) once the run is cancelled", async () => {
     const calls: Array<() => void> = [];
     const engine = createEngine({ nodeTypes: [stubbornNode(calls)] });
     const handle = engine.run({ nodes: [{ id: "slow", type: "stubborn", timeoutMs: 60_000 }] });
@@ -58,7 +58,8 @@ describe("a node that has ended", () => {
     const result = await handle;
     expect(result.status).toBe("cancelled");
     const after = process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
-    expect(after).toBe(before - 1);
+    // The node's timeoutMs and the run's deadline (runTimeoutMs).
+    expect(after).toBe(before - 2);
   });
 });
 

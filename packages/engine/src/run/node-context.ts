@@ -10,6 +10,7 @@ import type {
   TokenUsage,
 } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
+import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
 import type { RunState } from "./run-state.js";
 
 /** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
@@ -62,10 +63,17 @@ export class RunNodeContext implements NodeContext {
     this.#state.addUsage(this.#node, usage, connection);
   }
 
-  withConnectionSlot<T>(resolved: ResolvedConnection, task: () => Promise<T>): Promise<T> {
-    // Without a limit there is no queue to leave on abort: do not make the run's signal for nothing.
-    if (resolved.connection.maxConcurrency === undefined) return task();
-    return this.#state.limiter.run(resolved.connection, task, this.signal);
+  get maxResponseBytes(): number {
+    return this.#state.limits.maxResponseBytes;
+  }
+
+  withConnectionSlot<T>(resolved: ResolvedConnection, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = this.#state.requestDeadline(this.#node);
+    // The deadline starts once the slot is held: waiting for a busy connection is not the service's delay.
+    const request = () =>
+      runWithDeadline(this.signal, deadline.ms, () => requestTimeoutError(this.#node, deadline), task);
+    if (resolved.connection.maxConcurrency === undefined) return request();
+    return this.#state.limiter.run(resolved.connection, request, this.signal);
   }
 
   get log(): NodeLogger {

@@ -2,6 +2,7 @@ import { EventEmitter } from "eventemitter3";
 import type { CompiledFlow } from "../graph/compile-flow.js";
 import type { RunEventListeners } from "./events.js";
 import { prepareInputs } from "./flow-inputs.js";
+import type { RunLimits } from "./run-limits.js";
 import type { RunResult } from "./run-result.js";
 import { type RunServices, RunState } from "./run-state.js";
 
@@ -24,6 +25,7 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
       concurrency: number;
       inputs: Record<string, unknown>;
       stream: boolean;
+      limits: RunLimits;
       signal?: AbortSignal;
     },
   ) {

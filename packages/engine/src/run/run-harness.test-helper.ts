@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Connection } from "../connections/connection.js";
 import { InMemoryConnectionProvider } from "../connections/provider.js";
-import { createEngine, type Engine } from "../engine.js";
+import { createEngine, type Engine, type EngineOptions } from "../engine.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { type AnyNodeType, defineNodeType, type NodeContext } from "../node-type/define-node-type.js";
 import { callNodeType } from "../node-type/test-node-types.test-helper.js";
@@ -44,7 +44,9 @@ export const STATIC_KEY = "static-key-SHOULD-NOT-LEAK";
  * An engine whose `step` node type does, per node id, what the test says. Tests hold nodes open
  * with deferred promises and watch events, so ordering is proven without timers.
  */
-export function createHarness(options: { nodeTypes?: AnyNodeType[]; concurrency?: number } = {}) {
+export function createHarness(
+  options: { nodeTypes?: AnyNodeType[]; concurrency?: number; engine?: Partial<EngineOptions> } = {},
+) {
   const behaviours = new Map<string, Behaviour>();
   const stepNodeType = defineNodeType({
     type: "step",
@@ -61,6 +63,7 @@ export function createHarness(options: { nodeTypes?: AnyNodeType[]; concurrency?
     nodeTypes: [stepNodeType, callNodeType, ...(options.nodeTypes ?? [])],
     connections: new InMemoryConnectionProvider({ static: staticConnection }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...options.engine,
   });
 
   return {

@@ -12,12 +12,15 @@ import {
 } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
 import { findSkipReason, isTruthyCondition, type NodeState } from "../graph/skip.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RUN_TIMEOUT_MS, MAX_ERROR_MESSAGE_LENGTH } from "../limits.js";
 import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
 import { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
+import { cutText, measureJsonLength } from "./bounded-json.js";
 import type { RunEventListeners } from "./events.js";
 import { RunNodeContext } from "./node-context.js";
 import { computeRetryDelay, isRetryable, resolveRetryPolicy, sleep } from "./retry.js";
+import { type Deadline, type RunLimits, resolveDeadline, runTimeoutError, startTimer } from "./run-limits.js";
 import type { NodeResult, RunResult, RunStatus } from "./run-result.js";
 import { TokenStreams } from "./token-streams.js";
 import { UsageTally } from "./usage-tally.js";
@@ -37,6 +40,7 @@ export class RunState implements ReferenceResolver {
   readonly limiter: ConnectionLimiter;
   /** Whether the run asked nodes that can stream to stream (`RunOptions.stream`). */
   readonly stream: boolean;
+  readonly limits: RunLimits;
 
   readonly #flow: CompiledFlow;
   readonly #nodes: readonly CompiledNode[];
@@ -71,6 +75,7 @@ export class RunState implements ReferenceResolver {
   #startTime = 0;
   #failure: ErrorInfo | undefined;
   #cancelled = false;
+  #runTimer: ReturnType<typeof setTimeout> | undefined;
   /** Controllers of running nodes that have their own signal (a timeout). */
   readonly #nodeControllers = new Map<
     number,
@@ -85,10 +90,11 @@ export class RunState implements ReferenceResolver {
     flow: CompiledFlow,
     services: RunServices,
     events: EventEmitter<RunEventListeners>,
-    options: { runId: string; concurrency: number; stream: boolean },
+    options: { runId: string; concurrency: number; stream: boolean; limits: RunLimits },
   ) {
     this.runId = options.runId;
     this.stream = options.stream;
+    this.limits = options.limits;
     this.connections = services.connections;
     this.limiter = services.limiter;
     this.#flow = flow;
@@ -147,10 +153,33 @@ export class RunState implements ReferenceResolver {
       this.#finish();
       return;
     }
+    const deadline = resolveDeadline(
+      this.limits.runTimeoutMs,
+      this.#flow.flow.timeoutMs,
+      DEFAULT_RUN_TIMEOUT_MS,
+    );
+    this.#runTimer = startTimer(deadline.ms, () => this.#timeOut(deadline));
     for (const node of this.#nodes) {
       if (node.dependencies.length === 0) this.#ready.push(node);
     }
     this.#pump();
+  }
+
+  /** The run passed its deadline: it fails, and what still runs or waits is cancelled. */
+  #timeOut(deadline: Deadline): void {
+    if (this.#ended === this.#nodes.length || this.#aborted) return;
+    const error = runTimeoutError(deadline);
+    this.#failure ??= toErrorInfo(error);
+    this.#abort(error, error.message);
+  }
+
+  /** How long one service request of `node` may take, and who said so. */
+  requestDeadline(node: CompiledNode): Deadline {
+    return resolveDeadline(
+      this.limits.requestTimeoutMs,
+      node.definition.requestTimeoutMs,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+    );
   }
 
   /** Cancels the run: nodes not started end `cancelled`, running ones get an aborted signal. */
@@ -377,6 +406,7 @@ export class RunState implements ReferenceResolver {
     let error: ErrorInfo | undefined;
     if (ok) {
       try {
+        this.#checkOutputLength(node, value);
         if (node.writes !== undefined) {
           const writeValue = node.nodeType.writes?.value;
           this.variables.set(node.writes, writeValue ? writeValue(value) : value);
@@ -400,6 +430,17 @@ export class RunState implements ReferenceResolver {
     } else {
       this.#pump();
     }
+  }
+
+  /** Outputs are read, copied into events and written as JSON: one too large fails its node. */
+  #checkOutputLength(node: CompiledNode, output: unknown): void {
+    const max = this.limits.maxOutputLength;
+    if (measureJsonLength(output, max) <= max) return;
+    throw new FlowError(
+      "node.output-too-large",
+      `node "${node.id}" returned an output of more than ${max} characters as JSON (maxOutputLength, an option of the app running the flow)`,
+      { nodeId: node.id },
+    );
   }
 
   #resolveInputs(node: CompiledNode): unknown {
@@ -544,8 +585,10 @@ export class RunState implements ReferenceResolver {
     return this.#abortError?.message ?? "the run was cancelled";
   }
 
+  /** Scrubs secrets from an error's message, then cuts it: cutting first could leave half a secret. */
   #redactError(info: ErrorInfo): ErrorInfo {
-    return this.redactor.isEmpty ? info : { ...info, message: this.redactor.redactText(info.message) };
+    const message = cutText(this.redactor.redactText(info.message), MAX_ERROR_MESSAGE_LENGTH);
+    return message === info.message ? info : { ...info, message };
   }
 
   #finished = false;
@@ -553,6 +596,7 @@ export class RunState implements ReferenceResolver {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    clearTimeout(this.#runTimer);
     this.#detachSignal?.();
     const status: RunStatus = this.#cancelled ? "cancelled" : this.#failure ? "failed" : "succeeded";
     // Keyed by user names: own data properties only (`setOwn`), whatever the name.

@@ -1,4 +1,4 @@
-import type { TokenUsage } from "@weft/engine";
+import { FlowError, type TokenUsage } from "@weft/engine";
 import type { ChatRequestBody } from "./chat-request.js";
 
 /** One request to a chat service, independent of the SDK that sends it. */
@@ -6,9 +6,12 @@ export interface ChatCall {
   body: ChatRequestBody;
   stream: boolean;
   apiKey: string;
+  /** Aborts at the request's deadline, and when the run ends. */
   signal: AbortSignal;
-  /** Per attempt; the node's own `timeoutMs` bounds all attempts together. */
-  timeoutMs: number;
+  /** A timeout the SDK enforces itself, when the caller has no deadline of its own in `signal`. */
+  timeoutMs?: number;
+  /** Most bytes read from the response, success or error body. */
+  maxResponseBytes: number;
   onToken: (token: string) => void;
   nodeId: string;
 }
@@ -19,6 +22,57 @@ export interface ChatCallResult {
   finishReason: string | null;
   model: string;
   usage?: TokenUsage;
+}
+
+/**
+ * Reads a non-streamed 200 answer, the same way for both SDKs. A body that arrived whole but is not
+ * a chat completion (`null`, text, an object without choices) fails with `llm.response`, not
+ * retried: the service did answer, and asking again would cost quota for the same answer. (A body
+ * cut mid-JSON is a transport failure, and is retried like a cut stream.)
+ */
+export function readCompletion(
+  body: unknown,
+  fallbackModel: string,
+  where: { nodeId: string; host: string },
+): ChatCallResult {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    // The text comes last: the run scrubs the message of secrets, then cuts it to a short prefix.
+    const text = typeof body === "string" && body !== "" ? `: ${JSON.stringify(body)}` : "";
+    throw new FlowError(
+      "llm.response",
+      `${where.host} answered 200 with ${describeBody(body)}, not a chat completion (a JSON object with "choices")${text}`,
+      { nodeId: where.nodeId },
+    );
+  }
+  const completion = body as {
+    model?: unknown;
+    usage?: unknown;
+    choices?: unknown;
+  };
+  const choice = Array.isArray(completion.choices) ? (completion.choices[0] as unknown) : undefined;
+  if (!choice || typeof choice !== "object") {
+    throw new FlowError("llm.response", `${where.host} answered 200 with a completion without choices`, {
+      nodeId: where.nodeId,
+    });
+  }
+  const { message, finish_reason } = choice as { message?: { content?: unknown }; finish_reason?: unknown };
+  const content = message?.content;
+  const usage = readUsage(completion.usage);
+  return {
+    content: typeof content === "string" ? content : "",
+    finishReason: typeof finish_reason === "string" ? finish_reason : null,
+    model: typeof completion.model === "string" && completion.model ? completion.model : fallbackModel,
+    ...(usage ? { usage } : {}),
+  };
+}
+
+/** What a body that is not an object is, for messages. */
+function describeBody(body: unknown): string {
+  if (body === undefined || body === "") return "an empty body";
+  if (body === null) return "null";
+  if (typeof body === "string") return `text of ${body.length} characters`;
+  if (Array.isArray(body)) return "an array";
+  return `a ${typeof body}`;
 }
 
 /** Converts wire usage (`prompt_tokens` …) into ours. */

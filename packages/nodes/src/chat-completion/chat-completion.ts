@@ -5,9 +5,6 @@ import { type ChatMessage, type ChatRequestBody, type ChatTarget, describeTarget
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
 
-/** Per attempt; the node's `timeoutMs` bounds all attempts together. Matches the `openai` SDK's default. */
-const REQUEST_TIMEOUT_MS = 600_000;
-
 const messageSchema = z
   .object({
     role: z.enum(["system", "user", "assistant"]),
@@ -86,18 +83,21 @@ export const chatCompletion = defineNodeType({
         { nodeId: context.nodeId },
       );
     }
-    const call: ChatCall = {
-      body: buildRequestBody(input),
-      stream: input.stream ?? context.stream,
-      apiKey: connection.apiKey.reveal(),
-      signal: context.signal,
-      timeoutMs: REQUEST_TIMEOUT_MS,
-      onToken: (token) => context.emit(token),
-      nodeId: context.nodeId,
-    };
-    const result = await context.withConnectionSlot(resolved, () =>
-      target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call),
-    );
+    const body = buildRequestBody(input);
+    const apiKey = connection.apiKey.reveal();
+    // The request's deadline (requestTimeoutMs) is in the signal the slot hands over.
+    const result = await context.withConnectionSlot(resolved, (signal) => {
+      const call: ChatCall = {
+        body,
+        stream: input.stream ?? context.stream,
+        apiKey,
+        signal,
+        maxResponseBytes: context.maxResponseBytes,
+        onToken: (token) => context.emit(token),
+        nodeId: context.nodeId,
+      };
+      return target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call);
+    });
     const usage = result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     context.reportUsage(usage, resolved);
     return {

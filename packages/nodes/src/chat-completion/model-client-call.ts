@@ -6,10 +6,15 @@ import {
   type ChatCallResult,
   type ChatStreamChunk,
   ClientCache,
-  readUsage,
+  readCompletion,
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
+import {
+  createResponseSizePolicy,
+  findResponseTooLarge,
+  responseTooLargeError,
+} from "./response-size-limit.js";
 import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type AzureSdk = {
@@ -44,20 +49,22 @@ type FoundryTarget = Extract<ChatTarget, { kind: "foundry-models" }>;
  */
 export async function callModelClient(target: FoundryTarget, call: ChatCall): Promise<ChatCallResult> {
   const azure = loaded ?? (await loadSdk());
-  const client = clients.get(clientKey(target, call.apiKey), () =>
+  const client = clients.get(clientKey(target, call), () =>
     azure.inference.default(target.url, new azure.auth.AzureKeyCredential(call.apiKey), {
       retryOptions: { maxRetries: 0 },
       allowInsecureConnection: target.insecure,
+      additionalPolicies: [{ policy: createResponseSizePolicy(call.maxResponseBytes), position: "perRetry" }],
       ...(target.apiVersion ? { apiVersion: target.apiVersion } : {}),
     }),
   );
+  const timeout = call.timeoutMs === undefined ? {} : { timeout: call.timeoutMs };
   const where = { nodeId: call.nodeId, host: target.host };
   const model = call.body.model ?? "";
   try {
     if (!call.stream) {
       const response = await client
         .path("/chat/completions")
-        .post({ body: call.body as never, abortSignal: call.signal, timeout: call.timeoutMs });
+        .post({ body: call.body as never, abortSignal: call.signal, ...timeout });
       const status = Number(response.status);
       const body = response.body as unknown;
       if (status !== 200) {
@@ -76,7 +83,7 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
       .post({
         body: { ...call.body, stream: true, stream_options: { include_usage: true } } as never,
         abortSignal: call.signal,
-        timeout: call.timeoutMs,
+        ...timeout,
       })
       .asNodeStream();
     const status = Number(response.status);
@@ -128,32 +135,6 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
   }
 }
 
-function readCompletion(
-  body: unknown,
-  model: string,
-  where: { nodeId: string; host: string },
-): ChatCallResult {
-  const completion = body as {
-    model?: string;
-    usage?: unknown;
-    choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
-  } | null;
-  const choice = completion && typeof completion === "object" ? completion.choices?.[0] : undefined;
-  if (!choice) {
-    throw new FlowError("llm.response", `${where.host} sent a response without choices`, {
-      nodeId: where.nodeId,
-      retryable: typeof body === "string",
-    });
-  }
-  const usage = readUsage(completion?.usage);
-  return {
-    content: choice.message?.content ?? "",
-    finishReason: choice.finish_reason ?? null,
-    model: completion?.model ?? model,
-    ...(usage ? { usage } : {}),
-  };
-}
-
 function describeBody(body: unknown): { code?: string; message: string } {
   const { code, message } = readErrorBody(body);
   return { ...(code ? { code } : {}), message: message ?? "no error message" };
@@ -173,21 +154,27 @@ async function readAll(stream: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function clientKey(target: FoundryTarget, apiKey: string): string {
+function clientKey(target: FoundryTarget, call: ChatCall): string {
   // The key is part of the identity (clients hold it anyway); the cache never leaves this module.
-  return `${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${apiKey}`;
+  return `${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${call.maxResponseBytes}\0${call.apiKey}`;
 }
 
 /** `RestError`s hold the request (and its key) in a hidden property: keep only plain fields. */
 function normalizeError(error: unknown, call: ChatCall, where: { nodeId: string; host: string }): unknown {
   if (error instanceof FlowError) return error;
   if (call.signal.aborted) return call.signal.reason ?? error;
+  const tooLarge = findResponseTooLarge(error);
+  if (tooLarge) return responseTooLargeError(tooLarge, where);
   const { name, code, message } = error as { name?: string; code?: string; message?: string };
   if (name === "AbortError") {
-    return new FlowError("llm.timeout", `${where.host} did not answer within ${call.timeoutMs} ms`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
+    return new FlowError(
+      "llm.timeout",
+      `${where.host} did not answer ${call.timeoutMs === undefined ? "in time" : `within ${call.timeoutMs} ms`}`,
+      {
+        nodeId: where.nodeId,
+        retryable: true,
+      },
+    );
   }
   // The pipeline reports a JSON body it cannot parse as a `RestError` with code PARSE_ERROR.
   const parseFailure =

@@ -4,10 +4,11 @@ import {
   type ChatCall,
   type ChatCallResult,
   ClientCache,
-  readUsage,
+  readCompletion,
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
+import { createLimitedFetch, findResponseTooLarge, responseTooLargeError } from "./response-size-limit.js";
 import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type OpenAiSdk = typeof import("openai");
@@ -31,26 +32,19 @@ export async function callOpenAi(
   call: ChatCall,
 ): Promise<ChatCallResult> {
   const openai = loaded ?? (await loadSdk());
-  const client = clients.get(clientKey(target, call.apiKey), () => createClient(openai, target, call.apiKey));
+  const client = clients.get(clientKey(target, call), () => createClient(openai, target, call));
   const where = { nodeId: call.nodeId, host: target.host };
   const model = call.body.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "");
   const body = { ...call.body, model } as OpenAI.ChatCompletionCreateParamsNonStreaming;
-  const options = { signal: call.signal, timeout: call.timeoutMs };
+  const options = {
+    signal: call.signal,
+    ...(call.timeoutMs === undefined ? {} : { timeout: call.timeoutMs }),
+  };
   try {
     if (!call.stream) {
-      const completion = await client.chat.completions.create(body, options);
-      const choice = completion.choices?.[0];
-      if (!choice)
-        throw new FlowError("llm.response", `${target.host} answered with no choices`, {
-          nodeId: call.nodeId,
-        });
-      const usage = readUsage(completion.usage);
-      return {
-        content: choice.message?.content ?? "",
-        finishReason: choice.finish_reason ?? null,
-        model: completion.model ?? model,
-        ...(usage ? { usage } : {}),
-      };
+      // The SDK hands back whatever a 200 holds, unchecked: `null`, text, any JSON.
+      const completion: unknown = await client.chat.completions.create(body, options);
+      return readCompletion(completion, model, where);
     }
     const stream = await client.chat.completions.create(
       { ...body, stream: true, stream_options: { include_usage: true } },
@@ -72,9 +66,16 @@ export async function callOpenAi(
   }
 }
 
-function createClient(openai: OpenAiSdk, target: ChatCallTarget, apiKey: string): OpenAI {
+function createClient(openai: OpenAiSdk, target: ChatCallTarget, call: ChatCall): OpenAI {
   // Every option is passed explicitly: the SDK would otherwise read OPENAI_* variables.
-  const common = { apiKey, maxRetries: 0, organization: null, project: null, logLevel: "off" as const };
+  const common = {
+    apiKey: call.apiKey,
+    maxRetries: 0,
+    organization: null,
+    project: null,
+    logLevel: "off" as const,
+    fetch: createLimitedFetch(call.maxResponseBytes),
+  };
   if (target.kind === "azure-openai-deployment") {
     return new openai.AzureOpenAI({ ...common, baseURL: target.url, apiVersion: target.apiVersion });
   }
@@ -87,14 +88,15 @@ function createClient(openai: OpenAiSdk, target: ChatCallTarget, apiKey: string)
 
 type ChatCallTarget = Extract<ChatTarget, { kind: "azure-openai-deployment" | "openai" }>;
 
-function clientKey(target: ChatCallTarget, apiKey: string): string {
+function clientKey(target: ChatCallTarget, call: ChatCall): string {
   const parts = [
     target.kind,
     target.url ?? "",
     target.kind === "azure-openai-deployment" ? target.apiVersion : (target.organization ?? ""),
+    call.maxResponseBytes,
   ];
   // The key is part of the identity (clients hold it anyway); the cache never leaves this module.
-  return `${parts.join("\0")}\0${apiKey}`;
+  return `${parts.join("\0")}\0${call.apiKey}`;
 }
 
 /** SDK errors become `FlowError`s holding plain fields only. */
@@ -106,11 +108,17 @@ function normalizeError(
 ): unknown {
   if (error instanceof FlowError) return error;
   if (call.signal.aborted) return call.signal.reason ?? error;
+  const tooLarge = findResponseTooLarge(error);
+  if (tooLarge) return responseTooLargeError(tooLarge, where);
   if (error instanceof openai.APIConnectionTimeoutError) {
-    return new FlowError("llm.timeout", `${where.host} did not answer within ${call.timeoutMs} ms`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
+    return new FlowError(
+      "llm.timeout",
+      `${where.host} did not answer ${call.timeoutMs === undefined ? "in time" : `within ${call.timeoutMs} ms`}`,
+      {
+        nodeId: where.nodeId,
+        retryable: true,
+      },
+    );
   }
   if (error instanceof openai.APIUserAbortError)
     return new FlowError("run.cancelled", "the request was aborted", where);

@@ -1,4 +1,11 @@
-import { type Connection, FlowError, Redactor } from "@weft/engine";
+import {
+  type Connection,
+  cutText,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  FlowError,
+  MAX_ERROR_MESSAGE_LENGTH,
+  Redactor,
+} from "@weft/engine";
 import type { ChatCall } from "./chat-call.js";
 import { type ChatTarget, describeTarget } from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
@@ -41,6 +48,7 @@ export async function testConnection(
     apiKey: connection.apiKey.reveal(),
     signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     timeoutMs,
+    maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
     onToken: () => {},
     nodeId: "connection-test",
   };
@@ -72,7 +80,8 @@ export async function testConnection(
       kind: target.kind,
       host: target.host,
       ...(error.status === undefined ? {} : { status: error.status }),
-      message: redactor.redactText(error.message),
+      // Scrubbed, then cut: a service's error text can be as long as the response limit.
+      message: cutText(redactor.redactText(error.message), MAX_ERROR_MESSAGE_LENGTH),
     };
   }
 }

@@ -1,0 +1,112 @@
+import { FlowError } from "../errors.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
+
+/** The limits a run enforces, as the app set them (engine options, overridden by run options). */
+export interface RunLimits {
+  /** The app's `runTimeoutMs`, if it set one. */
+  runTimeoutMs?: number;
+  /** The app's `requestTimeoutMs`, if it set one. */
+  requestTimeoutMs?: number;
+  /** Most bytes a node reads from one service response. */
+  maxResponseBytes: number;
+  /** Most characters of a node's output as JSON. */
+  maxOutputLength: number;
+}
+
+/** A deadline, and who set it: its error says how to change it. */
+export interface Deadline {
+  /** Milliseconds; `Infinity` for none. */
+  ms: number;
+  setBy: "default" | "app" | "flow";
+}
+
+/** `setTimeout` fires at once past this (about 24.8 days): longer deadlines are no deadline. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The shortest of the app's and the flow's values, so that a flow can shorten an app's deadline
+ * but never lengthen it; the default applies when neither sets one.
+ */
+export function resolveDeadline(
+  app: number | undefined,
+  flow: number | undefined,
+  fallback: number,
+): Deadline {
+  if (app === undefined && flow === undefined) return { ms: fallback, setBy: "default" };
+  if (flow === undefined || (app !== undefined && app <= flow)) return { ms: app!, setBy: "app" };
+  return { ms: flow, setBy: "flow" };
+}
+
+/** Checks a deadline an app passes: a number above 0, `Infinity` for none. */
+export function checkTimeout(name: string, value: number | undefined): number | undefined {
+  if (value === undefined || value > 0) return value;
+  throw new RangeError(`Expected \`${name}\` to be a number above 0 (Infinity for none), got ${value}`);
+}
+
+/** The `run.timeout` error of a run that passed its deadline. */
+export function runTimeoutError(deadline: Deadline): FlowError {
+  const how =
+    deadline.setBy === "flow"
+      ? `the flow's "timeoutMs"`
+      : deadline.setBy === "app"
+        ? "runTimeoutMs, set by the app running the flow"
+        : `the default; a flow changes it with "timeoutMs" at its top, an app with the runTimeoutMs option`;
+  return new FlowError("run.timeout", `the run did not finish within ${deadline.ms} ms (${how})`);
+}
+
+/** The `node.timeout` error of a service request that passed its deadline: retryable, as a timeout is. */
+export function requestTimeoutError(node: CompiledNode, deadline: Deadline): FlowError {
+  const how =
+    deadline.setBy === "flow"
+      ? `the node's "requestTimeoutMs"`
+      : deadline.setBy === "app"
+        ? "requestTimeoutMs, set by the app running the flow"
+        : `the default; a node changes it with "requestTimeoutMs", an app with the requestTimeoutMs option`;
+  return new FlowError(
+    "node.timeout",
+    `node "${node.id}": a service request did not finish within ${deadline.ms} ms (${how})`,
+    { nodeId: node.id, retryable: true },
+  );
+}
+
+/** Calls `callback` after `ms`, unless `ms` is too long to be a deadline at all. */
+export function startTimer(ms: number, callback: () => void): ReturnType<typeof setTimeout> | undefined {
+  return ms <= MAX_TIMER_MS ? setTimeout(callback, ms) : undefined;
+}
+
+/**
+ * Runs `task` with a signal that aborts when `parent` does or when `ms` pass. At the deadline the
+ * returned promise rejects with `timeoutError()` even if `task` ignores its signal; a late result
+ * is dropped.
+ */
+export function runWithDeadline<T>(
+  parent: AbortSignal,
+  ms: number,
+  timeoutError: () => FlowError,
+  task: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (ms > MAX_TIMER_MS) return task(parent);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener("abort", onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = timeoutError();
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  let work: Promise<T>;
+  try {
+    work = task(controller.signal);
+  } catch (error) {
+    work = Promise.reject(error);
+  }
+  work.catch(() => {});
+  return Promise.race([work, timedOut]).finally(() => {
+    clearTimeout(timer);
+    parent.removeEventListener("abort", onAbort);
+  });
+}

@@ -1,0 +1,164 @@
+import { pipeline, Transform } from "node:stream";
+import type { ModelClientOptions } from "@azure-rest/ai-inference";
+import { FlowError } from "@weft/engine";
+
+/**
+ * A response body passed `maxBytes`: raised where the body is read (in `fetch`, a pipeline policy
+ * or a body stream), and turned into a `FlowError` by the call that made the request.
+ */
+export class ResponseTooLarge extends Error {
+  override name = "ResponseTooLarge";
+  readonly maxBytes: number;
+  readonly status: number;
+
+  constructor(maxBytes: number, status: number) {
+    // No host here: the openai SDK takes a fetch failure whose text mentions a timeout for one.
+    super(`the response body is larger than ${maxBytes} bytes`);
+    this.maxBytes = maxBytes;
+    this.status = status;
+  }
+}
+
+/** The error a node fails with: not retried, since the same endpoint would send the same body. */
+export function responseTooLargeError(
+  cause: ResponseTooLarge,
+  where: { nodeId: string; host: string },
+): FlowError {
+  return new FlowError(
+    "llm.response-too-large",
+    `${where.host} answered ${cause.status} with a body of more than ${cause.maxBytes} bytes; stopped reading it there (maxResponseBytes, an option of the app running the flow)`,
+    { nodeId: where.nodeId, status: cause.status },
+  );
+}
+
+/** Finds a `ResponseTooLarge` in an error or its causes (SDKs wrap what `fetch` throws). */
+export function findResponseTooLarge(error: unknown): ResponseTooLarge | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    if (current instanceof ResponseTooLarge) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A `fetch` for the openai SDK that reads no more than `maxBytes` of any response body. A body
+ * declared larger is refused before it is read; a success body is passed on as a stream that fails
+ * at the limit; an error body is read here, because the SDK would turn a failure to read it into
+ * the error's message.
+ */
+export function createLimitedFetch(maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const { body, status } = response;
+    if (!body) return response;
+    if (Number(response.headers.get("content-length")) > maxBytes) {
+      await body.cancel().catch(() => {});
+      throw new ResponseTooLarge(maxBytes, status);
+    }
+    const head = { status, statusText: response.statusText, headers: response.headers };
+    if (response.ok) return new Response(body.pipeThrough(limitWebStream(maxBytes, status)), head);
+    return new Response(await readWebStream(body, maxBytes, status), head);
+  };
+}
+
+function limitWebStream(maxBytes: number, status: number): TransformStream<Uint8Array, Uint8Array> {
+  let total = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      total += chunk.byteLength;
+      // Erroring the transform cancels the source: fetch closes the connection.
+      if (total > maxBytes) controller.error(new ResponseTooLarge(maxBytes, status));
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+async function readWebStream(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  status: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new ResponseTooLarge(maxBytes, status);
+    }
+    chunks.push(value);
+  }
+}
+
+type PipelinePolicy = NonNullable<ModelClientOptions["additionalPolicies"]>[number]["policy"];
+type PipelineResponse = Awaited<ReturnType<PipelinePolicy["sendRequest"]>>;
+
+/** Every status code, in the pipeline's own notation: a response body the client streams, never buffers. */
+const EVERY_STATUS = new Set([Number.POSITIVE_INFINITY]);
+
+/**
+ * A pipeline policy for `ModelClient` that reads no more than `maxBytes` of any response body (after
+ * decompression). It asks the HTTP client for every body as a stream, so none is buffered whole,
+ * then reads a body the caller wanted as text itself, up to the limit, or hands on a stream that
+ * fails at the limit.
+ */
+export function createResponseSizePolicy(maxBytes: number): PipelinePolicy {
+  return {
+    name: "weftResponseSizeLimit",
+    async sendRequest(request, next) {
+      const wanted = request.streamResponseStatusCodes;
+      request.streamResponseStatusCodes = EVERY_STATUS;
+      let response: PipelineResponse;
+      try {
+        response = await next(request);
+      } finally {
+        request.streamResponseStatusCodes = wanted;
+      }
+      const stream = response.readableStreamBody as NodeJS.ReadableStream | undefined;
+      if (!stream) return response;
+      const { status } = response;
+      if (Number(response.headers.get("content-length")) > maxBytes) {
+        (stream as unknown as { destroy(): void }).destroy();
+        throw new ResponseTooLarge(maxBytes, status);
+      }
+      if (wanted?.has(Number.POSITIVE_INFINITY) || wanted?.has(status)) {
+        response.readableStreamBody = limitNodeStream(stream, maxBytes, status);
+        return response;
+      }
+      response.readableStreamBody = undefined;
+      response.bodyAsText = await readNodeStream(stream, maxBytes, status);
+      return response;
+    },
+  };
+}
+
+function limitNodeStream(stream: NodeJS.ReadableStream, maxBytes: number, status: number): Transform {
+  let total = 0;
+  const limited = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > maxBytes) callback(new ResponseTooLarge(maxBytes, status));
+      else callback(null, chunk);
+    },
+  });
+  // An error on either side destroys both: the connection closes instead of draining.
+  pipeline(stream, limited, () => {});
+  return limited;
+}
+
+async function readNodeStream(
+  stream: NodeJS.ReadableStream,
+  maxBytes: number,
+  status: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of limitNodeStream(stream, maxBytes, status)) {
+    chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}

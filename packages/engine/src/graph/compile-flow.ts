@@ -15,6 +15,7 @@ import type { Flow, FlowNode } from "../flow/schema.js";
 import type { AnyNodeType } from "../node-type/define-node-type.js";
 import type { NodeTypeRegistry } from "../node-type/registry.js";
 import { buildGraph, type Dependency } from "./build-graph.js";
+import { checkOutputPath } from "./check-output-paths.js";
 import { findCycles } from "./find-cycles.js";
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -174,6 +175,9 @@ export function compileFlow(
             message: `${reference.source} refers to an unknown node "${reference.nodeId}": expected one of ${[...indexById.keys()].join(", ")}`,
             ...where,
           });
+        } else {
+          const problem = checkOutputPath(reference, nodeTypes[target]);
+          if (problem) report({ code: "flow.unknown-output-field", message: problem, ...where });
         }
         return target;
       }

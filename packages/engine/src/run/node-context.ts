@@ -1,4 +1,4 @@
-import { type Connection, connectionSecrets, isConnection } from "../connections/connection.js";
+import { type Connection, connectionSecrets, isConnection, toConnection } from "../connections/connection.js";
 import { describeValue, FlowError } from "../errors.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
@@ -98,8 +98,8 @@ export class RunNodeContext implements NodeContext {
     if (definition.connection !== undefined) {
       const name = definition.connection;
       const provider = this.#state.connections;
-      const connection = provider ? await provider.get(name) : undefined;
-      if (!connection) {
+      const provided = provider ? await provider.get(name) : undefined;
+      if (!provided) {
         const known = (await provider?.list?.()) ?? [];
         throw new FlowError(
           "connection.unknown",
@@ -109,6 +109,8 @@ export class RunNodeContext implements NodeContext {
           { nodeId: node.id },
         );
       }
+      // An app's own provider may hand out plain-string keys: wrap them, or say what is wrong.
+      const connection = isConnection(provided) ? provided : toConnection(provided, name);
       this.#learnSecrets(connection);
       return { connection, source: "static", name };
     }

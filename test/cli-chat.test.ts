@@ -424,3 +424,36 @@ describe("static connections from the store", () => {
     for (const output of [good, badKey, nowhere, unknown]) expectNoCanary(output.stdout, output.stderr);
   }, 60_000);
 });
+
+describe("weft run --concurrency", () => {
+  const FAN_OUT = "test/fixtures/cli/fan-out.flow.json";
+  const runFanOut = (extra: string[]) =>
+    runCli(
+      [
+        "run",
+        FAN_OUT,
+        "--input-env",
+        "customerKey=CUSTOMER_KEY",
+        "--input",
+        `customerEndpoint=${server.url}/models`,
+        ...extra,
+      ],
+      { env: env() },
+    );
+
+  it("bounds the nodes in flight, as the server sees them", async () => {
+    // Every answer takes a while, so that requests overlap whenever the engine lets them.
+    server.addRule({ delayMs: 300 });
+    const bounded = await runFanOut(["--concurrency", "2"]);
+    expect(bounded.code, bounded.stderr).toBe(0);
+    expect(server.stats()).toMatchObject({ total: 6, maxConcurrency: 2 });
+
+    server.reset();
+    server.addRule({ delayMs: 300 });
+    const unbounded = await runFanOut([]);
+    expect(unbounded.code, unbounded.stderr).toBe(0);
+    expect(server.stats().total).toBe(6);
+    expect(server.stats().maxConcurrency).toBeGreaterThan(2);
+    expectNoCanary(bounded.stdout, bounded.stderr, unbounded.stdout, unbounded.stderr);
+  });
+});

@@ -367,6 +367,21 @@ describe("weft validate", () => {
     ]);
   });
 
+  it("refuses misspelt output fields and a literal endpoint that can never work (exit 2)", async () => {
+    const typo = `${INVALID}/unknown-output-field/flow.json`;
+    const endpoint = `${INVALID}/invalid-literal-endpoint/flow.json`;
+    const { code, stdout, stderr } = await weft(["validate", typo, endpoint]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")).toEqual(
+      expect.arrayContaining([
+        `${typo}:12:15 outputs.answer: \${nodes.answer.output.contnet}: output of node "answer" (chat-completion) has no field "contnet" (did you mean "content"?); expected one of content, finishReason, model, usage, connection`,
+        `${typo}:13:15 outputs.tokens: \${nodes.answer.output.usage.totalTokenz}: output.usage of node "answer" (chat-completion) has no field "totalTokenz" (did you mean "totalTokens"?); expected one of promptTokens, completionTokens, totalTokens`,
+        `${endpoint}:7:66 nodes[0].inputs.endpoint: invalid input for create-azure-ai-connection: unsupported protocol ftp:: expected https://<resource>.services.ai.azure.com/models (Azure AI Foundry) or https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI), got "ftp://example.com/x"`,
+      ]),
+    );
+  });
+
   it("reports a file that does not exist (exit 2)", async () => {
     const { code, stderr } = await weft(["validate", "no/such.flow.json"]);
     expect(code).toBe(2);

@@ -5,6 +5,7 @@ export {
   type AzureAiConnection,
   azureAiConnectionSchema,
   type Connection,
+  type ConnectionInput,
   type ConnectionType,
   type CustomConnection,
   connectionSchema,

@@ -62,7 +62,18 @@ export function streamedText(
   return chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("");
 }
 
-/** Polls until `condition` holds; the test's own timeout bounds it. */
-export async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Polls until `condition` holds. Gives up after `timeoutMs` (10 s unless told), well within the
+ * test's own timeout, with an error saying `what` it waited for.
+ */
+export async function waitUntil(
+  condition: () => boolean,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<void> {
+  const { timeoutMs = 10_000, what = "the condition" } = options;
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() >= deadline) throw new Error(`waited ${timeoutMs} ms for ${what}, in vain`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FlowError } from "../errors.js";
 import { Secret } from "../secrets/secret.js";
 
 /** A `Secret`, as a zod schema. Connection fields built with it are masked wherever they show. */
@@ -62,4 +63,36 @@ export function isConnection(value: unknown): value is Connection {
 /** Every secret a connection holds, so a run can scrub them from what it lets out. */
 export function connectionSecrets(connection: Connection): Secret[] {
   return connection.type === "custom" ? Object.values(connection.secrets) : [connection.apiKey];
+}
+
+/** A secret field as an app may give it: a plain string is wrapped in a `Secret`. */
+const secretInput = z.union([z.string().transform((value) => new Secret(value)), secretSchema]);
+
+const connectionInputSchema = z.discriminatedUnion("type", [
+  azureAiConnectionSchema.extend({ apiKey: secretInput }),
+  openAiConnectionSchema.extend({ apiKey: secretInput }),
+  customConnectionSchema.extend({ secrets: z.record(z.string(), secretInput) }),
+]);
+
+/** A connection as an app may write it: secret fields may be plain strings (they are wrapped). */
+export type ConnectionInput = z.input<typeof connectionInputSchema>;
+
+/**
+ * Makes a connection of what an app gave, wrapping secret fields given as plain strings in
+ * `Secret`s; throws a `FlowError` naming the connection and the field when it is not a connection.
+ */
+export function toConnection(value: unknown, name: string): Connection {
+  const parsed = connectionInputSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join(".");
+  const types = connectionSchema.options.map((option) => option.shape.type.value);
+  const message =
+    issue.code === "invalid_union" && field === "type"
+      ? `expected one of ${types.join(", ")}`
+      : issue.message;
+  throw new FlowError(
+    "connection.invalid",
+    `invalid connection "${name}": ${field ? `${field}: ` : ""}${message}`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { Connection } from "./connection.js";
+import { type Connection, type ConnectionInput, toConnection } from "./connection.js";
 
 /**
  * Where static connections come from, by name: the local encrypted store, or an app's own
@@ -12,12 +12,18 @@ export interface ConnectionProvider {
   list?(): string[] | Promise<string[]>;
 }
 
-/** A provider over connections an embedding app holds in memory. */
+/**
+ * A provider over connections an embedding app holds in memory. Secret fields may be given as
+ * plain strings: they are wrapped in `Secret`s. Anything that is not a connection is refused here,
+ * naming the connection, rather than when a node first uses it.
+ */
 export class InMemoryConnectionProvider implements ConnectionProvider {
-  readonly #connections: Map<string, Connection>;
+  readonly #connections = new Map<string, Connection>();
 
-  constructor(connections: Record<string, Connection> | Map<string, Connection> = {}) {
-    this.#connections = new Map(connections instanceof Map ? connections : Object.entries(connections));
+  constructor(connections: Record<string, ConnectionInput> | Map<string, ConnectionInput> = {}) {
+    for (const [name, connection] of connections instanceof Map ? connections : Object.entries(connections)) {
+      this.set(name, connection);
+    }
   }
 
   get(name: string): Connection | undefined {
@@ -29,7 +35,7 @@ export class InMemoryConnectionProvider implements ConnectionProvider {
   }
 
   /** Adds or replaces a connection. */
-  set(name: string, connection: Connection): void {
-    this.#connections.set(name, connection);
+  set(name: string, connection: ConnectionInput): void {
+    this.#connections.set(name, toConnection(connection, name));
   }
 }

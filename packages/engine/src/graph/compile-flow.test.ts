@@ -206,6 +206,75 @@ describe("compileFlow: issues", () => {
     ]);
   });
 
+  it.each<[string, FlowDefinition["nodes"]]>([
+    [
+      "output references",
+      [
+        { id: "a", type: "set", inputs: { value: "${nodes.b.output}" } },
+        { id: "b", type: "set", inputs: { value: "${nodes.a.output}" } },
+      ],
+    ],
+    [
+      "variables",
+      [
+        { id: "a", type: "set", inputs: { name: "x", value: "${vars.y}" } },
+        { id: "b", type: "set", inputs: { name: "y", value: "${vars.x}" } },
+      ],
+    ],
+    [
+      "dependsOn",
+      [
+        { id: "a", type: "set", dependsOn: ["b"] },
+        { id: "b", type: "set", dependsOn: ["a"] },
+      ],
+    ],
+    [
+      "a when condition and an output reference",
+      [
+        { id: "a", type: "set", when: "${nodes.b.output}" },
+        { id: "b", type: "set", inputs: { value: "${nodes.a.output.x}" } },
+      ],
+    ],
+    [
+      "a dynamic connection and dependsOn",
+      [
+        { id: "a", type: "call", connection: "static", dynamicConnection: "${vars.conn}" },
+        { id: "b", type: "set", inputs: { name: "conn" }, dependsOn: ["a"] },
+      ],
+    ],
+    [
+      "interpolated text",
+      [
+        { id: "a", type: "set", inputs: { value: { text: "b said ${nodes.b.output}" } } },
+        { id: "b", type: "set", inputs: { value: ["a said ${nodes.a.output}"] } },
+      ],
+    ],
+  ])("reports a cycle of two nodes through %s, once", (_, nodes) => {
+    expect(issuesOf({ nodes: [...nodes, { id: "free", type: "set", dependsOn: ["b"] }] })).toEqual([
+      {
+        code: "flow.cycle",
+        message: 'cycle between nodes: "a" → "b" → "a"',
+        path: "nodes[0]",
+        nodeId: "a",
+      },
+    ]);
+  });
+
+  it("reports two separate two-node cycles, each once", () => {
+    const issues = issuesOf({
+      nodes: [
+        { id: "a", type: "set", dependsOn: ["b"] },
+        { id: "b", type: "set", dependsOn: ["a"] },
+        { id: "c", type: "set", inputs: { value: "${nodes.d.output}" } },
+        { id: "d", type: "set", inputs: { value: "${nodes.c.output}" } },
+      ],
+    });
+    expect(issues.map((issue) => issue.message)).toEqual([
+      'cycle between nodes: "a" → "b" → "a"',
+      'cycle between nodes: "c" → "d" → "c"',
+    ]);
+  });
+
   it("reports an unknown dependsOn entry at its position", () => {
     const issues = issuesOf({
       nodes: [

@@ -20,6 +20,7 @@ import { MAX_FLOW_DEPTH } from "../limits.js";
 import type { AnyNodeType } from "../node-type/define-node-type.js";
 import type { NodeTypeRegistry } from "../node-type/registry.js";
 import { buildGraph, type Dependency } from "./build-graph.js";
+import { checkOutputPath } from "./check-output-paths.js";
 import { findCycles } from "./find-cycles.js";
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -208,6 +209,9 @@ export function compileFlow(
             message: `${source} refers to an unknown node ${echo(reference.nodeId)}: ${expectedOneOf(reference.nodeId, indexById, "nodes", "(the flow has no nodes)")}`,
             ...where,
           }));
+        } else {
+          const problem = checkOutputPath(reference, nodeTypes[target]);
+          if (problem) report(() => ({ code: "flow.unknown-output-field", message: problem, ...where }));
         }
         return target;
       }

@@ -1,4 +1,4 @@
-import { type Connection, connectionSecrets, isConnection } from "../connections/connection.js";
+import { type Connection, connectionSecrets, isConnection, toConnection } from "../connections/connection.js";
 import { describeValue, FlowError } from "../errors.js";
 import { expectedOneOf } from "../flow/closest-names.js";
 import { clip, echo } from "../flow/echo.js";
@@ -112,8 +112,8 @@ export class RunNodeContext implements NodeContext {
     if (definition.connection !== undefined) {
       const name = definition.connection;
       const provider = this.#state.connections;
-      const connection = provider ? await provider.get(name) : undefined;
-      if (!connection) {
+      const provided = provider ? await provider.get(name) : undefined;
+      if (!provided) {
         const known = (await provider?.list?.()) ?? [];
         throw new FlowError(
           "connection.unknown",
@@ -126,6 +126,8 @@ export class RunNodeContext implements NodeContext {
           { nodeId: node.id },
         );
       }
+      // An app's own provider may hand out plain-string keys: wrap them, or say what is wrong.
+      const connection = isConnection(provided) ? provided : toConnection(provided, name);
       this.#learnSecrets(connection);
       return { connection, source: "static", name };
     }

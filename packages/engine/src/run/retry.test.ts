@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { FlowError } from "../errors.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
@@ -190,6 +190,38 @@ describe("retries in a run", () => {
     });
     expect((await handle).nodes.throttled!.status).toBe("succeeded");
     expect(events.find((event) => event.name === "node:retry")).toMatchObject({ delayMs: 1 });
+  });
+
+  it.each([
+    ["the server's retry-after", { retryAfterMs: 10_000 }, { maxAttempts: 2, maxDelayMs: 60_000 }],
+    ["its own backoff", {}, { maxAttempts: 2, initialDelayMs: 4_000, maxDelayMs: 60_000 }],
+  ])("waits the whole delay it announces (%s) before the next attempt", async (_, hint, retry) => {
+    // Fake timers: the wait is observed exactly, without depending on how busy the machine is.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const harness = createHarness();
+      const attempts: number[] = [];
+      harness.behaviours.set("throttled", (_input, context) => {
+        attempts.push(context.attempt);
+        if (context.attempt === 1)
+          throw new FlowError("test.rate-limited", "slow down", { retryable: true, ...hint });
+        return "ok";
+      });
+      const { handle, events } = harness.start({ nodes: [{ id: "throttled", type: "step", retry }] });
+      await vi.advanceTimersByTimeAsync(0);
+      const announced = events.find((event) => event.name === "node:retry");
+      expect(announced).toBeDefined();
+      const delayMs = (announced as { delayMs: number }).delayMs;
+      expect(delayMs).toBeGreaterThanOrEqual(2_000);
+
+      await vi.advanceTimersByTimeAsync(delayMs - 1);
+      expect(attempts).toEqual([1]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(attempts).toEqual([1, 2]);
+      expect((await handle).nodes.throttled).toMatchObject({ status: "succeeded", attempts: 2 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("stops waiting between attempts when the run is cancelled", async () => {

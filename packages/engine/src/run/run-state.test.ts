@@ -225,6 +225,54 @@ describe("skipping", () => {
     expect(result.nodes.maybe!.status).toBe("succeeded");
   });
 
+  describe.each<[string, unknown, "skipped" | "succeeded"]>([
+    ["false", false, "skipped"],
+    ["null", null, "skipped"],
+    ["0", 0, "skipped"],
+    ['""', "", "skipped"],
+    ['"false"', "false", "skipped"],
+    ['"FALSE"', "FALSE", "skipped"],
+    ["true", true, "succeeded"],
+    ["1", 1, "succeeded"],
+    ["-1", -1, "succeeded"],
+    ['"true"', "true", "succeeded"],
+    ['"yes"', "yes", "succeeded"],
+    ['"0"', "0", "succeeded"],
+    ['"no"', "no", "succeeded"],
+    ["{}", {}, "succeeded"],
+    ["[]", [], "succeeded"],
+  ])("`when` is %s", (_, value, expected) => {
+    const reasonIfSkipped = expected === "skipped" ? { reason: "its condition (when) was false" } : {};
+
+    it(`through a variable and a node's output: ${expected}, and so are the nodes reading its data`, async () => {
+      const { handle, events } = createHarness().start({
+        nodes: [
+          { id: "flag", type: "step", inputs: { name: "flag", value } },
+          { id: "by-variable", type: "step", when: "${vars.flag}", inputs: { value: "ran" } },
+          { id: "by-output", type: "step", when: "${nodes.flag.output}", inputs: { value: "ran" } },
+          { id: "reader", type: "step", inputs: { value: "${nodes.by-variable.output}" } },
+        ],
+        outputs: { result: "${nodes.by-output.output}" },
+      });
+      const result = await handle;
+      expect(result.status).toBe("succeeded");
+      expect(result.nodes["by-variable"]).toMatchObject({ status: expected, ...reasonIfSkipped });
+      expect(result.nodes["by-output"]).toMatchObject({ status: expected, ...reasonIfSkipped });
+      expect(result.nodes.reader!.status).toBe(expected);
+      expect(result.outputs.result).toBe(expected === "succeeded" ? "ran" : null);
+      expect(timeline(events).includes("node:start:by-variable")).toBe(expected === "succeeded");
+    });
+
+    if (typeof value === "boolean" || typeof value === "string") {
+      it(`written in the flow: ${expected}`, async () => {
+        const result = await createHarness().engine.run({
+          nodes: [{ id: "literal", type: "step", when: value, inputs: { value: "ran" } }],
+        });
+        expect(result.nodes.literal).toMatchObject({ status: expected, ...reasonIfSkipped });
+      });
+    }
+  });
+
   it("falls back to the static connection when the dynamic connection's writer was skipped", async () => {
     const harness = createHarness();
     harness.behaviours.set("make-connection", () => ({

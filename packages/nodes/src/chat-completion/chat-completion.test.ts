@@ -249,6 +249,24 @@ describe("chat-completion: the override rule", () => {
     expect(chatOutput(result, "answer").connection).toMatchObject({ source: "static", name: "late" });
     expect(server().requests).toMatchObject([{ keyName: "bob" }]);
   });
+
+  it("answers with a static connection whose key the app gave as a plain string", async () => {
+    const engine = createEngine({
+      nodeTypes: builtinNodeTypes,
+      connections: new InMemoryConnectionProvider({
+        x: { type: "azure-ai", endpoint: foundryEndpoint(server()), apiKey: KEYS.alice },
+      }),
+    });
+    const { result, events } = await runFlow(engine, {
+      nodes: [
+        { id: "answer", type: "chat-completion", connection: "x", inputs: { model: "m", prompt: "Hi" } },
+      ],
+    });
+
+    expect(result.status, JSON.stringify(result.error)).toBe("succeeded");
+    expect(server().requests).toMatchObject([{ keyName: "alice", status: 200 }]);
+    expect(JSON.stringify({ result, events })).not.toContain(KEYS.alice);
+  });
 });
 
 describe("chat-completion: one client per customer", () => {

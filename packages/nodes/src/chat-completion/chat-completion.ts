@@ -1,4 +1,4 @@
-import { defineNodeType, FlowError, type ResolvedConnection, type TokenUsage } from "@weft/engine";
+import { defineNodeType, FlowError, type ResolvedConnection } from "@weft/engine";
 import { z } from "zod";
 import type { ChatCall } from "./chat-call.js";
 import { type ChatMessage, type ChatRequestBody, type ChatTarget, describeTarget } from "./chat-request.js";
@@ -40,15 +40,25 @@ const inputSchema = z
     message: 'expected "messages" or "prompt"',
   });
 
+const outputSchema = z.object({
+  content: z.string().describe("The answer's text."),
+  finishReason: z.string().nullable().describe("Why the model stopped: stop, length, content_filter, ..."),
+  model: z.string().describe("The model that answered, as the service names it."),
+  usage: z
+    .object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() })
+    .describe("Tokens counted by the service."),
+  connection: z
+    .object({
+      source: z.enum(["dynamic", "static"]),
+      kind: z.enum(["foundry-models", "azure-openai-deployment", "openai"]),
+      host: z.string(),
+      name: z.string().optional(),
+    })
+    .describe("Which connection answered: never the key."),
+});
+
 /** What a chat completion node outputs. */
-export interface ChatCompletionOutput {
-  content: string;
-  finishReason: string | null;
-  model: string;
-  usage: TokenUsage;
-  /** Which connection answered: never the key. */
-  connection: { source: "dynamic" | "static"; kind: ChatTarget["kind"]; host: string; name?: string };
-}
+export type ChatCompletionOutput = z.infer<typeof outputSchema>;
 
 /**
  * Asks a chat model for a completion through the real SDKs, with the connection chosen by the
@@ -58,6 +68,7 @@ export const chatCompletion = defineNodeType({
   type: "chat-completion",
   description: "Sends messages to a chat model and returns its answer.",
   input: inputSchema,
+  output: outputSchema,
   usesConnection: true,
   writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },

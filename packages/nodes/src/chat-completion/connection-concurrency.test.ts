@@ -8,6 +8,7 @@ import {
   KEYS,
   runFlow,
   useLlmServer,
+  waitUntil,
 } from "../offline-engine.test-helper.js";
 
 // Every answer takes a while, so that requests overlap whenever the engine lets them.
@@ -24,7 +25,7 @@ function chatNodes(count: number, node: Partial<FlowNode>, prefix = "ask"): Flow
 }
 
 /** A customer's flow: their own key and endpoint, a dynamic connection with a concurrency limit, `count` questions. */
-function customerFlow(count: number, maxConcurrency?: number): FlowDefinition {
+function customerFlow(count: number, maxConcurrency?: number, chat: Partial<FlowNode> = {}): FlowDefinition {
   return {
     inputs: { key: { type: "secret" }, endpoint: { type: "string" } },
     nodes: [
@@ -38,7 +39,7 @@ function customerFlow(count: number, maxConcurrency?: number): FlowDefinition {
           ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
         },
       },
-      ...chatNodes(count, { dynamicConnection: "${vars.conn}" }),
+      ...chatNodes(count, { dynamicConnection: "${vars.conn}", ...chat }),
     ],
   };
 }
@@ -98,6 +99,29 @@ describe("per-connection maxConcurrency", () => {
     expect(stats.maxConcurrencyByKey).toEqual({ alice: 2, bob: 3 });
     // The limits are per customer: together they had more in flight than either alone.
     expect(stats.maxConcurrency).toBeGreaterThan(3);
+  });
+
+  it("keeps two customers' keys on the same endpoint apart", async () => {
+    // Alice's request never ends. Were the two keys one connection to the limiter, Bob's request
+    // would wait behind hers until his node's timeout.
+    server().addRule({ match: { key: "alice" }, fault: { type: "hang" } });
+    const engine = createTestEngine(server());
+    const endpoint = foundryEndpoint(server());
+    const stopAlice = new AbortController();
+    const alice = runFlow(engine, customerFlow(1, 1), {
+      inputs: { key: KEYS.alice, endpoint },
+      signal: stopAlice.signal,
+    });
+    await waitUntil(() => server().requests.length === 1, { what: "Alice's request to arrive" });
+
+    const bob = await runFlow(engine, customerFlow(1, 1, { timeoutMs: 5_000 }), {
+      inputs: { key: KEYS.bob, endpoint },
+    });
+    stopAlice.abort();
+
+    expect(bob.result.status, JSON.stringify(bob.result.error)).toBe("succeeded");
+    expect((await alice).result.status).toBe("cancelled");
+    expect(server().stats()).toMatchObject({ maxConcurrency: 2, maxConcurrencyByKey: { alice: 1, bob: 1 } });
   });
 
   it("frees the slot of a request that timed out", async () => {

@@ -158,6 +158,20 @@ describe.each(CLIENTS)("failures through $label", ({ connection }) => {
     expect(eventsNamed(events, "node:end")).toMatchObject([{ status: "succeeded", attempts: 3 }]);
   });
 
+  it("sends the next attempt only once the announced delay has passed", async () => {
+    const { result, events } = await runWithFault(
+      { type: "status", status: 429, retryAfterMs: 400 },
+      { times: 1, node: { retry: { maxAttempts: 2, maxDelayMs: 1_000 } } },
+    );
+
+    expect(result.status).toBe("succeeded");
+    expect(eventsNamed(events, "node:retry")).toMatchObject([{ attempt: 1, delayMs: 400 }]);
+    const [refused, retried] = server().requests;
+    // A lower bound only (the wait may be longer on a busy machine, never shorter), with margin
+    // for the server's and the engine's clocks reading whole milliseconds.
+    expect(retried!.startedAt - (refused!.startedAt + refused!.durationMs)).toBeGreaterThanOrEqual(300);
+  });
+
   it("caps the server's retry hint at maxDelayMs", async () => {
     const { result, events } = await runWithFault(
       { type: "status", status: 429, retryAfter: 30 },

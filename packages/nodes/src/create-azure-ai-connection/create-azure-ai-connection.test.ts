@@ -138,7 +138,7 @@ describe("create-azure-ai-connection: refused endpoints", () => {
     const { result } = await connect(endpoint);
 
     expect(result.status).toBe("failed");
-    expect(result.nodes.connect?.error).toMatchObject({ code: "connection.endpoint", nodeId: "connect" });
+    expect(result.nodes.connect?.error).toMatchObject({ code: "node.input", nodeId: "connect" });
     const message = result.nodes.connect?.error?.message;
     expect(message).toContain("use https://");
     expect(message).toContain(ACCEPTED_ENDPOINT_SHAPES);
@@ -158,7 +158,8 @@ describe("create-azure-ai-connection: refused endpoints", () => {
 
     expect(result.status).toBe("failed");
     const error = result.nodes.connect?.error;
-    expect(error?.code).toBe("connection.endpoint");
+    expect(error?.code).toBe("node.input");
+    expect(error?.message).toContain("inputs.endpoint: ");
     expect(error?.message).toContain("/models");
     expect(error?.message).toContain("/openai/deployments/<deployment>");
     expect(error?.message).toContain(`got ${JSON.stringify(endpoint)}`);
@@ -175,7 +176,7 @@ describe("create-azure-ai-connection: refused endpoints", () => {
   ])("refuses credentials in an %s URL without repeating them", async (_, endpoint, why) => {
     const { result, events } = await connect(endpoint);
 
-    expect(result.nodes.connect?.error?.code).toBe("connection.endpoint");
+    expect(result.nodes.connect?.error?.code).toBe("node.input");
     expect(result.nodes.connect?.error?.message).toContain(why);
     expect(result.nodes.connect?.error?.message).toContain("***@contoso.services.ai.azure.com/models");
     expect(JSON.stringify(result)).not.toContain("hunter2-password");

@@ -1,5 +1,6 @@
 import {
   type AzureAiConnection,
+  azureAiConnectionSchema,
   classifyAzureEndpoint,
   defineNodeType,
   FlowError,
@@ -7,6 +8,18 @@ import {
   secretSchema,
 } from "@weft/engine";
 import { z } from "zod";
+
+/**
+ * An endpoint of one of the two accepted shapes. Part of the input schema, so that a literal
+ * endpoint is checked when the flow is validated, before anything runs.
+ */
+const acceptedEndpoint = z.superRefine<string>((endpoint, context) => {
+  try {
+    classifyAzureEndpoint(endpoint);
+  } catch (error) {
+    context.addIssue({ code: "custom", message: (error as Error).message, input: endpoint });
+  }
+});
 
 /**
  * Builds an Azure AI connection while the flow runs (for example from one customer's own key and
@@ -22,6 +35,7 @@ export const createAzureAiConnection = defineNodeType({
         .describe("The API key: a secret input or variable (never write a key into a flow file)."),
       endpoint: z
         .string()
+        .check(acceptedEndpoint)
         .describe(
           "https://<resource>.services.ai.azure.com/models (Foundry) or https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI).",
         ),
@@ -40,6 +54,7 @@ export const createAzureAiConnection = defineNodeType({
         .describe("Requests in flight at once through this connection, across runs."),
     })
     .strict(),
+  output: azureAiConnectionSchema,
   writes: { input: "variable" },
   run(input, context): AzureAiConnection {
     const endpoint = classifyAzureEndpoint(input.endpoint, {

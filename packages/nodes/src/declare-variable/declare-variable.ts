@@ -17,6 +17,9 @@ export const declareVariable = defineNodeType({
         .describe("Checked when the node runs; `secret` wraps the value in a Secret."),
     })
     .strict(),
+  output: z
+    .unknown()
+    .describe("The value, as given (a Secret for type secret): any path below it may exist."),
   writes: { input: "name" },
   run(input, context) {
     const { name, value, type } = input;

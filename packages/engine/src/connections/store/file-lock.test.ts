@@ -141,4 +141,37 @@ describe("withFileLock", () => {
       "store.lock.4.00ff00ff00ff00f4",
     ]);
   });
+
+  it("removes the empty or half-written private file of a process killed before it wrote its details", async () => {
+    const lock = await tempLock();
+    const dead = await deadPid();
+    const live = liveProcess();
+    const files = {
+      empty: [`${lock}.${dead}.00ff00ff00ff00f1`, ""],
+      partial: [`${lock}.${dead}.00ff00ff00ff00f2`, '{"pid":'],
+      // A live process on this host may be between creating its file and writing it.
+      live: [`${lock}.${live.pid}.00ff00ff00ff00f3`, ""],
+    };
+    for (const [path, text] of Object.values(files)) await writeFile(path as string, text as string);
+    await removeAbandonedLockFiles(lock);
+    expect(await readdir(join(lock, ".."))).toEqual([`store.lock.${live.pid}.00ff00ff00ff00f3`]);
+  });
+
+  it("takes the lock even when its own private file was removed while it waited", async () => {
+    // As another host's writer may do, judging it abandoned by the pid in its name.
+    const lock = await tempLock();
+    const holder = liveProcess();
+    await writeFile(lock, lockText(holder.pid));
+    const mine = `store.lock.${process.pid}.`;
+    const taking = withFileLock(lock, async () => "ran", { timeoutMs: 10_000 });
+    let names: string[] = [];
+    while (!names.some((name) => name.startsWith(mine))) {
+      names = await readdir(join(lock, ".."));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await rm(join(lock, "..", names.find((name) => name.startsWith(mine))!));
+    await rm(lock);
+    await expect(taking).resolves.toBe("ran");
+    expect(await readdir(join(lock, ".."))).toEqual([]);
+  });
 });

@@ -80,7 +80,9 @@ export async function withFileLock<T>(
 /**
  * Removes the private files (`<lock>.<pid>.<token>`) of processes that died while taking the
  * lock: those of dead processes on this host, and any older than `staleMs` (they exist for at
- * most `timeoutMs`). Call it while holding the lock.
+ * most `timeoutMs`). A process killed between creating its file and writing its details leaves
+ * it empty: then the pid in the name decides. Should that file belong to a live process on
+ * another host, that process writes it again (see `tryTake`). Call it while holding the lock.
  */
 export async function removeAbandonedLockFiles(
   lockPath: string,
@@ -89,13 +91,13 @@ export async function removeAbandonedLockFiles(
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const prefix = `${basename(lockPath)}.`;
   for (const name of await readdir(dirname(lockPath))) {
-    if (!name.startsWith(prefix) || !/^\d+\.[0-9a-f]+$/.test(name.slice(prefix.length))) continue;
+    const owner = /^(\d+)\.[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !owner) continue;
     const path = join(dirname(lockPath), name);
     const holder = await readHolder(path);
     if (holder === undefined) continue;
-    const { info } = holder;
-    const dead =
-      info !== undefined && info.host === hostname() && info.pid !== process.pid && !isProcessAlive(info.pid);
+    const { host, pid } = holder.info ?? { host: hostname(), pid: Number(owner[1]) };
+    const dead = host === hostname() && pid !== process.pid && !isProcessAlive(pid);
     if (dead || holder.ageMs > staleMs) await rm(path, { force: true });
   }
 }
@@ -136,6 +138,11 @@ async function tryTake(pending: string, lockPath: string, info: LockInfo): Promi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") return false;
+    if (code === "ENOENT") {
+      // Our private file was taken for abandoned (see removeAbandonedLockFiles): write it again.
+      await writeFile(pending, JSON.stringify(info), { mode: 0o600, flag: "wx" });
+      return false;
+    }
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
   }
   // File systems without hard links: exclusive create. The file is briefly empty, which readers

@@ -49,6 +49,7 @@ export {
 } from "./flow/schema.js";
 export { type CompiledFlow, type CompiledNode, compileFlow } from "./graph/compile-flow.js";
 export { type GraphFormat, renderGraph } from "./graph/render-graph.js";
+export * from "./limits.js";
 export {
   type AnyNodeType,
   defineNodeType,

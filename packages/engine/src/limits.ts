@@ -17,3 +17,15 @@ export const MAX_SUGGESTED_NAMES = 3;
 // ── Results, events and traces (run/, cli) ───────────────────────────────────────────────────
 
 // ── Files the CLI and the store read ─────────────────────────────────────────────────────────
+
+/** A flow file's size: checked before it is read, so a huge file is refused, not loaded. */
+export const MAX_FLOW_FILE_BYTES = 10 * 1024 * 1024;
+
+/** A `--inputs-file` of input values (large documents for a prompt fit; a stray dump does not). */
+export const MAX_INPUTS_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The connection store's `connections.json`, and a connections file given to `weft connection import`. */
+export const MAX_STORE_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A key file (`secret.key`): 44 characters of base64 and a newline, with room for stray whitespace. */
+export const MAX_KEY_FILE_BYTES = 1024;

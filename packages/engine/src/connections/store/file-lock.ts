@@ -161,6 +161,8 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
     return { info: parseLockInfo(raw), raw, ageMs: Date.now() - info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    // A read of a directory fails without naming it; messages need the path.
+    (error as NodeJS.ErrnoException).path ??= lockPath;
     throw error;
   }
 }

@@ -254,27 +254,40 @@ describe("files weft reads that are not readable files", () => {
     }
   });
 
-  it("says permission denied for a flow file it may not read", async () => {
+  it("says permission denied for a flow file and a store file it may not read", async () => {
     const directory = scratch();
     chmodSync(directory, 0o755);
     const flow = join(directory, "private.flow.json");
     writeFileSync(flow, readFileSync(join(ROOT, VARIABLES)));
     chmodSync(flow, 0o000);
-    // root reads any file: run as an unprivileged user then.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const result = await new Promise<CliResult>((done) => {
-      const child = spawn(process.execPath, [BIN, "run", flow], {
-        cwd: directory,
-        env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", WEFT_HOME: join(directory, "home") },
-        ...asUser,
-      });
-      let stderr = "";
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.on("close", (code) => done({ code: code ?? 128, stdout: "", stderr }));
-    });
-    expect(result.code).toBe(2);
-    expectOneLineError(result.stderr, `${flow}: permission denied`);
+    const home = join(directory, "home");
+    mkdirSync(home, { mode: 0o700 });
+    const store = join(home, "connections.json");
+    writeFileSync(store, '{"version":1,"connections":{}}\n');
+    chmodSync(store, 0o000);
+
+    const flowRun = await runUnprivileged(["run", flow], home);
+    expect(flowRun.code).toBe(2);
+    expectOneLineError(flowRun.stderr, `${flow}: permission denied`);
+    const list = await runUnprivileged(["connection", "list"], home);
+    expect(list.code).toBe(2);
+    expectOneLineError(list.stderr, `${store}: permission denied`);
   });
 });
+
+/** Runs `weft` as a user that file modes apply to: root reads any file, so then as `nobody`. */
+function runUnprivileged(args: string[], home: string): Promise<CliResult> {
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", WEFT_HOME: home },
+      ...asUser,
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("close", (code) => done({ code: code ?? 128, stdout: "", stderr }));
+  });
+}

@@ -85,7 +85,7 @@ export function describeFileError(
     case "ENAMETOOLONG":
       return "the path is too long";
     default:
-      return `cannot ${action} it (${describeSystemError(error)})`;
+      return `cannot ${action} it: ${describeSystemError(error)}`;
   }
 }
 

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { FlowError } from "../../errors.js";
 import { MAX_KEY_FILE_BYTES, MAX_STORE_FILE_BYTES } from "../../limits.js";
 import { type ConnectionStore, openConnectionStore } from "./connection-store.js";
@@ -208,5 +209,56 @@ describe("the store's keyId", () => {
       `cannot open connection "a": ${store.path} was saved with key AAAAAAAA, but the key from ` +
         `${store.keyPath} is ${keyId}; use the key it was saved with`,
     );
+  });
+});
+
+/**
+ * A 16 KiB file system to fill up. Mounting needs root on Linux; elsewhere the test is skipped.
+ */
+function mountTinyFileSystem(): string | undefined {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return undefined;
+  const directory = mkdtempSync(join(tmpdir(), "weft-store-full-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", directory], { stdio: "ignore" });
+    return directory;
+  } catch {
+    rmSync(directory, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+describe("a full disk", () => {
+  const tiny = mountTinyFileSystem();
+  afterAll(() => {
+    if (tiny === undefined) return;
+    execFileSync("umount", [tiny]);
+    rmSync(tiny, { recursive: true, force: true });
+  });
+
+  /** Leaves `blocks` free blocks on the tiny file system. */
+  async function fill(blocks: number): Promise<void> {
+    const filler = join(tiny!, "filler");
+    await rm(filler, { force: true });
+    const { bavail, bsize } = statfsSync(tiny!);
+    await writeFile(filler, Buffer.alloc(Math.max(0, (bavail - blocks) * bsize)));
+  }
+
+  it.runIf(tiny)("a write that does not fit is one line naming the file, and changes nothing", async () => {
+    const store = openConnectionStore({ home: join(tiny!, "home"), env: {} });
+    await store.create("a", { type: "openai", apiKey: "test-key-a" });
+    const before = await snapshot(store.home);
+
+    // No room for the lock file; then room for the lock file but not the new store file.
+    for (const [blocks, file] of [
+      [0, `${store.path}.lock`],
+      [1, store.path],
+    ] as const) {
+      await fill(blocks);
+      const error = await flowError(store.create("b", { type: "openai", apiKey: "test-key-b" }));
+      expect(error.code).toBe("store.file");
+      expect(error.message).toBe(`${file}: cannot write it: no space left on device (ENOSPC)`);
+      expect(await snapshot(store.home)).toEqual(before);
+      expect(await store.list()).toEqual(["a"]);
+    }
   });
 });

@@ -141,4 +141,15 @@ describe("withFileLock", () => {
       "store.lock.4.00ff00ff00ff00f4",
     ]);
   });
+
+  it("removes the empty private file of a process killed before it wrote its details", async () => {
+    const lock = await tempLock();
+    const live = liveProcess();
+    const dead = `${lock}.${await deadPid()}.00ff00ff00ff00f5`;
+    const starting = `${lock}.${live.pid}.00ff00ff00ff00f6`;
+    await writeFile(dead, "");
+    await writeFile(starting, "");
+    await removeAbandonedLockFiles(lock);
+    expect(await readdir(join(lock, ".."))).toEqual([`store.lock.${live.pid}.00ff00ff00ff00f6`]);
+  });
 });

@@ -94,8 +94,12 @@ export async function removeAbandonedLockFiles(
     const holder = await readHolder(path);
     if (holder === undefined) continue;
     const { info } = holder;
+    // A file without its details was left by a process killed between creating and writing it;
+    // only its name says whose it was. (Its host is unknown, but another host's writer is
+    // without details for an instant only.)
+    const pid = info?.pid ?? Number(name.slice(prefix.length).split(".")[0]);
     const dead =
-      info !== undefined && info.host === hostname() && info.pid !== process.pid && !isProcessAlive(info.pid);
+      (info === undefined || info.host === hostname()) && pid !== process.pid && !isProcessAlive(pid);
     if (dead || holder.ageMs > staleMs) await rm(path, { force: true });
   }
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { main } from "./cli.js";
+import { processIo } from "./io.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const io = processIo();
+process.exitCode = io.exitCode(await main(process.argv.slice(2), io));

@@ -1,32 +1,23 @@
-import { readFile } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
 import {
   type CompiledFlow,
   type Engine,
-  FlowError,
   FlowValidationError,
   formatIssue,
+  MAX_FLOW_FILE_BYTES,
+  readRegularFile,
   type ValidationIssue,
 } from "@weft/engine";
 
 /**
- * Reads a flow file's text; a missing or unreadable file is a user error (exit 2) that shows the
- * path it resolved to, since a relative path depends on the folder the command ran in.
+ * Reads a flow file's text. A missing, unreadable or oversized file, a directory or a named pipe
+ * is a one-line user error (exit 2); the size is checked before anything is read.
  */
 export async function readFlowText(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory, expected a .flow.json file"
-          : `cannot read it (${code})`;
-    const where = isAbsolute(file) ? "" : ` (${resolve(file)})`;
-    throw new FlowError("flow.file", `${file}: ${why}${where}`, { file });
-  }
+  return readRegularFile(file, {
+    code: "flow.file",
+    expected: "a .flow.json file",
+    maxBytes: MAX_FLOW_FILE_BYTES,
+  });
 }
 
 /** Reads, validates and compiles a flow file; problems are reported with file:line:column. */

@@ -1,4 +1,5 @@
 import { styleText } from "node:util";
+import { describeSystemError } from "@weft/engine";
 
 /** Where a command writes, and what it reads: the process's streams, or captured ones in tests. */
 export interface CliIo {
@@ -10,11 +11,34 @@ export interface CliIo {
   isTty: boolean;
 }
 
-/** The process's own streams. */
-export function processIo(): CliIo {
+/** The process's own streams, and the exit code once a command has returned. */
+export interface ProcessIo extends CliIo {
+  /**
+   * The exit code to use for a command that returned `commandCode`: 1 instead of 0 if its
+   * output could not be written. An output failure reported later still raises the code.
+   */
+  exitCode(commandCode: number): number;
+}
+
+/**
+ * The process's own streams, guarded: a reader that went away (EPIPE, as in `weft … | head`) is
+ * not an error, so later output is dropped quietly and the command's exit code stands; a stream
+ * that cannot be written (ENOSPC, EIO: `weft run f > /dev/full`) ends stdout's output with one
+ * line on stderr and exit code 1. Never an unhandled `error` event with a stack.
+ */
+export function processIo(): ProcessIo {
+  let outputFailed = false;
+  let commandCode: number | undefined;
+  const finalCode = (code: number) => (outputFailed && code === 0 ? 1 : code);
+  const stderr = guardStream(process.stderr, () => {});
+  const stdout = guardStream(process.stdout, (error) => {
+    outputFailed = true;
+    stderr(`error: cannot write standard output: ${describeSystemError(error)}\n`);
+    if (commandCode !== undefined) process.exitCode = finalCode(commandCode);
+  });
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout,
+    stderr,
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -22,6 +46,35 @@ export function processIo(): CliIo {
     },
     env: process.env,
     isTty: Boolean(process.stderr.isTTY),
+    exitCode(code) {
+      commandCode = code;
+      return finalCode(code);
+    },
+  };
+}
+
+/**
+ * A writer for one of the process's streams that stops at the stream's first error. A closed
+ * pipe (EPIPE) ends it quietly; any other failure is passed to `onFailure`, once.
+ */
+function guardStream(
+  stream: NodeJS.WriteStream,
+  onFailure: (error: unknown) => void,
+): (text: string) => void {
+  let closed = false;
+  const fail = (error: unknown) => {
+    if (closed) return;
+    closed = true;
+    if ((error as NodeJS.ErrnoException).code !== "EPIPE") onFailure(error);
+  };
+  stream.on("error", fail);
+  return (text) => {
+    if (closed) return;
+    try {
+      stream.write(text);
+    } catch (error) {
+      fail(error);
+    }
   };
 }
 

@@ -104,3 +104,14 @@ export const MAX_TRACE_LENGTH = 32 * 1024 * 1024;
 export const MAX_TRACE_EVENT_LENGTH_PAST_BUDGET = 2 * 1024;
 
 // ── Files the CLI and the store read ─────────────────────────────────────────────────────────
+
+// A flow file's size: MAX_FLOW_FILE_BYTES above, checked by the CLI before it reads the file.
+
+/** A `--inputs-file` of input values (large documents for a prompt fit; a stray dump does not). */
+export const MAX_INPUTS_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The connection store's `connections.json`, and a connections file given to `weft connection import`. */
+export const MAX_STORE_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A key file (`secret.key`): 44 characters of base64 and a newline, with room for stray whitespace. */
+export const MAX_KEY_FILE_BYTES = 1024;

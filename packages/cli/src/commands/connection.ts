@@ -1,11 +1,12 @@
-import { readFile } from "node:fs/promises";
 import {
   type ConnectionInput,
   type ConnectionPatch,
   decodeKey,
   importConnections,
+  MAX_STORE_FILE_BYTES,
   type MaskedConnection,
   openConnectionStore,
+  readRegularFile,
 } from "@weft/engine";
 import { type Command, Option } from "commander";
 import { usageError } from "../cli-error.js";
@@ -126,8 +127,10 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
     .argument("<file>")
     .option("--force", "replace connections of the same names")
     .action(async (file: string, options: { force?: boolean }) => {
-      const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-        throw usageError(`cannot read ${file}: ${error.code ?? error.message}`);
+      const text = await readRegularFile(file, {
+        code: "cli.usage",
+        expected: "a connections file (JSON or YAML)",
+        maxBytes: MAX_STORE_FILE_BYTES,
       });
       const format = /\.json$/i.test(file) ? "json" : "yaml";
       const imported = importConnections(text, { file, format });

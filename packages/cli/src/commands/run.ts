@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import {
   type CompiledFlow,
   type CompiledNode,
@@ -6,8 +5,10 @@ import {
   coerceInputText,
   FlowError,
   type InputType,
+  MAX_INPUTS_FILE_BYTES,
   MAX_RESULT_JSON_LENGTH,
   type RunResult,
+  readRegularFile,
   stringifyBounded,
 } from "@weft/engine";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
@@ -162,15 +163,17 @@ async function readInputs(
   const typeOf = (name: string) => (Object.hasOwn(declared, name) ? declared[name]?.type : undefined);
   const inputs = new Map<string, unknown>();
   if (options.inputsFile) {
+    const text = await readRegularFile(options.inputsFile, {
+      code: "cli.usage",
+      expected: "a JSON file of input values",
+      maxBytes: MAX_INPUTS_FILE_BYTES,
+      label: `--inputs-file ${options.inputsFile}`,
+    });
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(options.inputsFile, "utf8"));
-    } catch (error) {
-      const why =
-        (error as NodeJS.ErrnoException).code === "ENOENT"
-          ? "no such file"
-          : "expected a JSON object of input values";
-      throw usageError(`--inputs-file ${options.inputsFile}: ${why}`);
+      parsed = JSON.parse(text);
+    } catch {
+      throw usageError(`--inputs-file ${options.inputsFile}: expected a JSON object of input values`);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw usageError(`--inputs-file ${options.inputsFile}: expected a JSON object of input values`);

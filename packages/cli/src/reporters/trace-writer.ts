@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import {
   FlowError,
@@ -30,12 +31,7 @@ export interface TraceWriter {
  * one-line usage error (exit 2) rather than a failure after the run, or a crash during it.
  */
 export async function openTraceWriter(file: string): Promise<TraceWriter> {
-  let fileHandle: FileHandle;
-  try {
-    fileHandle = await open(file, "w", 0o600);
-  } catch (error) {
-    throw usageError(`--trace ${file}: cannot write it (${describeFsError(error)})`);
-  }
+  const fileHandle = await openPrivateFile(file);
   const stream = fileHandle.createWriteStream();
   let failure: unknown;
   stream.on("error", (error) => {
@@ -77,6 +73,27 @@ export async function openTraceWriter(file: string): Promise<TraceWriter> {
       return closing;
     },
   };
+}
+
+/**
+ * Opens the trace for writing, mode 0600 even when the file exists already (traces hold run
+ * data). An existing regular file is made private before it is emptied, so a file that cannot be
+ * made private is refused untouched; a device or a pipe (`/dev/stdout`) is written as it is.
+ */
+async function openPrivateFile(file: string): Promise<FileHandle> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    const info = await handle.stat();
+    if (info.isFile()) {
+      if (process.platform !== "win32" && (info.mode & 0o077) !== 0) await handle.chmod(0o600);
+      await handle.truncate(0);
+    }
+    return handle;
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    throw usageError(`--trace ${file}: cannot write it (${describeFsError(error)})`);
+  }
 }
 
 function describeFsError(error: unknown): string {

@@ -29,8 +29,8 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const mode = options.mode ?? 0o600;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(temp, "wx", mode);
   try {
+    const handle = await open(temp, "wx", mode);
     try {
       await handle.writeFile(data, "utf8");
       await handle.chmod(mode);
@@ -46,6 +46,8 @@ export async function writeFileAtomic(
     }
   } catch (error) {
     await rm(temp, { force: true });
+    // Name the file being written, not the temporary one (a failed write names neither).
+    if (error !== null && typeof error === "object") (error as NodeJS.ErrnoException).path = path;
     throw error;
   }
   await syncDirectory(dirname(path));

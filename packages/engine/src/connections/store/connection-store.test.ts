@@ -168,8 +168,9 @@ describe("ConnectionStore", () => {
     env.WEFT_SECRET_KEY = randomKeyText();
     const read = await flowError(store.get("foundry"));
     expect(read.code).toBe("store.wrong-key");
+    // The file's keyId is checked before any record is decrypted.
     expect(read.message).toMatch(
-      /^connection "foundry" was saved with key [\w-]{8}, but the key from WEFT_SECRET_KEY is [\w-]{8}/,
+      /^cannot open connection "foundry": \S+connections\.json was saved with key [\w-]{8}, but the key from WEFT_SECRET_KEY is [\w-]{8}/,
     );
     expect(read.message).not.toContain(CANARY);
     const write = await flowError(store.create("other", { type: "openai", apiKey: "test-key-x" }));

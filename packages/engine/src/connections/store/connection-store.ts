@@ -17,6 +17,7 @@ import {
 } from "./connection-input.js";
 import { maskConnectionRecord, openConnectionRecord, sealConnection } from "./connection-record.js";
 import { removeAbandonedLockFiles, withFileLock } from "./file-lock.js";
+import { describeFileError } from "./read-regular-file.js";
 import { deriveSecretKey, SECRET_KEY_BYTES } from "./secret-cipher.js";
 import {
   createKeyFile,
@@ -158,6 +159,7 @@ export class ConnectionStore implements ConnectionProvider {
       if (record === undefined) return undefined;
       const loaded = await this.#readerKey(document, name);
       try {
+        this.#checkStoreKey(document, loaded, name);
         const stored = openConnectionRecord(name, record, loaded.key, this.#context(loaded));
         return resolveConnectionEnv(name, stored, this.#env);
       } catch (error) {
@@ -315,19 +317,32 @@ export class ConnectionStore implements ConnectionProvider {
   }
 
   async #locked<T>(task: (document: StoreDocument) => Promise<T>): Promise<T> {
-    await mkdir(this.home, { recursive: true, mode: 0o700 }).then(async (created) => {
-      if (created !== undefined && process.platform !== "win32") await chmod(this.home, 0o700);
-    });
+    try {
+      await mkdir(this.home, { recursive: true, mode: 0o700 }).then(async (created) => {
+        if (created !== undefined && process.platform !== "win32") await chmod(this.home, 0o700);
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        code === "EEXIST" || code === "ENOTDIR"
+          ? "it is not a directory, expected the store's directory"
+          : describeFileError(error, this.home, "the store's directory", "write");
+      throw new FlowError("store.file", `${this.home}: ${why}`, { file: this.home });
+    }
     const options = this.#lockTimeoutMs === undefined ? {} : { timeoutMs: this.#lockTimeoutMs };
-    return withFileLock(
-      this.#lockPath,
-      async () => {
-        await removeLeftoverTempFiles(this.home, [STORE_FILE, KEY_FILE, NEXT_KEY_FILE]);
-        await removeAbandonedLockFiles(this.#lockPath);
-        return task(await readStoreDocument(this.path));
-      },
-      options,
-    );
+    try {
+      return await withFileLock(
+        this.#lockPath,
+        async () => {
+          await removeLeftoverTempFiles(this.home, [STORE_FILE, KEY_FILE, NEXT_KEY_FILE]);
+          await removeAbandonedLockFiles(this.#lockPath);
+          return task(await readStoreDocument(this.path));
+        },
+        options,
+      );
+    } catch (error) {
+      throw describeStoreFileError(error);
+    }
   }
 
   /** The key for reading: never created, never moved. */
@@ -350,14 +365,19 @@ export class ConnectionStore implements ConnectionProvider {
     return loaded;
   }
 
-  /** A store may hold data of one key only, so a write with another key is refused. */
-  #checkStoreKey(document: StoreDocument, loaded: LoadedSecretKey): void {
+  /**
+   * A store holds data of one key only: its `keyId`, checked before anything is decrypted (so a
+   * file written under another key says so, rather than failing on its first record) and before
+   * anything is written with another key. `name` is the connection being read, if any.
+   */
+  #checkStoreKey(document: StoreDocument, loaded: LoadedSecretKey, name?: string): void {
     if (document.keyId === undefined || document.keyId === loaded.key.id) return;
     throw new FlowError(
       "store.wrong-key",
-      `${this.path} was saved with key ${document.keyId}, but the key from ${describeKeySource(loaded)} is ` +
-        `${loaded.key.id}; use the key it was saved with`,
-      { file: this.path },
+      `${name === undefined ? "" : `cannot open connection "${name}": `}${this.path} was saved with key ` +
+        `${document.keyId}, but the key from ${describeKeySource(loaded)} is ${loaded.key.id}; ` +
+        "use the key it was saved with",
+      { file: this.path, ...(name === undefined ? {} : { path: name }) },
     );
   }
 
@@ -389,6 +409,21 @@ export class ConnectionStore implements ConnectionProvider {
       { file: this.path },
     );
   }
+}
+
+/**
+ * A file system error from a store operation (a full disk, a lock file that is a directory, a
+ * read-only directory) as a one-line `store.file` error naming the path; other errors unchanged.
+ */
+function describeStoreFileError(error: unknown): unknown {
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (error instanceof FlowError || typeof code !== "string" || typeof path !== "string") return error;
+  const action = code === "ENOENT" || code === "EISDIR" || code === "ELOOP" ? "read" : "write";
+  return new FlowError(
+    "store.file",
+    `${path}: ${describeFileError(error, path, "a file of the connection store", action)}`,
+    { file: path },
+  );
 }
 
 /** Applies a patch to a stored connection; the result is checked by the caller. */

@@ -108,7 +108,12 @@ async function acquire(lockPath: string, options: FileLockOptions): Promise<stri
   const token = randomBytes(8).toString("hex");
   const info: LockInfo = { pid: process.pid, host: hostname(), token, acquiredAt: Date.now() };
   const pending = `${lockPath}.${process.pid}.${token}`;
-  await writeFile(pending, JSON.stringify(info), { mode: 0o600, flag: "wx" });
+  await writeFile(pending, JSON.stringify(info), { mode: 0o600, flag: "wx" }).catch(async (error) => {
+    // A full disk can leave the file created but empty.
+    await rm(pending, { force: true });
+    (error as NodeJS.ErrnoException).path = lockPath;
+    throw error;
+  });
   const deadline = Date.now() + timeoutMs;
   try {
     for (let attempt = 0; ; attempt++) {
@@ -168,6 +173,8 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
     return { info: parseLockInfo(raw), raw, ageMs: Date.now() - info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    // A read of a directory fails without naming it; messages need the path.
+    (error as NodeJS.ErrnoException).path ??= lockPath;
     throw error;
   }
 }

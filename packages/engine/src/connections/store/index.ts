@@ -30,4 +30,11 @@ export {
   type RotateKeyOptions,
   type StoredConnectionSummary,
 } from "./connection-store.js";
+export {
+  describeFileError,
+  describeSystemError,
+  formatBytes,
+  type ReadRegularFileOptions,
+  readRegularFile,
+} from "./read-regular-file.js";
 export { decodeKey, SECRET_KEY_ENV } from "./secret-key.js";

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { link, readFile, rename, rm, stat } from "node:fs/promises";
+import { link, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { FlowError } from "../../errors.js";
+import { MAX_KEY_FILE_BYTES } from "../../limits.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-write.js";
+import { readRegularFile } from "./read-regular-file.js";
 import { deriveSecretKey, SECRET_KEY_BYTES, type SecretKey } from "./secret-cipher.js";
 
 /**
@@ -132,23 +134,24 @@ function readEnvKey(env: NodeJS.ProcessEnv): SecretKey | undefined {
 }
 
 async function readKeyFile(path: string): Promise<SecretKey | undefined> {
-  let text: string;
-  try {
-    const info = await stat(path);
-    if (process.platform !== "win32" && (info.mode & 0o077) !== 0) {
-      throw new FlowError(
-        "store.key-permissions",
-        `${path} can be read by other users (mode ${(info.mode & 0o777).toString(8).padStart(4, "0")}); ` +
-          `run \`chmod 600 ${path}\`, and rotate the key if others may have read it`,
-        { file: path },
-      );
-    }
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+  // Whatever else is wrong with the path (a directory, a loop, no such file) is for
+  // readRegularFile to say; a regular file must first be private.
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isFile() && process.platform !== "win32" && (info.mode & 0o077) !== 0) {
+    throw new FlowError(
+      "store.key-permissions",
+      `${path} can be read by other users (mode ${(info.mode & 0o777).toString(8).padStart(4, "0")}); ` +
+        `run \`chmod 600 ${path}\`, and rotate the key if others may have read it`,
+      { file: path },
+    );
   }
-  return deriveSecretKey(decodeKey(text, path, { file: path }));
+  const text = await readRegularFile(path, {
+    code: "store.key-file",
+    expected: `the store's key file (${SECRET_KEY_BYTES} bytes in base64)`,
+    maxBytes: MAX_KEY_FILE_BYTES,
+    optional: true,
+  });
+  return text === undefined ? undefined : deriveSecretKey(decodeKey(text, path, { file: path }));
 }
 
 /** Rejects non-canonical base64 (stray characters Node would silently skip). */

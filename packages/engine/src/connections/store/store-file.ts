@@ -1,7 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { FlowError } from "../../errors.js";
+import { MAX_STORE_FILE_BYTES } from "../../limits.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { readRegularFile } from "./read-regular-file.js";
 
 /**
  * The store's file, `$WEFT_HOME/connections.json`:
@@ -40,16 +41,18 @@ const storeFileSchema = z.object({
   connections: z.record(z.string(), z.looseObject({ type: z.string(), mac: z.string() })),
 });
 
-/** Reads the store; a missing file is an empty store. */
+/**
+ * Reads the store; a missing file is an empty store. A directory, a named pipe, a symlink loop,
+ * an unreadable or oversized file is a `store.file` error naming the path.
+ */
 export async function readStoreDocument(path: string): Promise<StoreDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { keyId: undefined, connections: new Map() };
-    throw error;
-  }
+  const text = await readRegularFile(path, {
+    code: "store.file",
+    expected: "the connection store's file",
+    maxBytes: MAX_STORE_FILE_BYTES,
+    optional: true,
+  });
+  if (text === undefined) return { keyId: undefined, connections: new Map() };
   return parseStoreDocument(text, path);
 }
 

@@ -14,16 +14,16 @@ import { takePrototypeChanges } from "./prototype-guard.js";
 
 /** Cases per property in a normal test run: a few hundred in all, a few seconds on a shared CI core. */
 export const FUZZ_BUDGET = {
-  "engine: valid flows validate, compile and run to success": 40,
+  "engine: valid flows validate, compile and run to success": 25,
   "engine: validate never throws, and every issue says where": 150,
   "engine: compile agrees with validate": 40,
-  "engine: run gives a coded result or refuses before running": 60,
+  "engine: run gives a coded result or refuses before running": 50,
   "engine: literal values come out of a run as they went in": 30,
   "engine: inputs the flow does not declare are refused": 20,
   "engine: node input keys the node type does not know are reported": 20,
-  "engine: huge, deep and numerous values end in a bounded, coded outcome": 12,
-  "cli: weft validate exits 0 or 2, without stack traces, in bounded output": 4,
-  "cli: weft run exits 0, 1 or 2, without stack traces, in bounded output": 4,
+  "engine: huge, deep and numerous values end in a bounded, coded outcome": 6,
+  "cli: weft validate exits 0 or 2, without stack traces, in bounded output": 3,
+  "cli: weft run exits 0, 1 or 2, without stack traces, in bounded output": 3,
 } as const;
 
 export type FuzzPropertyName = keyof typeof FUZZ_BUDGET;

@@ -17,7 +17,9 @@ import {
   hugeString,
   oddText,
   PROTOTYPE_NAMES,
+  prototypeName,
   wildName,
+  wildReference,
   wildValue,
   wrongType,
 } from "./wild-values.js";
@@ -38,7 +40,10 @@ export type Mutation =
   | { op: "add-key"; pick: number; key: string; value: unknown }
   | { op: "duplicate-key"; pick: number; value: unknown }
   | { op: "many-nodes"; count: number; reads: ManyNodesRead }
-  | { op: "run-input"; name: string | null; value: unknown };
+  | { op: "run-input"; name: string | null; value: unknown }
+  | { op: "replace-string"; pick: number; value: unknown }
+  | { op: "replace-number"; pick: number; value: number }
+  | { op: "flip-boolean"; pick: number };
 
 type ManyNodesRead = "literal" | "chain" | "unknown-variable" | "unknown-node" | "unknown-input";
 
@@ -93,7 +98,49 @@ const manyNodesRead = fc.constantFrom<ManyNodesRead>(
   "unknown-input",
 );
 
+/**
+ * What may take the place of a string of the flow and keep its shape: odd or long text, a
+ * reference that points elsewhere (a reference the flow already holds, so types get mixed up),
+ * names nothing knows. A flow changed this way often still validates, and fails (or not) at run time.
+ */
+const stringInPlace: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: oddText },
+  { weight: 2, arbitrary: wildReference },
+  { weight: 1, arbitrary: prototypeName },
+  { weight: 2, arbitrary: fc.constant(null) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("shared-nope", "gpt-unknown", "ftp://x", "http://example.com/models"),
+  },
+  {
+    weight: 1,
+    arbitrary: hugeString.map((marker) => ({ ...marker, length: Math.min(marker.length, 64_000) })),
+  },
+);
+
+const numberInPlace = fc.oneof(
+  fc.constantFrom(0, -1, 1, 2, 5, 100, 0.5, 1e21, -0.5),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }),
+);
+
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("replace-string" as const),
+      pick: fc.nat(),
+      value: stringInPlace,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("replace-number" as const),
+      pick: fc.nat(),
+      value: numberInPlace,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("flip-boolean" as const), pick: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("remove" as const), pick: fc.nat() }) },
   {
     weight: 2,
@@ -108,6 +155,7 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("rename-node" as const),
       pick: fc.nat(),
+      // `null`: the name of another node (or variable), so that two have the same.
       to: fc.option(wildName, { nil: null, freq: 5 }),
     }),
   },
@@ -181,8 +229,15 @@ export function mutatedFlow(world: FuzzWorld): fc.Arbitrary<MutatedCase> {
   return fc
     .record({
       blueprint: flowBlueprint,
-      mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
-      textEdit: fc.option(textEdit, { nil: undefined, freq: 8 }),
+      // One mutation mostly: with two or three, few flows stay valid enough to run.
+      mutations: fc.oneof(
+        { weight: 3, arbitrary: fc.tuple(mutation) },
+        { weight: 1, arbitrary: fc.array(mutation, { minLength: 2, maxLength: 3 }) },
+      ),
+      textEdit: fc.oneof(
+        { weight: 7, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: textEdit },
+      ),
     })
     .map(({ blueprint, mutations, textEdit }) => {
       let mutated: MutatedCase = buildFlow(blueprint, world);
@@ -412,6 +467,30 @@ export function applyMutation(fuzzCase: MutatedCase, change: Mutation): MutatedC
         replaceAt(flow, ["nodes"], [...nodes, ...added]),
         `append ${change.count} declare-variable nodes (${change.reads})`,
       );
+    }
+    case "replace-string": {
+      const path = pathAt(change.pick, (candidate) => typeof getAt(flow, candidate) === "string");
+      if (!path) return fuzzCase;
+      // `null` stands for "a reference the flow already holds", found when the mutation is applied.
+      const references = paths
+        .map((candidate) => getAt(flow, candidate))
+        .filter((value): value is string => typeof value === "string" && /^\$\{[^}]*\}$/.test(value));
+      const value =
+        change.value ?? references[change.pick % Math.max(references.length, 1)] ?? "${vars.nope}";
+      return done(
+        replaceAt(flow, path, value),
+        `replace ${formatDocPath(path)} with ${describeShort(value)}`,
+      );
+    }
+    case "replace-number": {
+      const path = pathAt(change.pick, (candidate) => typeof getAt(flow, candidate) === "number");
+      return path
+        ? done(replaceAt(flow, path, change.value), `replace ${formatDocPath(path)} with ${change.value}`)
+        : fuzzCase;
+    }
+    case "flip-boolean": {
+      const path = pathAt(change.pick, (candidate) => typeof getAt(flow, candidate) === "boolean");
+      return path ? done(replaceAt(flow, path, !getAt(flow, path)), `flip ${formatDocPath(path)}`) : fuzzCase;
     }
     case "run-input": {
       const declared = getAt(flow, ["inputs"]);

@@ -77,6 +77,7 @@ const inputBlueprint = fc.record({
   }),
 });
 
+/** Present four times in five. */
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 
 const nodeBlueprint = fc.record({
@@ -89,7 +90,11 @@ const nodeBlueprint = fc.record({
   text: safeText,
   typed: fc.boolean(),
   title: optional(safeText),
-  when: optional(fc.oneof(fc.boolean(), fc.nat())),
+  // A third of the nodes have a condition: with more, most of a flow is skipped.
+  when: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.oneof(fc.boolean(), fc.nat()) },
+  ),
   dependsOn: fc.array(fc.nat(), { maxLength: 2 }),
   retry: optional(
     fc.record(

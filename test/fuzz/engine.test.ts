@@ -32,6 +32,7 @@ import {
   PropertyViolation,
   withDeadline,
 } from "./support/outcomes.js";
+import { expectPrototypesUnchanged } from "./support/prototype-guard.js";
 import { type FuzzWorld, validFlow } from "./support/valid-flows.js";
 import { oddText, prototypeName, wildName } from "./support/wild-values.js";
 
@@ -84,12 +85,15 @@ const CASE_OPTIONS = {
 
 /** Calls `validate`, turning a throw into a failure that says which call threw. */
 function validateOrFail(engine: Engine, flow: unknown, what: string): unknown {
+  let issues: unknown;
   try {
-    return engine.validate(flow);
+    issues = engine.validate(flow);
   } catch (error) {
     if (error instanceof Error) error.message = `${what} threw instead of returning issues: ${error.message}`;
     throw error;
   }
+  expectPrototypesUnchanged(what);
+  return issues;
 }
 
 /** Starts a run and waits for its result (bounded); `undefined` when the engine refused the flow or its inputs. */
@@ -103,8 +107,17 @@ async function runToEnd(
   try {
     handle = engine.run(text, { inputs });
   } catch (error) {
+    expectPrototypesUnchanged("engine.run");
     checkRefusal(error, "engine.run refused the flow", parseFlowValue(text));
     return undefined;
+  }
+  try {
+    // The run starts on the next microtask: stop it there if compiling polluted the prototypes.
+    expectPrototypesUnchanged("engine.run (compiling the flow)");
+  } catch (error) {
+    handle.cancel("the flow changed built-in prototypes");
+    await handle;
+    throw error;
   }
   return withDeadline(handle, CASE_TIMEOUT_MS, "the run", () => handle.cancel("the fuzz case timed out"));
 }
@@ -171,9 +184,11 @@ describe("fuzz: engine", () => {
         engine.compile(text);
         compiled = true;
       } catch (error) {
+        expectPrototypesUnchanged("compile");
         checkRefusal(error, "compile", parseFlowValue(text));
         if (!(error instanceof FlowValidationError)) throw violation(`compile threw ${String(error)}`);
       }
+      expectPrototypesUnchanged("compile");
       if (compiled === issues.length > 0)
         throw violation(
           compiled
@@ -256,6 +271,7 @@ describe("fuzz: engine", () => {
       try {
         handle = engine.run(text, { inputs: fuzzCase.inputs });
       } catch (error) {
+        expectPrototypesUnchanged("engine.run");
         if (error instanceof FlowError && error.code.startsWith("input.")) {
           checkRefusal(error, "engine.run", fuzzCase.flow);
           return;

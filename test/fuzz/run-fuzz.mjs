@@ -5,7 +5,7 @@
  * property ran and how long it took. Extra arguments go to vitest (e.g. a file, or -t "<property>").
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,12 @@ process.on("SIGTERM", stop);
 vitest.on("exit", (code, signal) => {
   const file = join(tally, "tally.jsonl");
   const lines = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : [];
+  // A journal left behind belongs to a worker that died in the middle of a case.
+  for (const name of readdirSync(tally).filter((entry) => entry.startsWith("journal-"))) {
+    process.stdout.write(
+      `\nweft fuzz: a test worker died during this case:\n${readFileSync(join(tally, name), "utf8").slice(0, 6000)}\n`,
+    );
+  }
   rmSync(tally, { recursive: true, force: true });
   const rows = lines.map((line) => JSON.parse(line));
   let total = 0;

@@ -1,4 +1,4 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import fc from "fast-check";
 import { it } from "vitest";
@@ -100,7 +100,11 @@ export function fuzzTest<T>(
     async () => {
       const seed = propertySeed(name);
       const started = performance.now();
+      // A case that kills the worker (out of memory, a native crash) leaves no report: under
+      // `pnpm fuzz` each case is written down before it runs, and the runner shows what is left.
+      const journal = TALLY_DIRECTORY ? join(TALLY_DIRECTORY, `journal-${process.pid}.txt`) : undefined;
       const guarded = async (value: T) => {
+        if (journal) writeFileSync(journal, `${name}\n${(options.describe ?? fc.stringify)(value)}\n`);
         let failure: unknown;
         try {
           await predicate(value);
@@ -147,6 +151,7 @@ export function fuzzTest<T>(
         endOnFailure: false,
       });
       const elapsedMs = performance.now() - started;
+      if (journal) rmSync(journal, { force: true });
       if (TALLY_DIRECTORY) {
         const failed = details.failed || survey.size > 0;
         const line = {

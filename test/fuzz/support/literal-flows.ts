@@ -102,7 +102,7 @@ function findDifferenceAt(
   if (expected === null || typeof expected !== "object") {
     return Object.is(actual, expected)
       ? undefined
-      : `${path}: expected ${describeShort(expected)}, got ${describeShort(actual)}`;
+      : differ(`expected ${describeShort(expected)}, got ${describeShort(actual)}`);
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length)

@@ -229,19 +229,23 @@ export function mutatedFlow(world: FuzzWorld): fc.Arbitrary<MutatedCase> {
   return fc
     .record({
       blueprint: flowBlueprint,
-      // One mutation mostly: with two or three, few flows stay valid enough to run.
-      mutations: fc.oneof(
-        { weight: 3, arbitrary: fc.tuple(mutation) },
-        { weight: 1, arbitrary: fc.array(mutation, { minLength: 2, maxLength: 3 }) },
+      first: mutation,
+      // One mutation mostly: with two or three, few flows stay valid enough to run. Shrinking
+      // drops the others first.
+      others: fc.oneof(
+        { withCrossShrink: true },
+        { weight: 3, arbitrary: fc.constant([]) },
+        { weight: 1, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }) },
       ),
       textEdit: fc.oneof(
+        { withCrossShrink: true },
         { weight: 7, arbitrary: fc.constant(undefined) },
         { weight: 1, arbitrary: textEdit },
       ),
     })
-    .map(({ blueprint, mutations, textEdit }) => {
+    .map(({ blueprint, first, others, textEdit }) => {
       let mutated: MutatedCase = buildFlow(blueprint, world);
-      for (const each of mutations) mutated = applyMutation(mutated, each);
+      for (const each of [first, ...others]) mutated = applyMutation(mutated, each);
       if (textEdit)
         mutated = { ...mutated, textEdit, mutations: [...mutated.mutations, describeTextEdit(textEdit)] };
       return mutated;

@@ -1,3 +1,5 @@
+import { PropertyViolation } from "./outcomes.js";
+
 /**
  * Watches the built-in prototypes for changes a case makes: a property added, removed or replaced
  * on `Object.prototype` (or on the prototypes of arrays, functions, strings, numbers, booleans),
@@ -76,6 +78,7 @@ function describeDescriptor(descriptor: PropertyDescriptor): string {
 
 function describeValue(value: unknown): string {
   if (typeof value === "function") return "a function";
+  if (typeof value === "number") return String(value);
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
@@ -83,4 +86,16 @@ function describeValue(value: unknown): string {
     text = Object.prototype.toString.call(value);
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Fails (after undoing them) if the built-in prototypes changed during `what`. Called right after
+ * each engine call, so that a run never starts on polluted prototypes: code that walks objects
+ * with `for…in` would then walk every polluted key of every object, and a case could exhaust the
+ * heap instead of failing.
+ */
+export function expectPrototypesUnchanged(what: string): void {
+  const changes = takePrototypeChanges();
+  if (changes.length > 0)
+    throw new PropertyViolation(`${what} changed built-in prototypes:\n  ${changes.join("\n  ")}`);
 }

@@ -7,9 +7,10 @@ import { type LlmServer, startLlmServer } from "@weft/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe } from "vitest";
 import { BIN, ROOT } from "../support/cli.js";
+import { caseText, describeCase, type MutatedCase } from "./support/case-text.js";
 import { parseFlowValue } from "./support/flow-text.js";
 import { fuzzTest } from "./support/fuzz-property.js";
-import { caseText, describeCase, type MutatedCase, mutatedFlow, stressedFlow } from "./support/mutations.js";
+import { mutatedFlow, stressedFlow } from "./support/mutations.js";
 import {
   CASE_TIMEOUT_MS,
   checkIssues,

@@ -12,17 +12,11 @@ import { builtinNodeTypes } from "@weft/nodes";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe } from "vitest";
+import { caseText, describeCase, describeShort, type MutatedCase } from "./support/case-text.js";
 import { parseFlowValue, renderFlowText, setOwn } from "./support/flow-text.js";
 import { fuzzTest } from "./support/fuzz-property.js";
 import { findDifference, literalFlow } from "./support/literal-flows.js";
-import {
-  caseText,
-  describeCase,
-  describeShort,
-  type MutatedCase,
-  mutatedFlow,
-  stressedFlow,
-} from "./support/mutations.js";
+import { mutatedFlow, stressedFlow } from "./support/mutations.js";
 import {
   CASE_TIMEOUT_MS,
   checkIssues,

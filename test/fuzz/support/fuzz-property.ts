@@ -2,6 +2,7 @@ import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import fc from "fast-check";
 import { it } from "vitest";
+import { cut, FailureSurvey } from "./failure-survey.js";
 import { PropertyViolation } from "./outcomes.js";
 import { takePrototypeChanges } from "./prototype-guard.js";
 
@@ -103,8 +104,9 @@ export function fuzzTest<T>(
       // A case that kills the worker (out of memory, a native crash) leaves no report: under
       // `pnpm fuzz` each case is written down before it runs, and the runner shows what is left.
       const journal = TALLY_DIRECTORY ? join(TALLY_DIRECTORY, `journal-${process.pid}.txt`) : undefined;
+      const describe = options.describe ?? fc.stringify;
       const guarded = async (value: T) => {
-        if (journal) writeFileSync(journal, `${name}\n${(options.describe ?? fc.stringify)(value)}\n`);
+        if (journal) writeFileSync(journal, `${name}\n${describe(value)}\n`);
         let failure: unknown;
         try {
           await predicate(value);
@@ -121,28 +123,8 @@ export function fuzzTest<T>(
         }
         if (failure !== undefined) throw failure;
       };
-      const survey = new Map<string, { count: number; size: number; example: string }>();
-      const surveyed = async (value: T) => {
-        try {
-          await guarded(value);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          const kind = failureKind(message);
-          const stack =
-            error instanceof Error && error.name !== "PropertyViolation" && error.stack
-              ? `\n${error.stack.split("\n").slice(1, 5).join("\n")}`
-              : "";
-          const described = (options.describe ?? fc.stringify)(value);
-          const example = `${cut(described, 3_000)}\nfailure: ${cut(message, 1_500)}${stack}`;
-          const seen = survey.get(kind);
-          const size = options.size ? options.size(value) : described.length;
-          if (!seen) survey.set(kind, { count: 1, size, example });
-          else {
-            seen.count++;
-            if (size < seen.size) Object.assign(seen, { size, example });
-          }
-        }
-      };
+      const survey = new FailureSurvey<T>(describe, options.size);
+      const surveyed = (value: T) => guarded(value).catch((error: unknown) => survey.record(value, error));
       const details = await fc.check(fc.asyncProperty(arbitrary(), SURVEY ? surveyed : guarded), {
         numRuns: runs,
         seed,
@@ -163,7 +145,7 @@ export function fuzzTest<T>(
         };
         appendFileSync(join(TALLY_DIRECTORY, "tally.jsonl"), `${JSON.stringify(line)}\n`);
       }
-      if (survey.size > 0) throw new Error(describeSurvey(name, details.numRuns, survey));
+      if (survey.size > 0) throw new Error(survey.report(name, details.numRuns, FUZZ_SEED));
       if (details.failed) throw new Error(describeFailure(name, details, options));
     },
     PROPERTY_TIME_LIMIT_MS + 60_000,
@@ -195,34 +177,6 @@ function describeFailure<T>(name: string, details: fc.RunDetails<[T]>, options: 
   lines.push("failure:", cut(error instanceof Error ? error.message : String(error), 3_000));
   if (error instanceof Error && error.name !== "PropertyViolation" && error.stack) {
     lines.push("thrown at:", ...error.stack.split("\n").slice(1, 9));
-  }
-  return lines.join("\n");
-}
-
-function cut(text: string, length: number): string {
-  return text.length > length ? `${text.slice(0, length)}\n…(${text.length - length} more characters)` : text;
-}
-
-/** A failure message with its particulars (quoted text, numbers) taken out: what kind of failure it is. */
-function failureKind(message: string): string {
-  return message
-    .split("\n")[0]!
-    .replace(/"(?:[^"\\]|\\.)*"(…\(\d+ characters\))?/g, '"…"')
-    .replace(/\d+/g, "N")
-    .slice(0, 200);
-}
-
-function describeSurvey(
-  name: string,
-  runs: number,
-  survey: Map<string, { count: number; size: number; example: string }>,
-): string {
-  const kinds = [...survey].sort((a, b) => b[1].count - a[1].count);
-  const lines = [
-    `fuzz property "${name}": ${kinds.length} kind(s) of failure in ${runs} case(s) (WEFT_FUZZ_SEED=${FUZZ_SEED})`,
-  ];
-  for (const [kind, { count, example }] of kinds) {
-    lines.push("", `── ${count}× ${kind}`, example);
   }
   return lines.join("\n");
 }

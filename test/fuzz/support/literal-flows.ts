@@ -1,6 +1,6 @@
 import fc from "fast-check";
+import { describeShort } from "./case-text.js";
 import { setOwn } from "./flow-text.js";
-import { describeShort } from "./mutations.js";
 import type { FuzzCase } from "./valid-flows.js";
 import { ODD_TEXTS, PROTOTYPE_NAMES, SAFE_WORDS } from "./wild-values.js";
 

@@ -30,6 +30,9 @@ import { expectPrototypesUnchanged } from "./support/prototype-guard.js";
 import { type FuzzWorld, validFlow } from "./support/valid-flows.js";
 import { oddText, prototypeName, wildName } from "./support/wild-values.js";
 
+/** Issues about the flow text as written, which its parsed value may not show. */
+const TEXT_LIMIT_CODES = new Set(["flow.too-deep", "flow.too-large"]);
+
 /**
  * Property-based tests of the engine on generated flows: valid ones, and mutations of them
  * (missing, renamed and mistyped fields, cycles, dangling references, prototype names, odd
@@ -158,7 +161,13 @@ describe("fuzz: engine", () => {
       if (value === undefined) return;
       const objectIssues = validateOrFail(engine, value, "validate(object)");
       checkIssues(objectIssues, "validate(object)", value);
-      if (((issues as unknown[]).length === 0) !== ((objectIssues as unknown[]).length === 0))
+      // Limits on the text itself (depth, size) also see what JSON.parse drops: the first of two
+      // duplicate keys. Only those may tell the text from its parsed value.
+      const textOnly = (issues as Array<{ code: string }>).every((issue) => TEXT_LIMIT_CODES.has(issue.code));
+      if (
+        ((issues as unknown[]).length === 0) !== ((objectIssues as unknown[]).length === 0) &&
+        !((objectIssues as unknown[]).length === 0 && textOnly)
+      )
         throw violation(
           `validate(text) found ${(issues as unknown[]).length} issue(s) and validate(object) ${(objectIssues as unknown[]).length}: the same flow`,
         );

@@ -21,13 +21,13 @@ import {
   type FlowDefinition,
   FlowError,
   InMemoryConnectionProvider,
-  openConnectionStore,
   RUN_EVENT_NAMES,
   type RunEventName,
   type RunResult,
   Secret,
 } from "@weft/engine";
 import { builtinNodeTypes } from "@weft/nodes";
+import { openConnectionStore } from "@weft/store";
 import { fingerprintKey, type LlmServer, type Rule, startLlmServer } from "@weft/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import {

@@ -1,4 +1,5 @@
-import { type ConnectionProvider, openConnectionStore } from "@weft/engine";
+import type { ConnectionProvider } from "@weft/engine";
+import { openConnectionStore } from "@weft/store";
 
 /** The static connections `weft run` uses by default: the local encrypted store in $WEFT_HOME. */
 export async function openCliConnections(env: NodeJS.ProcessEnv): Promise<ConnectionProvider | undefined> {

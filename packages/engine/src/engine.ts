@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { ConnectionLimiter } from "./connections/connection-limiter.js";
-import type { ConnectionProvider } from "./connections/provider.js";
+import { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
+import type { ConnectionProvider } from "./connection-kind/provider.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";

@@ -11,8 +11,15 @@ export {
   type OpenAiConnection,
   openAiConnectionSchema,
   secretSchema,
-} from "./connections/connection.js";
-export { ConnectionLimiter } from "./connections/connection-limiter.js";
+} from "./connection-kind/connection.js";
+export {
+  CONNECTION_TYPES,
+  type ConnectionField,
+  connectionFields,
+  connectionKindSchema,
+} from "./connection-kind/connection-fields.js";
+export { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
+export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
 export {
   ACCEPTED_ENDPOINT_SHAPES,
   type AzureEndpoint,
@@ -20,8 +27,6 @@ export {
   DEFAULT_AZURE_OPENAI_API_VERSION,
   isLoopbackHost,
 } from "./connections/endpoint.js";
-export { type ConnectionProvider, InMemoryConnectionProvider } from "./connections/provider.js";
-export * from "./connections/store/index.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
 export { describeValue, type ErrorInfo, FlowError, toErrorInfo } from "./errors.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";

@@ -1,4 +1,5 @@
-import { FlowError, openConnectionStore } from "@weft/engine";
+import { FlowError } from "@weft/engine";
+import { openConnectionStore } from "@weft/store";
 import type { Command } from "commander";
 import { EXIT_OK, EXIT_RUN_FAILED } from "../cli-error.js";
 import { type CliIo, paint } from "../io.js";

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FlowError, openConnectionStore } from "@weft/engine";
+import { FlowError } from "@weft/engine";
+import { openConnectionStore } from "@weft/store";
 import { Command, CommanderError } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerConnectionCommands } from "./connection.js";

@@ -6,7 +6,7 @@ import {
   importConnections,
   type MaskedConnection,
   openConnectionStore,
-} from "@weft/engine";
+} from "@weft/store";
 import { type Command, Option } from "commander";
 import { usageError } from "../cli-error.js";
 import type { CliIo } from "../io.js";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Connection } from "../connections/connection.js";
+import type { Connection } from "../connection-kind/connection.js";
 import type { Secret } from "../secrets/secret.js";
 
 /** Token counts reported by a node that called a model. */

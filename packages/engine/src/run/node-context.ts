@@ -1,4 +1,4 @@
-import { type Connection, connectionSecrets, isConnection } from "../connections/connection.js";
+import { type Connection, connectionSecrets, isConnection } from "../connection-kind/connection.js";
 import { describeValue, FlowError } from "../errors.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {

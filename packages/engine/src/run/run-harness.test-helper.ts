@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Connection } from "../connections/connection.js";
-import { InMemoryConnectionProvider } from "../connections/provider.js";
+import type { Connection } from "../connection-kind/connection.js";
+import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
 import { createEngine, type Engine } from "../engine.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { type AnyNodeType, defineNodeType, type NodeContext } from "../node-type/define-node-type.js";

@@ -1,6 +1,6 @@
 import type { EventEmitter } from "eventemitter3";
-import type { ConnectionLimiter } from "../connections/connection-limiter.js";
-import type { ConnectionProvider } from "../connections/provider.js";
+import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
+import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
 import {
   evaluateTemplate,

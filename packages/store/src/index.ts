@@ -1,17 +1,4 @@
 export {
-  type EnvReferenceLocation,
-  findEnvReferences,
-  hasEnvReference,
-  isEnvReference,
-  resolveEnvReferences,
-} from "../env.js";
-export {
-  type ImportConnectionsOptions,
-  type ImportedConnection,
-  importConnections,
-  PROMPTFLOW_TYPES,
-} from "../import/index.js";
-export {
   type ConnectionInput,
   type ConnectionPatch,
   checkConnectionName,
@@ -30,4 +17,17 @@ export {
   type RotateKeyOptions,
   type StoredConnectionSummary,
 } from "./connection-store.js";
+export {
+  type EnvReferenceLocation,
+  findEnvReferences,
+  hasEnvReference,
+  isEnvReference,
+  resolveEnvReferences,
+} from "./env.js";
+export {
+  type ImportConnectionsOptions,
+  type ImportedConnection,
+  importConnections,
+  PROMPTFLOW_TYPES,
+} from "./import/index.js";
 export { decodeKey, SECRET_KEY_ENV } from "./secret-key.js";

@@ -1,12 +1,12 @@
+import { describeValue, FlowError } from "@weft/engine";
 import { parseAllDocuments } from "yaml";
-import { describeValue, FlowError } from "../../errors.js";
 import {
   type ConnectionInput,
   checkConnectionName,
   type InputLocation,
   invalid,
   parseConnectionInput,
-} from "../store/connection-input.js";
+} from "../connection-input.js";
 import { convertPromptflowConnection, isPromptflowConnection } from "./promptflow.js";
 
 /** Options of `importConnections`. */

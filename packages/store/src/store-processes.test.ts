@@ -8,16 +8,16 @@ import { openConnectionStore } from "./connection-store.js";
 
 /**
  * Several `weft` processes writing one store at once, and a process killed while writing. The
- * children run the built engine, so it is built first.
+ * children run the built store, so it is built first.
  */
 
-const engineRoot = join(import.meta.dirname, "../../..");
-const worker = join(import.meta.dirname, "test-fixtures/store-worker.mjs");
+const storeRoot = join(import.meta.dirname, "..");
+const worker = join(import.meta.dirname, "../test-support/store-worker.mjs");
 
 beforeAll(async () => {
   // Builds what the workers import; other packages' type errors do not stop the emit.
-  await promisify(execFile)("npx", ["tsc", "-b", engineRoot], { cwd: engineRoot }).catch(() => undefined);
-  await access(join(engineRoot, "dist/connections/store/index.js"));
+  await promisify(execFile)("npx", ["tsc", "-b", storeRoot], { cwd: storeRoot }).catch(() => undefined);
+  await access(join(storeRoot, "dist/index.js"));
 }, 120_000);
 
 const homes: string[] = [];

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { FlowError } from "@weft/engine";
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../../errors.js";
 import { importConnections } from "./import-connections.js";
 
-const fixtures = join(import.meta.dirname, "fixtures");
+const fixtures = join(import.meta.dirname, "../../test-support/promptflow");
 
 async function importFixture(name: string) {
   return importConnections(await readFile(join(fixtures, name), "utf8"), { file: name });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "@weft/engine";
 import { syncDirectory, writeFileAtomic } from "./atomic-write.js";
 import { deriveSecretKey, SECRET_KEY_BYTES, type SecretKey } from "./secret-cipher.js";
 

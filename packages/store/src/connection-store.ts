@@ -2,11 +2,9 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { FlowError } from "../../errors.js";
-import type { Connection, ConnectionType } from "../connection.js";
-import type { ConnectionProvider } from "../provider.js";
+import type { Connection, ConnectionProvider, ConnectionType } from "@weft/engine";
+import { connectionFields, FlowError } from "@weft/engine";
 import { removeLeftoverTempFiles } from "./atomic-write.js";
-import { connectionFields } from "./connection-fields.js";
 import {
   type ConnectionInput,
   type ConnectionPatch,

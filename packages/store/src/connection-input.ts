@@ -1,19 +1,20 @@
-import { describeValue, FlowError } from "../../errors.js";
-import { Secret } from "../../secrets/secret.js";
-import type { Connection } from "../connection.js";
-import { classifyAzureEndpoint } from "../endpoint.js";
+import type { Connection } from "@weft/engine";
+import {
+  CONNECTION_TYPES,
+  type ConnectionField,
+  classifyAzureEndpoint,
+  connectionFields,
+  connectionKindSchema,
+  describeValue,
+  FlowError,
+  Secret,
+} from "@weft/engine";
 import {
   ENV_REFERENCE_SHAPE,
   hasEnvReference,
   hasMalformedEnvReference,
   resolveEnvReferences,
-} from "../env.js";
-import {
-  CONNECTION_TYPES,
-  type ConnectionField,
-  connectionFields,
-  connectionKindSchema,
-} from "./connection-fields.js";
+} from "./env.js";
 
 /** A secret field as given to the store: text, or a `Secret` already. */
 type SecretText<V> = V extends Secret

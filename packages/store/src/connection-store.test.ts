@@ -2,9 +2,8 @@ import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { FlowError, Secret } from "@weft/engine";
 import { afterEach, describe, expect, it } from "vitest";
-import { FlowError } from "../../errors.js";
-import { Secret } from "../../secrets/secret.js";
 import { type ConnectionStoreOptions, openConnectionStore } from "./connection-store.js";
 
 const homes: string[] = [];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ConnectionType, connectionSchema } from "../connection.js";
+import { type ConnectionType, connectionSchema } from "./connection.js";
 
 /** One field of a connection kind, as the store sees it. */
 export interface ConnectionField {

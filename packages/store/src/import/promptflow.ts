@@ -1,7 +1,6 @@
-import { describeValue } from "../../errors.js";
-import { classifyAzureEndpoint } from "../endpoint.js";
+import { classifyAzureEndpoint, describeValue } from "@weft/engine";
+import { type ConnectionInput, type InputLocation, invalid } from "../connection-input.js";
 import { hasEnvReference } from "../env.js";
-import { type ConnectionInput, type InputLocation, invalid } from "../store/connection-input.js";
 
 /**
  * Promptflow connection files (`pf connection create -f x.yaml`) mapped to weft connections.

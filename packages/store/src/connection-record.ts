@@ -1,9 +1,7 @@
-import { FlowError } from "../../errors.js";
-import { SECRET_MASK, Secret } from "../../secrets/secret.js";
-import type { Connection } from "../connection.js";
-import { isEnvReference } from "../env.js";
-import { connectionFields } from "./connection-fields.js";
+import type { Connection } from "@weft/engine";
+import { connectionFields, FlowError, SECRET_MASK, Secret } from "@weft/engine";
 import { type MaskedConnection, parseConnectionInput } from "./connection-input.js";
+import { isEnvReference } from "./env.js";
 import {
   checkRecordCode,
   openValue,

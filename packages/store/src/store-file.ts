@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { FlowError } from "@weft/engine";
 import { z } from "zod";
-import { FlowError } from "../../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
 
 /**

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
 import { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
+import type { AnyConnectionKind } from "./connection-kind/define-connection-kind.js";
 import type { ConnectionProvider } from "./connection-kind/provider.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
@@ -13,6 +15,11 @@ import { RunHandle } from "./run/run-handle.js";
 export interface EngineOptions {
   /** The node types flows may use (e.g. `builtinNodeTypes` from `@weft/nodes`, plus your own). */
   nodeTypes: readonly AnyNodeType[];
+  /**
+   * The connection kinds connections may have (e.g. `builtinConnectionKinds` from `@weft/nodes`,
+   * plus your own). Every connection a node uses is checked against its kind.
+   */
+  connectionKinds?: readonly AnyConnectionKind[];
   /** Where static connections come from, by name. */
   connections?: ConnectionProvider;
   /** Default bound on nodes running at once in a run. 16 unless set. */
@@ -49,12 +56,19 @@ export interface Engine {
   run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
   /** The registered node types. */
   readonly nodeTypes: NodeTypeRegistry;
+  /** The registered connection kinds. */
+  readonly connectionKinds: ConnectionKinds;
 }
 
-/** Creates an engine with an explicit registry of node types. */
+/** Creates an engine with explicit registries of node types and connection kinds. */
 export function createEngine(options: EngineOptions): Engine {
   const registry = new NodeTypeRegistry(options.nodeTypes);
-  const services = { connections: options.connections, limiter: new ConnectionLimiter() };
+  const connectionKinds = new ConnectionKinds(options.connectionKinds ?? []);
+  const services = {
+    connectionKinds,
+    connections: options.connections,
+    limiter: new ConnectionLimiter(connectionKinds),
+  };
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
 
   const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
@@ -85,6 +99,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   return {
     nodeTypes: registry,
+    connectionKinds,
     validate: (flow) => check(flow).issues,
     compile,
     run(flow, runOptions = {}) {

@@ -1,32 +1,20 @@
-export {
-  type AzureAiConnection,
-  azureAiConnectionSchema,
-  type Connection,
-  type ConnectionType,
-  type CustomConnection,
-  connectionSchema,
-  connectionSecrets,
-  customConnectionSchema,
-  isConnection,
-  type OpenAiConnection,
-  openAiConnectionSchema,
-  secretSchema,
-} from "./connection-kind/connection.js";
-export {
-  CONNECTION_TYPES,
-  type ConnectionField,
-  connectionFields,
-  connectionKindSchema,
-} from "./connection-kind/connection-fields.js";
+export { type ConnectionField, describeConnectionFields } from "./connection-kind/connection-fields.js";
+export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
 export { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
-export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
 export {
-  ACCEPTED_ENDPOINT_SHAPES,
-  type AzureEndpoint,
-  classifyAzureEndpoint,
-  DEFAULT_AZURE_OPENAI_API_VERSION,
-  isLoopbackHost,
-} from "./connections/endpoint.js";
+  type AnyConnectionKind,
+  type Connection,
+  type ConnectionKind,
+  type ConnectionOf,
+  type ConnectionTestOptions,
+  type ConnectionTestResult,
+  defineConnectionKind,
+  type PromptflowConversion,
+  type PromptflowReader,
+  secretField,
+  secretSchema,
+} from "./connection-kind/define-connection-kind.js";
+export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
 export { describeValue, type ErrorInfo, FlowError, toErrorInfo } from "./errors.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
@@ -61,6 +49,7 @@ export {
   type NodeLogger,
   type NodeType,
   type ResolvedConnection,
+  type ServiceConnection,
   type TokenUsage,
 } from "./node-type/define-node-type.js";
 export { NodeTypeRegistry } from "./node-type/registry.js";

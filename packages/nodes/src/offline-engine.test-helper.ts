@@ -15,7 +15,7 @@ import {
 import { type LlmServer, type LlmServerOptions, startLlmServer } from "@weft/testing";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { ChatCompletionOutput } from "./chat-completion/chat-completion.js";
-import { builtinNodeTypes } from "./index.js";
+import { builtinConnectionKinds, builtinNodeTypes } from "./index.js";
 
 /** The keys the offline server accepts, by the name its request log shows for them. */
 export const KEYS = {
@@ -82,6 +82,7 @@ export function sharedConnections(server: LlmServer): Record<string, Connection>
 export function createTestEngine(server: LlmServer, extra: Record<string, Connection> = {}): Engine {
   return createEngine({
     nodeTypes: builtinNodeTypes,
+    connectionKinds: builtinConnectionKinds,
     connections: new InMemoryConnectionProvider({ ...sharedConnections(server), ...extra }),
   });
 }

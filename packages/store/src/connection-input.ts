@@ -1,14 +1,5 @@
-import type { Connection } from "@weft/engine";
-import {
-  CONNECTION_TYPES,
-  type ConnectionField,
-  classifyAzureEndpoint,
-  connectionFields,
-  connectionKindSchema,
-  describeValue,
-  FlowError,
-  Secret,
-} from "@weft/engine";
+import type { Connection, ConnectionKinds } from "@weft/engine";
+import { type ConnectionField, describeValue, FlowError, Secret } from "@weft/engine";
 import {
   ENV_REFERENCE_SHAPE,
   hasEnvReference,
@@ -16,50 +7,15 @@ import {
   resolveEnvReferences,
 } from "./env.js";
 
-/** A secret field as given to the store: text, or a `Secret` already. */
-type SecretText<V> = V extends Secret
-  ? string | Secret
-  : V extends Record<string, Secret>
-    ? Record<string, string | Secret>
-    : V;
-/** A secret field as `show` gives it. */
-type MaskedText<V> = V extends Secret
-  ? string
-  : V extends Record<string, Secret>
-    ? Record<string, string>
-    : V;
-/** The fields holding `name: value` records (`configs`, `secrets`), which may be left out. */
-type RecordKeys<T> = {
-  [K in keyof T]-?: NonNullable<T[K]> extends Secret
-    ? never
-    : NonNullable<T[K]> extends Record<string, unknown>
-      ? K
-      : never;
-}[keyof T];
-type Texted<T> = { [K in keyof T]: SecretText<T[K]> };
-type InputOf<T> = T extends unknown
-  ? Omit<Texted<T>, "name" | RecordKeys<T>> & Partial<Pick<Texted<T>, RecordKeys<T>>>
-  : never;
-type PatchOf<T> = T extends unknown
-  ? {
-      [K in Exclude<keyof T, "type">]?: NonNullable<T[K]> extends Record<string, unknown>
-        ? { [E in keyof NonNullable<T[K]>]?: NonNullable<T[K]>[E] | null }
-        : T[K] | null;
-    }
-  : never;
-type MaskedOf<T> = T extends unknown
-  ? Omit<{ [K in keyof T]: MaskedText<T[K]> }, "name"> & { name: string }
-  : never;
-
 /**
- * A connection as given to the store (by an app, the CLI or an imported file): the fields of
- * `Connection`, with secrets as text or `Secret`s; any string may hold `${env:NAME}`.
+ * A connection as given to the store (by an app, the CLI or an imported file): the fields of its
+ * kind, with secrets as text or `Secret`s; any string may hold `${env:NAME}`.
  */
-export type ConnectionInput = InputOf<Connection>;
+export type ConnectionInput = { type: string; [field: string]: unknown };
 /** Changes to a stored connection: new values, or `null` to remove an optional field or an entry. */
-export type ConnectionPatch = PatchOf<ConnectionInput>;
+export type ConnectionPatch = { [field: string]: unknown };
 /** A stored connection as `show` gives it: secrets are `***`, or the `${env:…}` reference as written. */
-export type MaskedConnection = MaskedOf<Connection>;
+export type MaskedConnection = { name: string; type: string; [field: string]: unknown };
 
 /** Where an input came from, for error messages. */
 export interface InputLocation {
@@ -89,20 +45,28 @@ export function checkConnectionName(name: unknown, where: InputLocation = {}): a
  * `${env:…}` references are checked for syntax but kept; an azure-ai endpoint without one must
  * have one of the two accepted shapes. Messages never show a secret's value.
  */
-export function parseConnectionInput(name: string, input: unknown, where: InputLocation = {}): Connection {
+export function parseConnectionInput(
+  kinds: ConnectionKinds,
+  name: string,
+  input: unknown,
+  where: InputLocation = {},
+): Connection {
   const at: InputLocation & { connection: string } = { ...where, connection: name };
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     throw invalid(at, undefined, `expected a connection object, got ${describeValue(input)}`);
   }
   const fields = input as Record<string, unknown>;
   const type = fields.type;
-  const kind = typeof type === "string" ? connectionFields(type) : undefined;
-  const schema = typeof type === "string" ? connectionKindSchema(type) : undefined;
+  const kind = typeof type === "string" ? kinds.fields(type) : undefined;
+  const schema = typeof type === "string" ? kinds.schema(type) : undefined;
   if (kind === undefined || schema === undefined) {
     throw invalid(
       at,
       "type",
-      `expected one of ${CONNECTION_TYPES.map((t) => `"${t}"`).join(", ")}, got ${describeValue(type)}`,
+      `expected one of ${kinds
+        .types()
+        .map((t) => `"${t}"`)
+        .join(", ")}, got ${describeValue(type)}`,
     );
   }
   const known = new Set(["type", "name", ...kind.map((field) => field.name)]);
@@ -148,7 +112,7 @@ export function parseConnectionInput(name: string, input: unknown, where: InputL
     throw invalid(at, issue?.path.join(".") || undefined, issue?.message ?? "invalid connection");
   }
   const connection = parsed.data as Connection;
-  checkUrls(at, connection);
+  checkFields(kinds, at, connection);
   return connection;
 }
 
@@ -157,14 +121,15 @@ export function parseConnectionInput(name: string, input: unknown, where: InputL
  * checks the result again — a variable may hold an endpoint of the wrong shape.
  */
 export function resolveConnectionEnv(
+  kinds: ConnectionKinds,
   name: string,
   connection: Connection,
   env: NodeJS.ProcessEnv,
 ): Connection {
-  const resolved = mapStrings(connection, (text, field) =>
+  const resolved = mapStrings(kinds, connection, (text, field) =>
     resolveEnvReferences(text, env, { connection: name, field }),
   );
-  return parseConnectionInput(name, { ...resolved, name });
+  return parseConnectionInput(kinds, name, { ...resolved, name });
 }
 
 /**
@@ -172,12 +137,13 @@ export function resolveConnectionEnv(
  * keeping secrets wrapped.
  */
 export function mapStrings(
+  kinds: ConnectionKinds,
   connection: Connection,
   change: (text: string, field: string) => string,
 ): ConnectionInput {
   const result: Record<string, unknown> = { type: connection.type };
   const fields = connection as unknown as Record<string, unknown>;
-  for (const field of connectionFields(connection.type) ?? []) {
+  for (const field of kinds.fields(connection.type) ?? []) {
     const value = fields[field.name];
     if (value === undefined) continue;
     if (field.record) {
@@ -241,45 +207,29 @@ function readRecord(at: InputLocation & { connection: string }, field: Connectio
   return Object.fromEntries(entries);
 }
 
-function checkUrls(at: InputLocation & { connection: string }, connection: Connection): void {
-  // A URL with user:password@ is refused without quoting it, since the password would be printed.
-  for (const field of ["endpoint", "baseUrl"] as const) {
-    const url = (connection as Partial<Record<typeof field, string>>)[field];
-    if (url !== undefined && hasCredentials(url)) {
-      throw invalid(at, field, "expected a URL without credentials (user:password@); keys belong in apiKey");
-    }
-  }
-  if (connection.type === "azure-ai" && !hasEnvReference(connection.endpoint)) {
+/**
+ * The kind's own checks of literal field values (an endpoint's shape, a URL without credentials).
+ * A value with an `${env:…}` reference is checked once resolved, when the connection is fetched.
+ */
+function checkFields(
+  kinds: ConnectionKinds,
+  at: InputLocation & { connection: string },
+  connection: Connection,
+): void {
+  const kind = kinds.get(connection.type);
+  if (kind?.checkField === undefined) return;
+  for (const field of kinds.fields(connection.type) ?? []) {
+    const value = connection[field.name];
+    if (field.secret !== undefined || (typeof value === "string" && hasEnvReference(value))) continue;
+    if (value === undefined) continue;
+    let problem: string | undefined;
     try {
-      classifyAzureEndpoint(connection.endpoint);
+      problem = kind.checkField(field.name, value);
     } catch (error) {
-      if (error instanceof FlowError) throw relabel(at, "endpoint", error);
+      if (error instanceof FlowError) throw relabel(at, field.name, error);
       throw error;
     }
-  }
-  if (
-    connection.type === "openai" &&
-    connection.baseUrl !== undefined &&
-    !hasEnvReference(connection.baseUrl)
-  ) {
-    let url: URL | undefined;
-    try {
-      url = new URL(connection.baseUrl);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
-      throw invalid(at, "baseUrl", `expected an http(s) URL, got ${describeValue(connection.baseUrl)}`);
-    }
-  }
-}
-
-function hasCredentials(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.username !== "" || url.password !== "";
-  } catch {
-    return false;
+    if (problem !== undefined) throw invalid(at, field.name, problem);
   }
 }
 

@@ -1,5 +1,5 @@
-import type { Connection } from "@weft/engine";
-import { connectionFields, FlowError, SECRET_MASK, Secret } from "@weft/engine";
+import type { Connection, ConnectionKinds } from "@weft/engine";
+import { FlowError, SECRET_MASK, Secret } from "@weft/engine";
 import { type MaskedConnection, parseConnectionInput } from "./connection-input.js";
 import { isEnvReference } from "./env.js";
 import {
@@ -21,6 +21,8 @@ import type { StoredRecord } from "./store-file.js";
 
 /** Where a record is being opened, for error messages. */
 export interface RecordContext {
+  /** The kinds records may have. */
+  kinds: ConnectionKinds;
   /** The store's file. */
   file: string;
   /** How the key in use is named (`WEFT_SECRET_KEY` or a key file's path). */
@@ -28,10 +30,15 @@ export interface RecordContext {
 }
 
 /** Seals a connection's secrets under `key` and adds the record's integrity code. */
-export function sealConnection(name: string, connection: Connection, key: SecretKey): StoredRecord {
+export function sealConnection(
+  kinds: ConnectionKinds,
+  name: string,
+  connection: Connection,
+  key: SecretKey,
+): StoredRecord {
   const fields = connection as unknown as Record<string, unknown>;
   const record: Record<string, unknown> = { type: connection.type };
-  for (const field of connectionFields(connection.type) ?? []) {
+  for (const field of kinds.fields(connection.type) ?? []) {
     const value = fields[field.name];
     if (value === undefined) continue;
     if (field.secret === "value") {
@@ -68,7 +75,7 @@ export function openConnectionRecord(
   } catch (error) {
     fail(error);
   }
-  const kind = connectionFields(record.type);
+  const kind = context.kinds.fields(record.type);
   if (kind === undefined) {
     throw new FlowError(
       "store.corrupt",
@@ -95,13 +102,17 @@ export function openConnectionRecord(
   } catch (error) {
     fail(error);
   }
-  return parseConnectionInput(name, input, { file: context.file, path: name });
+  return parseConnectionInput(context.kinds, name, input, { file: context.file, path: name });
 }
 
 /** The record with its secrets masked — `***`, or the `${env:…}` reference as written. Needs no key. */
-export function maskConnectionRecord(name: string, record: StoredRecord): MaskedConnection {
+export function maskConnectionRecord(
+  kinds: ConnectionKinds,
+  name: string,
+  record: StoredRecord,
+): MaskedConnection {
   const masked: Record<string, unknown> = { name, type: record.type };
-  for (const field of connectionFields(record.type) ?? []) {
+  for (const field of kinds.fields(record.type) ?? []) {
     const value = record[field.name];
     if (value === undefined) continue;
     if (field.secret === "value") masked[field.name] = maskSecret(value);

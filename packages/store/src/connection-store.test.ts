@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FlowError, Secret } from "@weft/engine";
+import { builtinConnectionKinds } from "@weft/nodes";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ConnectionStoreOptions, openConnectionStore } from "./connection-store.js";
 
@@ -22,9 +23,9 @@ function randomKeyText(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64");
 }
 
-async function newStore(options: Omit<ConnectionStoreOptions, "home"> = {}) {
+async function newStore(options: Partial<Omit<ConnectionStoreOptions, "home">> = {}) {
   const home = await tempHome();
-  return openConnectionStore({ home, env: {}, ...options });
+  return openConnectionStore({ connectionKinds: builtinConnectionKinds, home, env: {}, ...options });
 }
 
 /** Awaits `promise` and returns the `FlowError` it rejected with. */
@@ -76,24 +77,25 @@ describe("ConnectionStore", () => {
       endpoint: FOUNDRY,
       maxConcurrency: 4,
     });
-    expect(foundry?.type === "azure-ai" && foundry.apiKey.reveal()).toBe("test-key-foundry");
+    expect(foundry?.type === "azure-ai" && (foundry.apiKey as Secret).reveal()).toBe("test-key-foundry");
     const deployment = await store.get("deployment");
-    expect(deployment?.type === "azure-ai" && [deployment.apiKey.reveal(), deployment.apiVersion]).toEqual([
-      "test-key-deployment",
-      "2024-10-21",
-    ]);
+    expect(
+      deployment?.type === "azure-ai" && [(deployment.apiKey as Secret).reveal(), deployment.apiVersion],
+    ).toEqual(["test-key-deployment", "2024-10-21"]);
     const local = await store.get("local");
     expect(local).toMatchObject({
       type: "openai",
       baseUrl: "http://127.0.0.1:8080/v1",
       organization: "org-1",
     });
-    expect(local?.type === "openai" && local.apiKey.reveal()).toBe("test-key-openai");
+    expect(local?.type === "openai" && (local.apiKey as Secret).reveal()).toBe("test-key-openai");
     const search = await store.get("search");
-    expect(search?.type === "custom" && [search.configs, search.secrets.token?.reveal()]).toEqual([
-      { index: "docs" },
-      "test-key-custom",
-    ]);
+    expect(
+      search?.type === "custom" && [
+        search.configs,
+        (search.secrets as Record<string, Secret>).token?.reveal(),
+      ],
+    ).toEqual([{ index: "docs" }, "test-key-custom"]);
     expect(await store.get("nothing")).toBeUndefined();
   });
 
@@ -197,7 +199,9 @@ describe("ConnectionStore", () => {
     expect(await readFile(store.path)).toEqual(tampered);
     // Other connections still open.
     const search = await store.get("search");
-    expect(search?.type === "custom" && search.secrets.token?.reveal()).toBe("test-key-custom");
+    expect(search?.type === "custom" && (search.secrets as Record<string, Secret>).token?.reveal()).toBe(
+      "test-key-custom",
+    );
   });
 
   it("detects a changed plain field and a secret moved between connections", async () => {
@@ -327,15 +331,25 @@ describe("ConnectionStore", () => {
     expect((await stat(store.keyPath)).mode & 0o777).toBe(0o600);
 
     const a = await store.get("a");
-    expect(a?.type === "azure-ai" && a.apiKey.reveal()).toBe("test-key-a");
-    const b = await openConnectionStore({ home: store.home, env: { B: "test-key-from-env" } }).get("b");
-    expect(b?.type === "custom" && [b.secrets.token?.reveal(), b.secrets.ref?.reveal()]).toEqual([
-      "test-key-b",
-      "test-key-from-env",
-    ]);
+    expect(a?.type === "azure-ai" && (a.apiKey as Secret).reveal()).toBe("test-key-a");
+    const b = await openConnectionStore({
+      connectionKinds: builtinConnectionKinds,
+      home: store.home,
+      env: { B: "test-key-from-env" },
+    }).get("b");
+    expect(
+      b?.type === "custom" && [
+        (b.secrets as Record<string, Secret>).token?.reveal(),
+        (b.secrets as Record<string, Secret>).ref?.reveal(),
+      ],
+    ).toEqual(["test-key-b", "test-key-from-env"]);
     // The old key no longer opens the store.
     await rm(store.keyPath);
-    const withOld = openConnectionStore({ home: store.home, env: { WEFT_SECRET_KEY: oldKey } });
+    const withOld = openConnectionStore({
+      connectionKinds: builtinConnectionKinds,
+      home: store.home,
+      env: { WEFT_SECRET_KEY: oldKey },
+    });
     expect((await flowError(withOld.get("a"))).code).toBe("store.wrong-key");
   });
 
@@ -358,7 +372,7 @@ describe("ConnectionStore", () => {
     expect((await flowError(store.get("a"))).code).toBe("store.wrong-key");
     env.WEFT_SECRET_KEY = next;
     const a = await store.get("a");
-    expect(a?.type === "openai" && a.apiKey.reveal()).toBe("test-key-a");
+    expect(a?.type === "openai" && (a.apiKey as Secret).reveal()).toBe("test-key-a");
   });
 
   it("recovers from a rotation interrupted after the store was rewritten", async () => {
@@ -371,7 +385,7 @@ describe("ConnectionStore", () => {
     await rename(`${store.keyPath}.old`, store.keyPath);
 
     const a = await store.get("a");
-    expect(a?.type === "openai" && a.apiKey.reveal()).toBe("test-key-a");
+    expect(a?.type === "openai" && (a.apiKey as Secret).reveal()).toBe("test-key-a");
     await store.create("b", { type: "openai", apiKey: "test-key-b" });
     expect(await readFile(store.keyPath, "utf8")).toBe(newKey);
     await expect(stat(`${store.keyPath}.new`)).rejects.toMatchObject({ code: "ENOENT" });
@@ -421,7 +435,7 @@ describe("ConnectionStore", () => {
     env.TENANT_KEY = "test-key-from-env";
     const tenant = await store.get("tenant");
     expect(tenant).toMatchObject({ endpoint: FOUNDRY, apiVersion: "2025-01-01-preview" });
-    expect(tenant?.type === "azure-ai" && tenant.apiKey.reveal()).toBe("test-key-from-env");
+    expect(tenant?.type === "azure-ai" && (tenant.apiKey as Secret).reveal()).toBe("test-key-from-env");
 
     // Read again at every get: a changed variable is picked up, and checked.
     env.TENANT_ENDPOINT = "https://example.com/chat";
@@ -524,7 +538,10 @@ describe("ConnectionStore", () => {
     await store.update("d", { apiKey: "test-key-3", apiVersion: null, maxConcurrency: 3 });
     const d = await store.get("d");
     expect(d).toMatchObject({ endpoint: FOUNDRY, maxConcurrency: 3 });
-    expect(d?.type === "azure-ai" && [d.apiKey.reveal(), d.apiVersion]).toEqual(["test-key-3", undefined]);
+    expect(d?.type === "azure-ai" && [(d.apiKey as Secret).reveal(), d.apiVersion]).toEqual([
+      "test-key-3",
+      undefined,
+    ]);
     expect((await flowError(store.update("d", { endpoint: "https://example.com" }))).code).toBe(
       "connection.endpoint",
     );
@@ -540,9 +557,9 @@ describe("ConnectionStore", () => {
     expect(
       c?.type === "custom" && [
         c.configs,
-        Object.keys(c.secrets),
-        c.secrets.s?.reveal(),
-        c.secrets.u?.reveal(),
+        Object.keys(c.secrets as object),
+        (c.secrets as Record<string, Secret>).s?.reveal(),
+        (c.secrets as Record<string, Secret>).u?.reveal(),
       ],
     ).toEqual([{ b: "2", c: "3" }, ["s", "u"], "test-key-s", "test-key-u"]);
 
@@ -579,7 +596,7 @@ describe("ConnectionStore", () => {
     );
     expect(await store.list()).toEqual([...names].sort());
     const c7 = await store.get("c7");
-    expect(c7?.type === "openai" && c7.apiKey.reveal()).toBe("test-key-c7");
+    expect(c7?.type === "openai" && (c7.apiKey as Secret).reveal()).toBe("test-key-c7");
   });
 
   it("recovers from a writer that died holding the lock with a half-written temporary file", async () => {
@@ -607,7 +624,7 @@ describe("ConnectionStore", () => {
 
   it("takes WEFT_HOME from the environment", async () => {
     const home = await tempHome();
-    const store = openConnectionStore({ env: { WEFT_HOME: home } });
+    const store = openConnectionStore({ connectionKinds: builtinConnectionKinds, env: { WEFT_HOME: home } });
     expect(store.path).toBe(join(home, "connections.json"));
     await store.create("a", { type: "openai", apiKey: "test-key-a" });
     expect(JSON.parse(await readFile(join(home, "connections.json"), "utf8")).connections.a.type).toBe(

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Connection, ConnectionProvider, ConnectionType } from "@weft/engine";
-import { connectionFields, FlowError } from "@weft/engine";
+import type { AnyConnectionKind, Connection, ConnectionProvider } from "@weft/engine";
+import { ConnectionKinds, FlowError } from "@weft/engine";
 import { removeLeftoverTempFiles } from "./atomic-write.js";
 import {
   type ConnectionInput,
@@ -34,6 +34,11 @@ import { readStoreDocument, STORE_FILE, type StoreDocument, writeStoreDocument }
 
 /** Options of `openConnectionStore`. */
 export interface ConnectionStoreOptions {
+  /**
+   * The connection kinds the store accepts (e.g. `builtinConnectionKinds` from `@weft/nodes`):
+   * records are checked against their kind's schema, and its secret fields are encrypted.
+   */
+  connectionKinds: ConnectionKinds | readonly AnyConnectionKind[];
   /** The store's directory. Default: `$WEFT_HOME`, else `~/.weft`. */
   home?: string;
   /**
@@ -48,8 +53,8 @@ export interface ConnectionStoreOptions {
 /** One line of `weft connection list`: never a secret. */
 export interface StoredConnectionSummary {
   name: string;
-  type: ConnectionType;
-  /** The azure-ai endpoint or the openai base URL, as written (possibly a `${env:…}` reference). */
+  type: string;
+  /** Where it points (the kind's `endpointField`), as written (possibly a `${env:…}` reference). */
   endpoint?: string;
   maxConcurrency?: number;
 }
@@ -92,7 +97,7 @@ export interface KeyRotationResult {
 }
 
 /** Opens (lazily: nothing is read or created until used) the local connection store. */
-export function openConnectionStore(options: ConnectionStoreOptions = {}): ConnectionStore {
+export function openConnectionStore(options: ConnectionStoreOptions): ConnectionStore {
   return new ConnectionStore(options);
 }
 
@@ -109,11 +114,17 @@ export class ConnectionStore implements ConnectionProvider {
   readonly path: string;
   /** The key file (used when `WEFT_SECRET_KEY` is not set). */
   readonly keyPath: string;
+  /** The kinds of connection it accepts. */
+  readonly kinds: ConnectionKinds;
   readonly #env: NodeJS.ProcessEnv;
   readonly #lockPath: string;
   readonly #lockTimeoutMs: number | undefined;
 
-  constructor(options: ConnectionStoreOptions = {}) {
+  constructor(options: ConnectionStoreOptions) {
+    this.kinds =
+      options.connectionKinds instanceof ConnectionKinds
+        ? options.connectionKinds
+        : new ConnectionKinds(options.connectionKinds);
     this.#env = options.env ?? process.env;
     this.home = resolve(options.home ?? (this.#env.WEFT_HOME || join(homedir(), ".weft")));
     this.path = join(this.home, STORE_FILE);
@@ -132,11 +143,12 @@ export class ConnectionStore implements ConnectionProvider {
   async listSummaries(): Promise<StoredConnectionSummary[]> {
     const document = await readStoreDocument(this.path);
     return [...document.connections.keys()].sort().map((name) => {
-      const masked = maskConnectionRecord(name, document.connections.get(name)!) as Record<string, unknown>;
-      const endpoint = masked.endpoint ?? masked.baseUrl;
+      const masked = maskConnectionRecord(this.kinds, name, document.connections.get(name)!);
+      const endpointField = this.kinds.get(masked.type)?.endpointField;
+      const endpoint = endpointField === undefined ? undefined : masked[endpointField];
       return {
         name,
-        type: masked.type as ConnectionType,
+        type: masked.type,
         ...(typeof endpoint === "string" ? { endpoint } : {}),
         ...(typeof masked.maxConcurrency === "number" ? { maxConcurrency: masked.maxConcurrency } : {}),
       };
@@ -157,7 +169,7 @@ export class ConnectionStore implements ConnectionProvider {
       const loaded = await this.#readerKey(document, name);
       try {
         const stored = openConnectionRecord(name, record, loaded.key, this.#context(loaded));
-        return resolveConnectionEnv(name, stored, this.#env);
+        return resolveConnectionEnv(this.kinds, name, stored, this.#env);
       } catch (error) {
         if (attempt > 0 || !(error instanceof FlowError) || error.code !== "store.wrong-key") throw error;
       }
@@ -167,7 +179,7 @@ export class ConnectionStore implements ConnectionProvider {
   /** The connection as stored, secrets masked (`***`, or an `${env:…}` reference as written). Needs no key. */
   async show(name: string): Promise<MaskedConnection> {
     const document = await readStoreDocument(this.path);
-    return maskConnectionRecord(name, this.#find(document, name));
+    return maskConnectionRecord(this.kinds, name, this.#find(document, name));
   }
 
   /** Saves a new connection (or replaces one, with `overwrite`). */
@@ -191,7 +203,7 @@ export class ConnectionStore implements ConnectionProvider {
     for (const { name, connection } of entries) {
       checkConnectionName(name);
       if (parsed.has(name)) throw new FlowError("connection.invalid", `connection "${name}" is given twice`);
-      parsed.set(name, parseConnectionInput(name, connection));
+      parsed.set(name, parseConnectionInput(this.kinds, name, connection));
     }
     await this.#write(async (document, key) => {
       const existing = [...parsed.keys()].filter((name) => document.connections.has(name));
@@ -207,7 +219,7 @@ export class ConnectionStore implements ConnectionProvider {
       }
       const sealing = parsed.size > 0 ? (await key()).key : undefined;
       for (const [name, connection] of parsed)
-        document.connections.set(name, sealConnection(name, connection, sealing!));
+        document.connections.set(name, sealConnection(this.kinds, name, connection, sealing!));
     });
   }
 
@@ -226,8 +238,11 @@ export class ConnectionStore implements ConnectionProvider {
       const record = this.#find(document, name);
       const loaded = await key();
       const stored = openConnectionRecord(name, record, loaded.key, this.#context(loaded));
-      const merged = applyPatch(stored, patch);
-      document.connections.set(name, sealConnection(name, parseConnectionInput(name, merged), loaded.key));
+      const merged = applyPatch(this.kinds, stored, patch);
+      document.connections.set(
+        name,
+        sealConnection(this.kinds, name, parseConnectionInput(this.kinds, name, merged), loaded.key),
+      );
     });
   }
 
@@ -277,7 +292,12 @@ export class ConnectionStore implements ConnectionProvider {
         ([name, record]) =>
           [
             name,
-            sealConnection(name, openConnectionRecord(name, record, current!.key, context!), next),
+            sealConnection(
+              this.kinds,
+              name,
+              openConnectionRecord(name, record, current!.key, context!),
+              next,
+            ),
           ] as const,
       );
       const keepsKeyFile = current === undefined || current.source === "file" || (await exists(this.keyPath));
@@ -371,7 +391,7 @@ export class ConnectionStore implements ConnectionProvider {
   }
 
   #context(loaded: LoadedSecretKey) {
-    return { file: this.path, keySource: describeKeySource(loaded) };
+    return { kinds: this.kinds, file: this.path, keySource: describeKeySource(loaded) };
   }
 
   #find(document: StoreDocument, name: string) {
@@ -390,11 +410,13 @@ export class ConnectionStore implements ConnectionProvider {
 }
 
 /** Applies a patch to a stored connection; the result is checked by the caller. */
-function applyPatch(stored: Connection, patch: ConnectionPatch): Record<string, unknown> {
+function applyPatch(
+  kinds: ConnectionKinds,
+  stored: Connection,
+  patch: ConnectionPatch,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...stored };
-  const recordFields = new Set(
-    (connectionFields(stored.type) ?? []).filter((f) => f.record).map((f) => f.name),
-  );
+  const recordFields = new Set((kinds.fields(stored.type) ?? []).filter((f) => f.record).map((f) => f.name));
   for (const [field, value] of Object.entries(patch as Record<string, unknown>)) {
     if (value === undefined) continue;
     if (value === null) {

@@ -28,6 +28,6 @@ export {
   type ImportConnectionsOptions,
   type ImportedConnection,
   importConnections,
-  PROMPTFLOW_TYPES,
+  promptflowTypes,
 } from "./import/index.js";
 export { decodeKey, SECRET_KEY_ENV } from "./secret-key.js";

@@ -3,6 +3,8 @@ import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { Secret } from "@weft/engine";
+import { builtinConnectionKinds } from "@weft/nodes";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openConnectionStore } from "./connection-store.js";
 
@@ -12,12 +14,16 @@ import { openConnectionStore } from "./connection-store.js";
  */
 
 const storeRoot = join(import.meta.dirname, "..");
+const nodesRoot = join(import.meta.dirname, "../../nodes");
 const worker = join(import.meta.dirname, "../test-support/store-worker.mjs");
 
 beforeAll(async () => {
   // Builds what the workers import; other packages' type errors do not stop the emit.
-  await promisify(execFile)("npx", ["tsc", "-b", storeRoot], { cwd: storeRoot }).catch(() => undefined);
+  await promisify(execFile)("npx", ["tsc", "-b", storeRoot, nodesRoot], { cwd: storeRoot }).catch(
+    () => undefined,
+  );
   await access(join(storeRoot, "dist/index.js"));
+  await access(join(nodesRoot, "dist/index.js"));
 }, 120_000);
 
 const homes: string[] = [];
@@ -59,19 +65,21 @@ describe("connection store across processes", () => {
     );
     for (const result of results) expect(result).toMatchObject({ code: 0, stdout: "done\n", stderr: "" });
 
-    const store = openConnectionStore({ home, env: {} });
+    const store = openConnectionStore({ connectionKinds: builtinConnectionKinds, home, env: {} });
     const names = await store.list();
     expect(names).toHaveLength(workers * each);
     for (const name of names) {
       const connection = await store.get(name);
-      expect(connection?.type === "openai" && connection.apiKey.reveal()).toBe(`test-key-${name}`);
+      expect(connection?.type === "openai" && (connection.apiKey as Secret).reveal()).toBe(
+        `test-key-${name}`,
+      );
     }
     expect((await readdir(home)).sort()).toEqual(["connections.json", "secret.key"]);
   }, 60_000);
 
   it("keeps the previous content whole when a writer is killed mid-write", async () => {
     const home = await tempHome();
-    const store = openConnectionStore({ home, env: {} });
+    const store = openConnectionStore({ connectionKinds: builtinConnectionKinds, home, env: {} });
     const count = 300;
     await store.createMany(
       Array.from({ length: count }, (_, index) => ({
@@ -106,7 +114,7 @@ describe("connection store across processes", () => {
       expect(await store.list()).toHaveLength(count);
       for (const index of [0, 1, 2, 3, 150, count - 1]) {
         const connection = await store.get(`big-${index}`);
-        expect(connection?.type === "azure-ai" && connection.apiKey.reveal()).toMatch(
+        expect(connection?.type === "azure-ai" && (connection.apiKey as Secret).reveal()).toMatch(
           new RegExp(`^test-key-(${index}|big-${index}-\\d+)$`),
         );
       }

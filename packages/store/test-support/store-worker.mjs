@@ -1,14 +1,15 @@
 // A separate process writing to a connection store, for the multi-process tests. It uses the
-// built store (packages/store/dist), as another `weft` command would.
+// built store and node kinds (packages/store/dist, packages/nodes/dist), as another `weft` command would.
 //
 //   node store-worker.mjs create <home> <prefix> <count> <startAtMs>
 //     waits until startAtMs, then creates <prefix>-0 … <prefix>-<count-1>, one write each.
 //   node store-worker.mjs churn <home> <names>
 //     rewrites connections forever, printing one line per finished write.
+import { builtinConnectionKinds } from "@weft/nodes";
 import { openConnectionStore } from "../dist/index.js";
 
 const [mode, home, ...rest] = process.argv.slice(2);
-const store = openConnectionStore({ home, env: {} });
+const store = openConnectionStore({ home, env: {}, connectionKinds: builtinConnectionKinds });
 
 if (mode === "create") {
   const [prefix, count, startAt] = rest;

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { type ConnectionType, connectionSchema } from "./connection.js";
 
 /** One field of a connection kind, as the store sees it. */
 export interface ConnectionField {
@@ -14,52 +13,62 @@ export interface ConnectionField {
   record: boolean;
   /** Whether the field may be left out. */
   optional: boolean;
+  /** Whether the value is a number (otherwise text, or text entries). */
+  number?: true;
+  /** The schema's description, for help texts. */
+  description?: string;
 }
 
 type AnySchema = z.core.$ZodType;
 
-/** The kinds of connection the store accepts, in the order the schema lists them. */
-export const CONNECTION_TYPES: readonly ConnectionType[] = connectionSchema.options.map(
-  (option) => option.shape.type.value,
-);
-
-const fieldsByType = new Map<string, ConnectionField[]>(
-  connectionSchema.options.map((option) => [option.shape.type.value, describeShape(option.shape)]),
-);
-
 /**
- * The fields of a connection kind (without `type` and `name`). Which fields are secret is read
- * from the connection schemas — `secretSchema` carries `.meta({ secret: true })` — so a field
- * added to a schema is encrypted by the store without anyone listing it here.
+ * The fields of a connection schema (without `type` and `name`). Which fields are secret is read
+ * from the schema — `secretField()` carries `.meta({ secret: true })` — so a field added to a
+ * kind is encrypted by the store without anyone listing it.
  */
-export function connectionFields(type: string): ConnectionField[] | undefined {
-  return fieldsByType.get(type);
-}
-
-/** The zod schema of one connection kind. */
-export function connectionKindSchema(type: string) {
-  return connectionSchema.options.find((option) => option.shape.type.value === type);
+export function describeConnectionFields(schema: z.ZodObject): ConnectionField[] {
+  return describeShape(schema.shape as Record<string, AnySchema>);
 }
 
 function describeShape(shape: Record<string, AnySchema>): ConnectionField[] {
   const fields: ConnectionField[] = [];
   for (const [name, schema] of Object.entries(shape)) {
     if (name === "type" || name === "name") continue;
-    const { inner, secret, optional } = unwrap(schema);
+    const { inner, secret, optional, description } = unwrap(schema);
+    const described = description === undefined ? {} : { description };
     if (inner instanceof z.ZodRecord) {
       const entries = unwrap(inner.valueType as AnySchema).secret;
-      fields.push({ name, record: true, optional, ...(entries ? { secret: "entries" as const } : {}) });
+      fields.push({
+        name,
+        record: true,
+        optional,
+        ...(entries ? { secret: "entries" as const } : {}),
+        ...described,
+      });
     } else {
-      fields.push({ name, record: false, optional, ...(secret ? { secret: "value" as const } : {}) });
+      fields.push({
+        name,
+        record: false,
+        optional,
+        ...(secret ? { secret: "value" as const } : {}),
+        ...(inner instanceof z.ZodNumber ? { number: true as const } : {}),
+        ...described,
+      });
     }
   }
   return fields;
 }
 
 /** Strips optional/nullable/default wrappers, noting a secret mark on any layer. */
-function unwrap(schema: AnySchema): { inner: AnySchema; secret: boolean; optional: boolean } {
+function unwrap(schema: AnySchema): {
+  inner: AnySchema;
+  secret: boolean;
+  optional: boolean;
+  description?: string;
+} {
   let current = schema;
   let secret = isMarkedSecret(current);
+  let description = z.globalRegistry.get(current)?.description;
   let optional = false;
   while (
     current instanceof z.ZodOptional ||
@@ -69,8 +78,9 @@ function unwrap(schema: AnySchema): { inner: AnySchema; secret: boolean; optiona
     optional ||= !(current instanceof z.ZodNullable);
     current = current.unwrap() as AnySchema;
     secret ||= isMarkedSecret(current);
+    description ??= z.globalRegistry.get(current)?.description;
   }
-  return { inner: current, secret, optional };
+  return { inner: current, secret, optional, ...(description === undefined ? {} : { description }) };
 }
 
 function isMarkedSecret(schema: AnySchema): boolean {

@@ -1,15 +1,20 @@
-import { createHash } from "node:crypto";
 import PQueue from "p-queue";
-import type { Connection } from "./connection.js";
-import { connectionSecrets } from "./connection.js";
+import type { ConnectionKinds } from "./connection-kinds.js";
+import type { Connection } from "./define-connection-kind.js";
 
 /**
  * Bounds the requests in flight through each connection (`maxConcurrency`), across every run of
  * an engine, so one customer's quota holds however many runs use their key at once. Connections
- * are told apart by endpoint and key, so a dynamic connection rebuilt by each run shares one limit.
+ * are told apart by their kind's identity and their keys, so a dynamic connection rebuilt by each
+ * run shares one limit, and two customers' keys on one endpoint never do.
  */
 export class ConnectionLimiter {
   readonly #queues = new Map<string, PQueue>();
+  readonly #kinds: ConnectionKinds;
+
+  constructor(kinds: ConnectionKinds) {
+    this.#kinds = kinds;
+  }
 
   /** Runs `task` when the connection has a free slot. Queues with nothing left in them are dropped. */
   run<T>(connection: Connection, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -23,7 +28,7 @@ export class ConnectionLimiter {
     task: () => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    const key = connectionKey(connection);
+    const key = this.#kinds.identityKey(connection);
     let queue = this.#queues.get(key);
     if (!queue) {
       queue = new PQueue({ concurrency: limit });
@@ -40,15 +45,4 @@ export class ConnectionLimiter {
   get activeConnections(): number {
     return this.#queues.size;
   }
-}
-
-/** A stable identity for a connection that holds no secret in clear. */
-function connectionKey(connection: Connection): string {
-  const hash = createHash("sha256");
-  hash.update(connection.type);
-  if (connection.type === "azure-ai") hash.update(`\0${connection.endpoint}`);
-  if (connection.type === "openai") hash.update(`\0${connection.baseUrl ?? ""}`);
-  if (connection.type === "custom") hash.update(`\0${JSON.stringify(connection.configs)}`);
-  for (const secret of connectionSecrets(connection)) hash.update(`\0${secret.reveal()}`);
-  return hash.digest("base64url");
 }

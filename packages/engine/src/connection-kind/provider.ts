@@ -1,4 +1,4 @@
-import type { Connection } from "./connection.js";
+import type { Connection } from "./define-connection-kind.js";
 
 /**
  * Where static connections come from, by name: the local encrypted store, or an app's own
@@ -12,7 +12,10 @@ export interface ConnectionProvider {
   list?(): string[] | Promise<string[]>;
 }
 
-/** A provider over connections an embedding app holds in memory. */
+/**
+ * A provider over connections an embedding app holds in memory. Secret fields may be given as
+ * plain strings: the engine checks every connection against its kind and wraps them in `Secret`s.
+ */
 export class InMemoryConnectionProvider implements ConnectionProvider {
   readonly #connections: Map<string, Connection>;
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Connection } from "../connection-kind/connection.js";
+import type { Connection } from "../connection-kind/define-connection-kind.js";
 import type { Secret } from "../secrets/secret.js";
 
 /** Token counts reported by a node that called a model. */
@@ -10,12 +10,29 @@ export interface TokenUsage {
 }
 
 /** The connection a node should use, chosen by the override rule, and where it came from. */
-export interface ResolvedConnection {
-  connection: Connection;
+export interface ResolvedConnection<C extends Connection = Connection> {
+  connection: C;
   /** `dynamic` when the node's `dynamicConnection` gave it, `static` when `connection` named it. */
   source: "dynamic" | "static";
   /** The static connection's name, or the dynamic connection's own `name`. */
   name?: string;
+  /** Where it points, by its kind (e.g. the endpoint's host); never a key. */
+  label: string;
+}
+
+/**
+ * A node's connection with the rules attached: requests made through `call` hold a slot of the
+ * connection's `maxConcurrency` (shared by every run of the engine) and end with the node, and
+ * `reportUsage` counts for the node, the run and this connection. A node that calls a service
+ * needs nothing else to honour a tenant's quota.
+ */
+export interface ServiceConnection<C extends Connection = Connection> extends ResolvedConnection<C> {
+  /** A hash telling this connection apart from others (its kind's identity and its keys); no secret in clear. */
+  identity: string;
+  /** Runs the request under the connection's concurrency slot; `signal` aborts with the node. */
+  call<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Adds token usage to the node, the run and this connection's totals. */
+  reportUsage(usage: TokenUsage): void;
 }
 
 /** A leveled logger whose messages are redacted before anyone sees them. */
@@ -42,12 +59,13 @@ export interface NodeContext {
   readVariable(name: string): unknown;
   /** Streams a piece of output (a token) to listeners as a `node:token` event. */
   emit(token: string): void;
-  /** Applies the override rule: the dynamic connection if it resolved, else the static one. */
-  resolveConnection(): Promise<ResolvedConnection>;
-  /** Runs `task` under the connection's concurrency limit (`maxConcurrency`), so a tenant's quota holds. */
-  withConnectionSlot<T>(connection: ResolvedConnection, task: () => Promise<T>): Promise<T>;
-  /** Adds token usage to the node and the connection totals of the run. */
-  reportUsage(usage: TokenUsage, connection?: ResolvedConnection): void;
+  /**
+   * The node's connection by the override rule (the dynamic connection if it resolved, else the
+   * static one), checked against its kind, with its concurrency slot and usage reporting attached.
+   */
+  connection(): Promise<ServiceConnection>;
+  /** Adds token usage to the node and the run (usage through a connection: `ServiceConnection.reportUsage`). */
+  reportUsage(usage: TokenUsage): void;
   /** Wraps a value in a `Secret` and makes the run scrub it from everything it lets out. */
   secret(value: string | Secret): Secret;
   readonly log: NodeLogger;

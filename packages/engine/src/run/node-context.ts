@@ -1,14 +1,14 @@
-import { type Connection, connectionSecrets, isConnection } from "../connection-kind/connection.js";
-import { describeValue, FlowError } from "../errors.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
   NodeLogger,
-  ResolvedConnection,
+  ServiceConnection,
   TokenUsage,
 } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
+import { resolveConnection } from "./resolve-connection.js";
 import type { RunState } from "./run-state.js";
+import { RunServiceConnection } from "./service-connection.js";
 
 /** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
 export class RunNodeContext implements NodeContext {
@@ -56,14 +56,8 @@ export class RunNodeContext implements NodeContext {
     return secret;
   }
 
-  reportUsage(usage: TokenUsage, connection?: ResolvedConnection): void {
-    this.#state.addUsage(this.#node, usage, connection);
-  }
-
-  withConnectionSlot<T>(resolved: ResolvedConnection, task: () => Promise<T>): Promise<T> {
-    // Without a limit there is no queue to leave on abort: do not make the run's signal for nothing.
-    if (resolved.connection.maxConcurrency === undefined) return task();
-    return this.#state.limiter.run(resolved.connection, task, this.signal);
+  reportUsage(usage: TokenUsage): void {
+    this.#state.addUsage(this.#node, usage);
   }
 
   get log(): NodeLogger {
@@ -75,55 +69,20 @@ export class RunNodeContext implements NodeContext {
     return this.#log;
   }
 
-  /**
-   * The override rule: a `dynamicConnection` that resolves to a connection wins; one that resolves
-   * to nothing (its writer was skipped) falls back to the static `connection`; neither is an error
-   * naming both.
-   */
-  async resolveConnection(): Promise<ResolvedConnection> {
-    const node = this.#node;
-    const { dynamicConnection, definition } = node;
-    let dynamicNote = "";
-    if (dynamicConnection) {
-      const value = this.#state.resolve(dynamicConnection);
-      if (value !== undefined && value !== null) {
-        if (!isConnection(value)) {
-          throw new FlowError(
-            "connection.invalid",
-            `dynamicConnection ${dynamicConnection.source} is not a connection: expected the variable a create-azure-ai-connection node writes, got ${describeValue(value)}`,
-            { nodeId: node.id },
-          );
-        }
-        this.#learnSecrets(value);
-        return { connection: value, source: "dynamic", ...(value.name ? { name: value.name } : {}) };
-      }
-      dynamicNote = `dynamicConnection ${dynamicConnection.source} resolved to nothing${this.#state.whySkipped(dynamicConnection)}`;
-    }
-    if (definition.connection !== undefined) {
-      const name = definition.connection;
-      const provider = this.#state.connections;
-      const connection = provider ? await provider.get(name) : undefined;
-      if (!connection) {
-        const known = (await provider?.list?.()) ?? [];
-        throw new FlowError(
-          "connection.unknown",
-          `unknown connection "${name}"${dynamicNote ? ` (and ${dynamicNote})` : ""}: expected one of ${
-            known.length ? known.join(", ") : "(no connections are configured)"
-          }`,
-          { nodeId: node.id },
-        );
-      }
-      this.#learnSecrets(connection);
-      return { connection, source: "static", name };
-    }
-    throw new FlowError(
-      "connection.missing",
-      `no connection for node "${node.id}": ${dynamicNote || "no dynamicConnection is set"}, and no static "connection" is set`,
-      { nodeId: node.id },
-    );
-  }
-
-  #learnSecrets(connection: Connection): void {
-    for (const secret of connectionSecrets(connection)) this.#state.redactor.add(secret);
+  async connection(): Promise<ServiceConnection> {
+    const state = this.#state;
+    const resolved = await resolveConnection(this.#node, state);
+    const kinds = state.connectionKinds;
+    for (const secret of kinds.secrets(resolved.connection)) state.redactor.add(secret);
+    const context = this;
+    return new RunServiceConnection(resolved, {
+      limiter: state.limiter,
+      // Made when a request asks for it: most nodes never look at their signal.
+      get signal() {
+        return context.signal;
+      },
+      identify: (connection) => kinds.identityKey(connection),
+      addUsage: (usage, connection) => state.addUsage(this.#node, usage, connection),
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { Connection } from "../connection-kind/connection.js";
+import type { Connection } from "../connection-kind/define-connection-kind.js";
 import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
+import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
 import { createEngine, type Engine } from "../engine.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { type AnyNodeType, defineNodeType, type NodeContext } from "../node-type/define-node-type.js";
@@ -59,6 +60,7 @@ export function createHarness(options: { nodeTypes?: AnyNodeType[]; concurrency?
   const staticConnection: Connection = { type: "openai", apiKey: new Secret(STATIC_KEY) };
   const engine: Engine = createEngine({
     nodeTypes: [stepNodeType, callNodeType, ...(options.nodeTypes ?? [])],
+    connectionKinds: testConnectionKinds,
     connections: new InMemoryConnectionProvider({ static: staticConnection }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });

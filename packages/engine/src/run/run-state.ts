@@ -1,4 +1,5 @@
 import type { EventEmitter } from "eventemitter3";
+import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
@@ -23,6 +24,7 @@ import { UsageTally } from "./usage-tally.js";
 
 /** What a run needs from its engine. */
 export interface RunServices {
+  connectionKinds: ConnectionKinds;
   connections: ConnectionProvider | undefined;
   limiter: ConnectionLimiter;
 }
@@ -32,6 +34,7 @@ export class RunState implements ReferenceResolver {
   readonly runId: string;
   readonly redactor = new Redactor();
   readonly variables = new Map<string, unknown>();
+  readonly connectionKinds: ConnectionKinds;
   readonly connections: ConnectionProvider | undefined;
   readonly limiter: ConnectionLimiter;
   /** Whether the run asked nodes that can stream to stream (`RunOptions.stream`). */
@@ -88,6 +91,7 @@ export class RunState implements ReferenceResolver {
   ) {
     this.runId = options.runId;
     this.stream = options.stream;
+    this.connectionKinds = services.connectionKinds;
     this.connections = services.connections;
     this.limiter = services.limiter;
     this.#flow = flow;

@@ -1,7 +1,13 @@
 import { defineNodeType, FlowError, type ResolvedConnection, type TokenUsage } from "@weft/engine";
 import { z } from "zod";
 import type { ChatCall } from "./chat-call.js";
-import { type ChatMessage, type ChatRequestBody, type ChatTarget, describeTarget } from "./chat-request.js";
+import {
+  type ChatMessage,
+  type ChatRequestBody,
+  type ChatTarget,
+  describeTarget,
+  isChatConnection,
+} from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
 
@@ -65,12 +71,12 @@ export const chatCompletion = defineNodeType({
   writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },
   async run(input, context): Promise<ChatCompletionOutput> {
-    const resolved = await context.resolveConnection();
-    const { connection } = resolved;
-    if (connection.type === "custom") {
+    const service = await context.connection();
+    const { connection } = service;
+    if (!isChatConnection(connection)) {
       throw new FlowError(
         "connection.invalid",
-        `chat-completion needs an azure-ai or openai connection, got a custom one`,
+        `chat-completion needs an azure-ai or openai connection, got a ${connection.type} one`,
         {
           nodeId: context.nodeId,
         },
@@ -86,26 +92,27 @@ export const chatCompletion = defineNodeType({
         { nodeId: context.nodeId },
       );
     }
-    const call: ChatCall = {
-      body: buildRequestBody(input),
-      stream: input.stream ?? context.stream,
-      apiKey: connection.apiKey.reveal(),
-      signal: context.signal,
-      timeoutMs: REQUEST_TIMEOUT_MS,
-      onToken: (token) => context.emit(token),
-      nodeId: context.nodeId,
-    };
-    const result = await context.withConnectionSlot(resolved, () =>
-      target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call),
-    );
+    const body = buildRequestBody(input);
+    const result = await service.call((signal) => {
+      const call: ChatCall = {
+        body,
+        stream: input.stream ?? context.stream,
+        apiKey: connection.apiKey.reveal(),
+        signal,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        onToken: (token) => context.emit(token),
+        nodeId: context.nodeId,
+      };
+      return target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call);
+    });
     const usage = result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-    context.reportUsage(usage, resolved);
+    service.reportUsage(usage);
     return {
       content: result.content,
       finishReason: result.finishReason,
       model: result.model,
       usage,
-      connection: describeConnection(resolved, target),
+      connection: describeConnection(service, target),
     };
   },
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { ModelClient } from "@azure-rest/ai-inference";
 import { FlowError } from "@weft/engine";
+import { networkError, readErrorBody, readRetryAfter, serviceError } from "../service/service-errors.js";
 import {
   type ChatCall,
   type ChatCallResult,
@@ -10,7 +11,6 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
-import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type AzureSdk = {
   inference: typeof import("@azure-rest/ai-inference");

@@ -1,5 +1,6 @@
 import { FlowError } from "@weft/engine";
 import type { OpenAI } from "openai";
+import { networkError, readRetryAfter, serviceError } from "../service/service-errors.js";
 import {
   type ChatCall,
   type ChatCallResult,
@@ -8,7 +9,6 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
-import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type OpenAiSdk = typeof import("openai");
 let sdk: Promise<OpenAiSdk> | undefined;

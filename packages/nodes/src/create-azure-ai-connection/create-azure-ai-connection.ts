@@ -1,12 +1,7 @@
-import {
-  type AzureAiConnection,
-  classifyAzureEndpoint,
-  defineNodeType,
-  FlowError,
-  Secret,
-  secretSchema,
-} from "@weft/engine";
+import { defineNodeType, FlowError, Secret, secretSchema } from "@weft/engine";
 import { z } from "zod";
+import type { AzureAiConnection } from "../connection-kinds/azure-ai/azure-ai.js";
+import { classifyAzureEndpoint } from "../connection-kinds/azure-ai/endpoint.js";
 
 /**
  * Builds an Azure AI connection while the flow runs (for example from one customer's own key and

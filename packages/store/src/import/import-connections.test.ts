@@ -1,18 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FlowError } from "@weft/engine";
+import { builtinConnectionKinds } from "@weft/nodes";
 import { describe, expect, it } from "vitest";
 import { importConnections } from "./import-connections.js";
 
 const fixtures = join(import.meta.dirname, "../../test-support/promptflow");
 
 async function importFixture(name: string) {
-  return importConnections(await readFile(join(fixtures, name), "utf8"), { file: name });
+  return importConnections(await readFile(join(fixtures, name), "utf8"), {
+    connectionKinds: builtinConnectionKinds,
+    file: name,
+  });
 }
 
 function importError(text: string, file = "connections.yaml"): FlowError {
   try {
-    importConnections(text, { file });
+    importConnections(text, { connectionKinds: builtinConnectionKinds, file });
   } catch (error) {
     expect(error).toBeInstanceOf(FlowError);
     return error as FlowError;
@@ -153,7 +157,12 @@ describe("importConnections: weft files", () => {
       "- name: b\n  type: custom\n  configs: { x: y }",
       "",
     ].join("\n---\n");
-    expect(importConnections(text).map((entry) => [entry.name, entry.connection.type])).toEqual([
+    expect(
+      importConnections(text, { connectionKinds: builtinConnectionKinds }).map((entry) => [
+        entry.name,
+        entry.connection.type,
+      ]),
+    ).toEqual([
       ["a", "openai"],
       ["b", "custom"],
     ]);
@@ -185,9 +194,9 @@ describe("importConnections: weft files", () => {
     expect(importError("name: a\n  type: [openai\n").message).toMatch(
       /^connections\.yaml:\d+:\d+: not valid YAML: /,
     );
-    expect(() => importConnections("{", { format: "json", file: "x.json" })).toThrow(
-      /^x\.json: not valid JSON: /,
-    );
+    expect(() =>
+      importConnections("{", { connectionKinds: builtinConnectionKinds, format: "json", file: "x.json" }),
+    ).toThrow(/^x\.json: not valid JSON: /);
     expect(importError("").message).toBe(
       "connections.yaml: expected a connection or a list of connections, got nothing",
     );

@@ -1,4 +1,4 @@
-import { describeValue, FlowError } from "@weft/engine";
+import { type AnyConnectionKind, ConnectionKinds, describeValue, FlowError } from "@weft/engine";
 import { parseAllDocuments } from "yaml";
 import {
   type ConnectionInput,
@@ -11,6 +11,8 @@ import { convertPromptflowConnection, isPromptflowConnection } from "./promptflo
 
 /** Options of `importConnections`. */
 export interface ImportConnectionsOptions {
+  /** The kinds connections may have; promptflow types are mapped by the kinds that declare them. */
+  connectionKinds: ConnectionKinds | readonly AnyConnectionKind[];
   /** How to read the text; YAML (the default) also reads JSON. */
   format?: "yaml" | "json";
   /** The file's name, for error messages. */
@@ -34,10 +36,11 @@ export interface ImportedConnection {
  * Secrets may be literal or `${env:NAME}`, which is kept as a reference. Every connection is
  * checked; the first problem is thrown as a `connection.invalid` error naming the file and field.
  */
-export function importConnections(
-  text: string,
-  options: ImportConnectionsOptions = {},
-): ImportedConnection[] {
+export function importConnections(text: string, options: ImportConnectionsOptions): ImportedConnection[] {
+  const kinds =
+    options.connectionKinds instanceof ConnectionKinds
+      ? options.connectionKinds
+      : new ConnectionKinds(options.connectionKinds);
   const file = options.file ?? "<input>";
   const documents = options.format === "json" ? [readJson(text, file)] : readYaml(text, file);
   const items: { value: unknown; path: string | undefined }[] = [];
@@ -56,7 +59,7 @@ export function importConnections(
   const seen = new Set<string>();
   return items.map(({ value, path }) => {
     const at: InputLocation = { file, ...(path === undefined ? {} : { path }) };
-    const imported = importOne(value, at);
+    const imported = importOne(kinds, value, at);
     if (seen.has(imported.name))
       throw invalid(at, "name", `connection "${imported.name}" appears twice in the file`);
     seen.add(imported.name);
@@ -64,7 +67,7 @@ export function importConnections(
   });
 }
 
-function importOne(value: unknown, at: InputLocation): ImportedConnection {
+function importOne(kinds: ConnectionKinds, value: unknown, at: InputLocation): ImportedConnection {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalid(at, undefined, `expected a connection object, got ${describeValue(value)}`);
   }
@@ -72,13 +75,13 @@ function importOne(value: unknown, at: InputLocation): ImportedConnection {
   checkConnectionName(fields.name, at);
   const name = fields.name;
   const named = { ...at, connection: name };
-  if (isPromptflowConnection(fields)) {
-    const { connection, fieldNames, notes } = convertPromptflowConnection(fields, named);
-    parseConnectionInput(name, connection, { ...at, fieldNames });
+  if (isPromptflowConnection(kinds, fields)) {
+    const { connection, fieldNames, notes } = convertPromptflowConnection(kinds, fields, named);
+    parseConnectionInput(kinds, name, connection, { ...at, fieldNames });
     return { name, connection, format: "promptflow", notes };
   }
   const { $schema: _schema, name: _name, ...connection } = fields;
-  parseConnectionInput(name, connection, at);
+  parseConnectionInput(kinds, name, connection, at);
   return { name, connection: connection as ConnectionInput, format: "weft", notes: [] };
 }
 

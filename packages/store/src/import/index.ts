@@ -3,4 +3,4 @@ export {
   type ImportedConnection,
   importConnections,
 } from "./import-connections.js";
-export { PROMPTFLOW_TYPES } from "./promptflow.js";
+export { promptflowTypes } from "./promptflow.js";

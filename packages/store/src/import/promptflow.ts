@@ -1,26 +1,21 @@
-import { classifyAzureEndpoint, describeValue } from "@weft/engine";
-import { type ConnectionInput, type InputLocation, invalid } from "../connection-input.js";
+import type { ConnectionKinds, PromptflowConversion, PromptflowReader } from "@weft/engine";
+import { describeValue } from "@weft/engine";
+import { type InputLocation, invalid } from "../connection-input.js";
 import { hasEnvReference } from "../env.js";
 
 /**
- * Promptflow connection files (`pf connection create -f x.yaml`) mapped to weft connections.
- *
- * - `open_ai` → `openai` (`api_key`, `base_url`, `organization`).
- * - `azure_open_ai` → `azure-ai` when `api_base` is a deployment URL or a Foundry `/models`
- *   endpoint. Promptflow's usual `api_base` is a resource URL (`https://<res>.openai.azure.com/`)
- *   and the deployment is chosen per node, so such a connection becomes an `openai` connection to
- *   the Azure OpenAI v1 API (`<api_base>/openai/v1`), where the node's `model` names the
- *   deployment — one connection still serves every deployment, as it did in promptflow.
- * - `serverless` → `azure-ai` for a `/models` endpoint, else `openai` with `api_base` as the base
- *   URL (serverless endpoints speak the OpenAI chat-completions protocol).
- * - `custom` → `custom` (`configs`, `secrets`).
+ * Promptflow connection files (`pf connection create -f x.yaml`) mapped to weft connections by
+ * the registered kinds: each kind names the promptflow types it imports (`promptflow.types`) and
+ * converts a record with the reader below, which checks fields and refuses placeholders.
  *
  * `${env:…}` references are kept. Values promptflow asks for interactively (`<user-input>`) or
  * masked values (`*****`) cannot be imported and are reported with their field.
  */
 
-/** Promptflow connection types this import understands. */
-export const PROMPTFLOW_TYPES = ["azure_open_ai", "open_ai", "serverless", "custom"] as const;
+/** Promptflow connection types the registered kinds import, in registration order. */
+export function promptflowTypes(kinds: ConnectionKinds): string[] {
+  return kinds.list().flatMap((kind) => kind.promptflow?.types ?? []);
+}
 
 /** Promptflow types that exist but have no weft counterpart (yet). */
 const OTHER_PROMPTFLOW_TYPES = new Set([
@@ -44,144 +39,49 @@ const IGNORED_KEYS = [
   "last_modified_date",
 ];
 
-/** A promptflow connection, converted. */
-export interface PromptflowConversion {
-  connection: ConnectionInput;
-  /** How promptflow names our fields, for error messages. */
-  fieldNames: Record<string, string>;
-  /** What the conversion decided that the user should know. */
-  notes: string[];
-}
-
-/** Whether an object looks like a promptflow connection (by its `type`). */
-export function isPromptflowConnection(value: Record<string, unknown>): boolean {
+/**
+ * Whether an object looks like a promptflow connection (by its `type`). A promptflow type that is
+ * also a weft kind's name (`custom`) counts only with promptflow's own marks (`$schema`, `module`).
+ */
+export function isPromptflowConnection(kinds: ConnectionKinds, value: Record<string, unknown>): boolean {
   const type = value.type;
   if (typeof type !== "string") return false;
-  if ((PROMPTFLOW_TYPES as readonly string[]).includes(type) && type !== "custom") return true;
-  if (OTHER_PROMPTFLOW_TYPES.has(type)) return true;
+  if (!promptflowTypes(kinds).includes(type) && !OTHER_PROMPTFLOW_TYPES.has(type)) return false;
+  if (kinds.get(type) === undefined) return true;
   const schema = value.$schema;
-  return type === "custom" && (typeof schema === "string" ? /promptflow/i.test(schema) : "module" in value);
+  return typeof schema === "string" ? /promptflow/i.test(schema) : "module" in value;
 }
 
 /** Converts one promptflow connection, or throws `connection.invalid` naming the file and field. */
 export function convertPromptflowConnection(
+  kinds: ConnectionKinds,
   value: Record<string, unknown>,
   at: InputLocation & { connection: string },
 ): PromptflowConversion {
   const type = value.type as string;
-  switch (type) {
-    case "open_ai": {
-      allowKeys(value, at, ["api_key", "base_url", "organization"]);
-      const baseUrl = optionalText(value, at, "base_url");
-      const organization = optionalText(value, at, "organization");
-      return {
-        connection: {
-          type: "openai",
-          apiKey: secretText(value, at, "api_key"),
-          ...(baseUrl === undefined ? {} : { baseUrl }),
-          ...(organization === undefined ? {} : { organization }),
-        },
-        fieldNames: { apiKey: "api_key", baseUrl: "base_url" },
-        notes: [],
-      };
-    }
-    case "azure_open_ai":
-      return convertAzureOpenAi(value, at);
-    case "serverless": {
-      allowKeys(value, at, ["api_base", "api_key"]);
-      const apiBase = requiredText(value, at, "api_base");
-      const apiKey = secretText(value, at, "api_key");
-      if (!hasEnvReference(apiBase) && classifies(apiBase)) {
-        return {
-          connection: { type: "azure-ai", endpoint: apiBase, apiKey },
-          fieldNames: AZURE_NAMES,
-          notes: [],
-        };
-      }
-      return {
-        connection: { type: "openai", baseUrl: trimSlash(apiBase), apiKey },
-        fieldNames: { apiKey: "api_key", baseUrl: "api_base" },
-        notes: [`serverless connection imported as an openai connection to ${trimSlash(apiBase)}`],
-      };
-    }
-    case "custom": {
-      allowKeys(value, at, ["configs", "secrets"]);
-      return {
-        connection: {
-          type: "custom",
-          configs: textMap(value, at, "configs", false),
-          secrets: textMap(value, at, "secrets", true),
-        },
-        fieldNames: {},
-        notes: [],
-      };
-    }
-    default:
-      throw invalid(
-        at,
-        "type",
-        `promptflow connections of type ${describeValue(type)} cannot be imported; weft imports ` +
-          `${PROMPTFLOW_TYPES.join(", ")}`,
-      );
-  }
-}
-
-const AZURE_NAMES = { endpoint: "api_base", apiKey: "api_key", apiVersion: "api_version" };
-
-function convertAzureOpenAi(value: Record<string, unknown>, at: InputLocation & { connection: string }) {
-  allowKeys(value, at, ["api_base", "api_key", "api_version", "api_type", "auth_mode", "resource_id"]);
-  const authMode = optionalText(value, at, "auth_mode");
-  if (authMode !== undefined && authMode !== "key") {
+  const kind = kinds.list().find((candidate) => candidate.promptflow?.types.includes(type));
+  if (kind?.promptflow === undefined) {
     throw invalid(
       at,
-      "auth_mode",
-      `expected "key" (Microsoft Entra ID connections are not supported yet), got ${describeValue(authMode)}`,
+      "type",
+      `promptflow connections of type ${describeValue(type)} cannot be imported; weft imports ` +
+        `${promptflowTypes(kinds).join(", ")}`,
     );
   }
-  const apiType = optionalText(value, at, "api_type");
-  if (apiType !== undefined && apiType !== "azure") {
-    throw invalid(at, "api_type", `expected "azure", got ${describeValue(apiType)}`);
-  }
-  const apiBase = requiredText(value, at, "api_base");
-  const apiKey = secretText(value, at, "api_key");
-  const apiVersion = optionalText(value, at, "api_version");
-  const notes = value.resource_id === undefined ? [] : ["resource_id is not used by weft and was left out"];
-  if (!hasEnvReference(apiBase) && classifies(apiBase)) {
-    return {
-      connection: {
-        type: "azure-ai" as const,
-        endpoint: apiBase,
-        apiKey,
-        ...(apiVersion === undefined ? {} : { apiVersion }),
-      },
-      fieldNames: AZURE_NAMES,
-      notes,
-    };
-  }
-  const baseUrl = `${trimSlash(apiBase).replace(/\/openai$/i, "")}/openai/v1`;
-  notes.push(
-    `api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to ${baseUrl} ` +
-      "(the Azure OpenAI v1 API); a node's model names the deployment" +
-      (apiVersion === undefined ? "" : "; api_version is not used by that API and was left out"),
-  );
+  return kind.promptflow.toConnection(value, promptflowReader(value, at));
+}
+
+/** Reads fields of one promptflow record, with errors naming the file and the promptflow field. */
+function promptflowReader(value: Record<string, unknown>, at: InputLocation): PromptflowReader {
   return {
-    connection: { type: "openai" as const, baseUrl, apiKey },
-    fieldNames: { apiKey: "api_key", baseUrl: "api_base" },
-    notes,
+    allowKeys: (keys) => allowKeys(value, at, keys),
+    optionalText: (key) => optionalText(value, at, key),
+    requiredText: (key) => requiredText(value, at, key),
+    secretText: (key) => secretText(value, at, key),
+    textMap: (key, secret) => textMap(value, at, key, secret),
+    hasEnvReference,
+    invalid: (key, why) => invalid(at, key, why),
   };
-}
-
-function classifies(endpoint: string): boolean {
-  try {
-    classifyAzureEndpoint(endpoint);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
 }
 
 function allowKeys(value: Record<string, unknown>, at: InputLocation, allowed: readonly string[]): void {

@@ -20,7 +20,7 @@ import {
   readErrorBody,
   readRetryAfter,
   serviceError,
-} from "./sdk-errors.js";
+} from "./service-errors.js";
 
 describe("isRetryableStatus", () => {
   it("retries 408, 429 and 5xx except 501 and 505", () => {

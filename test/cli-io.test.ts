@@ -13,7 +13,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { formatBytes, MAX_FLOW_FILE_BYTES, MAX_INPUTS_FILE_BYTES, MAX_STORE_FILE_BYTES } from "@weft/engine";
+import { MAX_FLOW_FILE_BYTES, MAX_INPUTS_FILE_BYTES, MAX_STORE_FILE_BYTES } from "@weft/engine";
+import { formatBytes } from "@weft/store";
 import { describe, expect, it } from "vitest";
 import { BIN, type CliResult, ROOT, runCli, tempHome } from "./support/cli.js";
 

@@ -8,7 +8,7 @@ import {
   renderGraph,
   Secret,
 } from "@weft/engine";
-import { builtinNodeTypes } from "@weft/nodes";
+import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cleanForSnapshot, wireSummary } from "./support/clean.js";
@@ -83,6 +83,7 @@ const exampleNames = readdirSync(EXAMPLES, { withFileTypes: true })
 function engineFor(url: string) {
   return createEngine({
     nodeTypes: builtinNodeTypes,
+    connectionKinds: builtinConnectionKinds,
     connections: new InMemoryConnectionProvider({
       "shared-foundry": { type: "azure-ai", endpoint: `${url}/models`, apiKey: new Secret(keys.shared) },
       "support-deployment": {

@@ -15,19 +15,23 @@ import { inspect } from "node:util";
 import {
   type ConnectionProvider,
   createEngine,
-  customConnectionSchema,
   defineNodeType,
   type Engine,
   type FlowDefinition,
   FlowError,
   InMemoryConnectionProvider,
-  openConnectionStore,
   RUN_EVENT_NAMES,
   type RunEventName,
   type RunResult,
   Secret,
 } from "@weft/engine";
-import { builtinNodeTypes } from "@weft/nodes";
+import {
+  builtinConnectionKinds,
+  builtinNodeTypes,
+  type CustomConnection,
+  customConnectionKind,
+} from "@weft/nodes";
+import { openConnectionStore } from "@weft/store";
 import { fingerprintKey, type LlmServer, type Rule, startLlmServer } from "@weft/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -338,20 +342,29 @@ async function createStoredConnectionWithApi(
   home: string,
 ): Promise<ConnectionProvider> {
   if (path.store === "sealed") {
-    await openConnectionStore({ env: { WEFT_HOME: home } }).create(STORED_NAME, {
-      type: "azure-ai",
-      endpoint,
-      apiKey: CANARY,
-    });
-    return openConnectionStore({ env: { WEFT_HOME: home } });
+    await openConnectionStore({ connectionKinds: builtinConnectionKinds, env: { WEFT_HOME: home } }).create(
+      STORED_NAME,
+      {
+        type: "azure-ai",
+        endpoint,
+        apiKey: CANARY,
+      },
+    );
+    return openConnectionStore({ connectionKinds: builtinConnectionKinds, env: { WEFT_HOME: home } });
   }
   const secretKey = storeKey();
-  await openConnectionStore({ env: { WEFT_HOME: home, WEFT_SECRET_KEY: secretKey } }).create(STORED_NAME, {
+  await openConnectionStore({
+    connectionKinds: builtinConnectionKinds,
+    env: { WEFT_HOME: home, WEFT_SECRET_KEY: secretKey },
+  }).create(STORED_NAME, {
     type: "azure-ai",
     endpoint,
     apiKey: "${env:CANARY_KEY}",
   });
-  return openConnectionStore({ env: { WEFT_HOME: home, WEFT_SECRET_KEY: secretKey, CANARY_KEY: CANARY } });
+  return openConnectionStore({
+    connectionKinds: builtinConnectionKinds,
+    env: { WEFT_HOME: home, WEFT_SECRET_KEY: secretKey, CANARY_KEY: CANARY },
+  });
 }
 
 // --- sinks -----------------------------------------------------------------------------------
@@ -664,7 +677,11 @@ describe.concurrent("createEngine: the canary never leaves the run", () => {
     const home = tempHome();
     const sinks = new Sinks(`[${path.id} × ${outcome} × api]`);
     const connections = path.store ? await createStoredConnectionWithApi(path, endpoint, home) : undefined;
-    const engine = createEngine({ nodeTypes: builtinNodeTypes, ...(connections ? { connections } : {}) });
+    const engine = createEngine({
+      nodeTypes: builtinNodeTypes,
+      connectionKinds: builtinConnectionKinds,
+      ...(connections ? { connections } : {}),
+    });
     for (const stream of [false, true]) {
       const mode = stream ? "streamed" : "not streamed";
       const where = `${path.id} × ${outcome} × api ${mode}`;
@@ -697,7 +714,7 @@ describe.concurrent("createEngine: the canary never leaves the run", () => {
   });
 
   it("a run refused before it starts throws errors that do not show the key", async () => {
-    const engine = createEngine({ nodeTypes: builtinNodeTypes });
+    const engine = createEngine({ nodeTypes: builtinNodeTypes, connectionKinds: builtinConnectionKinds });
     const sinks = new Sinks("[dynamic-input × refused × api]");
     const flow = PATHS.find((path) => path.id === "dynamic-input")!.flow();
     const refusals: Record<string, Record<string, unknown>> = {
@@ -733,13 +750,13 @@ const leakyNode = defineNodeType({
   type: "leaky-custom",
   description: "Misbehaves with its connection's secret, to prove the run scrubs it.",
   // Any record of strings: the behaviour to show.
-  input: customConnectionSchema.shape.configs,
+  input: customConnectionKind.fields.shape.configs,
   usesConnection: true,
   retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
   async run(input, context) {
-    const resolved = await context.resolveConnection();
+    const resolved = await context.connection();
     if (resolved.connection.type !== "custom") throw new Error("expected a custom connection");
-    const { connection } = resolved;
+    const connection = resolved.connection as CustomConnection;
     const token = connection.secrets.token!;
     const key = token.reveal();
     context.log.info(`calling upstream with ${key}`);
@@ -775,7 +792,11 @@ describe.concurrent("a custom node type with a custom connection secret", () => 
         secrets: { token: new Secret(CANARY) },
       },
     });
-    const engine = createEngine({ nodeTypes: [...builtinNodeTypes, leakyNode], connections: provider });
+    const engine = createEngine({
+      nodeTypes: [...builtinNodeTypes, leakyNode],
+      connectionKinds: builtinConnectionKinds,
+      connections: provider,
+    });
     const sinks = new Sinks(`[custom-secret × ${behaviour} × api]`);
     const flow: FlowDefinition = {
       name: "leak-custom",

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createEngine, type ValidationIssue } from "@weft/engine";
-import { builtinNodeTypes } from "@weft/nodes";
+import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { describe, expect, it } from "vitest";
 
 /** One issue a fixture expects: the code, where, and words the message must contain. */
@@ -19,7 +19,7 @@ const cases = readdirSync(FIXTURES, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
-const engine = createEngine({ nodeTypes: builtinNodeTypes });
+const engine = createEngine({ nodeTypes: builtinNodeTypes, connectionKinds: builtinConnectionKinds });
 
 function matches(actual: ValidationIssue, expected: ExpectedIssue): boolean {
   return (

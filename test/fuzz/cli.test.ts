@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openConnectionStore, type RunResult } from "@weft/engine";
+import type { RunResult } from "@weft/engine";
+import { builtinConnectionKinds } from "@weft/nodes";
+import { openConnectionStore } from "@weft/store";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe } from "vitest";
@@ -45,7 +47,7 @@ beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "weft-fuzz-"));
   home = join(directory, "home");
   flowFile = join(directory, "case.flow.json");
-  const store = openConnectionStore({ env: { WEFT_HOME: home } });
+  const store = openConnectionStore({ connectionKinds: builtinConnectionKinds, env: { WEFT_HOME: home } });
   await store.create("shared-foundry", {
     type: "azure-ai",
     endpoint: `${server.url}/models`,

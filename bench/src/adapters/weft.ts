@@ -8,7 +8,7 @@ import {
   type FlowNode,
   type RunResult,
 } from "@weft/engine";
-import { builtinNodeTypes } from "@weft/nodes";
+import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { z } from "zod";
 import type { StepRunner } from "../step.js";
 import type { Workload, WorkloadNode } from "../workloads.js";
@@ -41,8 +41,8 @@ function benchChat(step: StepRunner) {
     input: z.object({ delayMs: z.number() }),
     usesConnection: true,
     run: async (input, context) => {
-      const connection = await context.resolveConnection();
-      await context.withConnectionSlot(connection, async () => step.run(context.nodeId, input.delayMs));
+      const connection = await context.connection();
+      await connection.call(async () => step.run(context.nodeId, input.delayMs));
       return { content: "ok" };
     },
   });
@@ -104,7 +104,7 @@ export const weftAdapter: Adapter = {
   prepare(workload: Workload, { concurrency, step }: RunOptions): PreparedWorkload {
     const product = workload.nodes.some((node) => node.productRole);
     const nodeTypes: AnyNodeType[] = [benchStep(step), benchChat(step), ...builtinNodeTypes];
-    const engine: Engine = createEngine({ nodeTypes });
+    const engine: Engine = createEngine({ nodeTypes, connectionKinds: builtinConnectionKinds });
     const flow: FlowDefinition = {
       name: workload.name,
       ...(product ? { inputs: { endpoint: { type: "string" }, key: { type: "secret" } } } : {}),

@@ -45,12 +45,16 @@ function chatFlow(connection: string) {
 async function createWeftCallers(url: string): Promise<{ openai: Caller; foundry: Caller }> {
   try {
     const { createEngine, InMemoryConnectionProvider, Secret } = await import("@weft/engine");
-    const { builtinNodeTypes } = await import("@weft/nodes");
+    const { builtinConnectionKinds, builtinNodeTypes } = await import("@weft/nodes");
     const connections = new InMemoryConnectionProvider({
       "bench-openai": { type: "openai", apiKey: new Secret(key), baseUrl: `${url}/v1` },
       "bench-foundry": { type: "azure-ai", apiKey: new Secret(key), endpoint: `${url}/models` },
     });
-    const engine = createEngine({ nodeTypes: builtinNodeTypes, connections });
+    const engine = createEngine({
+      nodeTypes: builtinNodeTypes,
+      connectionKinds: builtinConnectionKinds,
+      connections,
+    });
     const caller = (connection: string): Caller => {
       try {
         const compiled = engine.compile(chatFlow(connection));

@@ -4,9 +4,9 @@ import {
   FlowValidationError,
   formatIssue,
   MAX_FLOW_FILE_BYTES,
-  readRegularFile,
   type ValidationIssue,
 } from "@weft/engine";
+import { readRegularFile } from "@weft/store";
 
 /**
  * Reads a flow file's text. A missing, unreadable or oversized file, a directory or a named pipe

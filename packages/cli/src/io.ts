@@ -1,5 +1,5 @@
 import { styleText } from "node:util";
-import { describeSystemError } from "@weft/engine";
+import { describeSystemError } from "@weft/store";
 
 /** Where a command writes, and what it reads: the process's streams, or captured ones in tests. */
 export interface CliIo {

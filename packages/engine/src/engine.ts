@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { ConnectionLimiter } from "./connections/connection-limiter.js";
-import type { ConnectionProvider } from "./connections/provider.js";
+import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
+import { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
+import type { AnyConnectionKind } from "./connection-kind/define-connection-kind.js";
+import type { ConnectionProvider } from "./connection-kind/provider.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";
@@ -20,6 +22,11 @@ import { checkTimeout, type RunLimits } from "./run/run-limits.js";
 export interface EngineOptions {
   /** The node types flows may use (e.g. `builtinNodeTypes` from `@weft/nodes`, plus your own). */
   nodeTypes: readonly AnyNodeType[];
+  /**
+   * The connection kinds connections may have (e.g. `builtinConnectionKinds` from `@weft/nodes`,
+   * plus your own). Every connection a node uses is checked against its kind.
+   */
+  connectionKinds?: readonly AnyConnectionKind[];
   /** Where static connections come from, by name. */
   connections?: ConnectionProvider;
   /** Default bound on nodes running at once in a run. 16 unless set. */
@@ -88,12 +95,19 @@ export interface Engine {
   run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
   /** The registered node types. */
   readonly nodeTypes: NodeTypeRegistry;
+  /** The registered connection kinds. */
+  readonly connectionKinds: ConnectionKinds;
 }
 
-/** Creates an engine with an explicit registry of node types. */
+/** Creates an engine with explicit registries of node types and connection kinds. */
 export function createEngine(options: EngineOptions): Engine {
   const registry = new NodeTypeRegistry(options.nodeTypes);
-  const services = { connections: options.connections, limiter: new ConnectionLimiter() };
+  const connectionKinds = new ConnectionKinds(kindsOf(options.connectionKinds ?? [], options.nodeTypes));
+  const services = {
+    connectionKinds,
+    connections: options.connections,
+    limiter: new ConnectionLimiter(connectionKinds),
+  };
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
   const limits = checkLimits(options.limits);
   const runLimits: RunLimits = {
@@ -128,6 +142,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   return {
     nodeTypes: registry,
+    connectionKinds,
     validate: (flow) => check(flow).issues,
     compile,
     run(flow, runOptions = {}) {
@@ -152,6 +167,19 @@ function inFileOrder(issues: ValidationIssue[]): ValidationIssue[] {
   return issues.sort(
     (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0),
   );
+}
+
+/**
+ * The kinds given, then those the node types bring (each once: a kind that several node types
+ * read is the same value). Two different kinds of one `type` are still refused as a duplicate.
+ */
+function kindsOf(
+  kinds: readonly AnyConnectionKind[],
+  nodeTypes: readonly AnyNodeType[],
+): AnyConnectionKind[] {
+  const all = new Set(kinds);
+  for (const nodeType of nodeTypes) for (const kind of nodeType.connectionKinds ?? []) all.add(kind);
+  return [...all];
 }
 
 /** A bound below 1 (or NaN) would never let a node start: the run would wait forever. */

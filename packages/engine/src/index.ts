@@ -1,31 +1,23 @@
 // First, so that an unsupported Node.js stops with a clear message before anything else runs.
 import "./node-version.js";
 
+export { type ConnectionField, describeConnectionFields } from "./connection-kind/connection-fields.js";
+export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
+export { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
 export {
-  type AzureAiConnection,
-  azureAiConnectionSchema,
+  type AnyConnectionKind,
   type Connection,
-  type ConnectionInput,
-  type ConnectionType,
-  type CustomConnection,
-  connectionSchema,
-  connectionSecrets,
-  customConnectionSchema,
-  isConnection,
-  type OpenAiConnection,
-  openAiConnectionSchema,
+  type ConnectionKind,
+  type ConnectionOf,
+  type ConnectionTestOptions,
+  type ConnectionTestResult,
+  defineConnectionKind,
+  type PromptflowConversion,
+  type PromptflowReader,
+  secretField,
   secretSchema,
-} from "./connections/connection.js";
-export { ConnectionLimiter } from "./connections/connection-limiter.js";
-export {
-  ACCEPTED_ENDPOINT_SHAPES,
-  type AzureEndpoint,
-  classifyAzureEndpoint,
-  DEFAULT_AZURE_OPENAI_API_VERSION,
-  isLoopbackHost,
-} from "./connections/endpoint.js";
-export { type ConnectionProvider, InMemoryConnectionProvider } from "./connections/provider.js";
-export * from "./connections/store/index.js";
+} from "./connection-kind/define-connection-kind.js";
+export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
 export { describeValue, type ErrorInfo, FlowError, toErrorInfo } from "./errors.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
@@ -63,6 +55,7 @@ export {
   type NodeLogger,
   type NodeType,
   type ResolvedConnection,
+  type ServiceConnection,
   type TokenUsage,
 } from "./node-type/define-node-type.js";
 export { NodeTypeRegistry } from "./node-type/registry.js";

@@ -16,7 +16,7 @@ import {
 import { type LlmServer, type LlmServerOptions, startLlmServer } from "@weft/testing";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { ChatCompletionOutput } from "./chat-completion/chat-completion.js";
-import { builtinNodeTypes } from "./index.js";
+import { builtinConnectionKinds, builtinNodeTypes } from "./index.js";
 
 /** The keys the offline server accepts, by the name its request log shows for them. */
 export const KEYS = {
@@ -87,6 +87,7 @@ export function createTestEngine(
 ): Engine {
   return createEngine({
     nodeTypes: builtinNodeTypes,
+    connectionKinds: builtinConnectionKinds,
     connections: new InMemoryConnectionProvider({ ...sharedConnections(server), ...extra }),
     ...options,
   });

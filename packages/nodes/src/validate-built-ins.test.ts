@@ -1,5 +1,6 @@
-import { ACCEPTED_ENDPOINT_SHAPES, createEngine, type FlowDefinition, type FlowNode } from "@weft/engine";
+import { createEngine, type FlowDefinition, type FlowNode } from "@weft/engine";
 import { describe, expect, it } from "vitest";
+import { ACCEPTED_ENDPOINT_SHAPES } from "./connection-kinds/azure-ai/endpoint.js";
 import { builtinNodeTypes } from "./index.js";
 
 /**

@@ -1,6 +1,8 @@
-import { FlowError, openConnectionStore } from "@weft/engine";
+import { FlowError } from "@weft/engine";
+import { openConnectionStore } from "@weft/store";
 import type { Command } from "commander";
 import { EXIT_OK, EXIT_RUN_FAILED } from "../cli-error.js";
+import { cliConnectionKinds } from "../connections.js";
 import { type CliIo, paint } from "../io.js";
 
 const OUTCOMES = {
@@ -28,7 +30,7 @@ export function registerConnectionTest(
     )
     .option("--json", "print the result as JSON")
     .action(async (name: string, options: { model?: string; json?: boolean }) => {
-      const store = openConnectionStore({ env: io.env });
+      const store = openConnectionStore({ env: io.env, connectionKinds: cliConnectionKinds });
       const stored = await store.get(name);
       if (!stored) {
         const known = await store.list();
@@ -37,8 +39,11 @@ export function registerConnectionTest(
           `unknown connection "${name}": ${known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored"}`,
         );
       }
-      const { testConnection } = await import("@weft/nodes");
-      const result = await testConnection(stored, options.model ? { model: options.model } : {});
+      const kind = store.kinds.get(stored.type);
+      if (kind?.test === undefined) {
+        throw new FlowError("connection.invalid", `${stored.type} connections have no endpoint to test`);
+      }
+      const result = await kind.test(stored, options.model ? { model: options.model } : {});
       if (options.json) {
         io.stdout(`${JSON.stringify({ name, ...result }, null, 2)}\n`);
       } else {

@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FlowError, openConnectionStore } from "@weft/engine";
+import { FlowError, type Secret } from "@weft/engine";
+import { builtinConnectionKinds } from "@weft/nodes";
+import { openConnectionStore } from "@weft/store";
 import { Command, CommanderError } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerConnectionCommands } from "./connection.js";
@@ -70,7 +72,7 @@ async function fails(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Pr
 async function setup() {
   const home = join(await tempDirectory(), "home");
   const env: NodeJS.ProcessEnv = { WEFT_HOME: home, FOUNDRY_KEY: CANARY };
-  return { home, env, store: openConnectionStore({ env }) };
+  return { home, env, store: openConnectionStore({ connectionKinds: builtinConnectionKinds, env }) };
 }
 
 describe("weft connection", () => {
@@ -160,9 +162,11 @@ describe("weft connection", () => {
     });
 
     const local = await store.get("local");
-    expect(local?.type === "openai" && local.apiKey.reveal()).toBe(`${CANARY}-openai`);
+    expect(local?.type === "openai" && (local.apiKey as Secret).reveal()).toBe(`${CANARY}-openai`);
     const search = await store.get("search");
-    expect(search?.type === "custom" && search.secrets.token?.reveal()).toBe(CANARY);
+    expect(search?.type === "custom" && (search.secrets as Record<string, Secret>).token?.reveal()).toBe(
+      CANARY,
+    );
 
     await run(["connection", "update", "foundry", "--api-version", "2024-10-21", "--max-concurrency", "5"]);
     expect(await store.get("foundry")).toMatchObject({ apiVersion: "2024-10-21", maxConcurrency: 5 });
@@ -182,7 +186,7 @@ describe("weft connection", () => {
     expect((await ok(env, ["connection", "show", "tenant"])).stdout).toContain("apiKey: ${env:TENANT_KEY}\n");
     env.TENANT_KEY = "test-key-tenant";
     const tenant = await store.get("tenant");
-    expect(tenant?.type === "openai" && tenant.apiKey.reveal()).toBe("test-key-tenant");
+    expect(tenant?.type === "openai" && (tenant.apiKey as Secret).reveal()).toBe("test-key-tenant");
   });
 
   it("refuses keys on the command line and missing or doubled key sources", async () => {
@@ -297,9 +301,12 @@ describe("weft connection", () => {
     expect(withEnv.stdout).toMatch(
       /set WEFT_SECRET_KEY to the value of NEXT_KEY before the next weft command\n$/,
     );
-    const after = openConnectionStore({ env: { ...envKeyed, WEFT_SECRET_KEY: envKeyed.NEXT_KEY } });
+    const after = openConnectionStore({
+      connectionKinds: builtinConnectionKinds,
+      env: { ...envKeyed, WEFT_SECRET_KEY: envKeyed.NEXT_KEY },
+    });
     const a = await after.get("a");
-    expect(a?.type === "openai" && a.apiKey.reveal()).toBe(CANARY);
+    expect(a?.type === "openai" && (a.apiKey as Secret).reveal()).toBe(CANARY);
     expect(await readFile(store.path, "utf8")).not.toContain(CANARY);
   });
 });

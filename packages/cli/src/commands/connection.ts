@@ -1,44 +1,46 @@
+import { type ConnectionField, ConnectionKinds, MAX_STORE_FILE_BYTES } from "@weft/engine";
 import {
   type ConnectionInput,
   type ConnectionPatch,
   decodeKey,
   importConnections,
-  MAX_STORE_FILE_BYTES,
   type MaskedConnection,
   openConnectionStore,
   readRegularFile,
-} from "@weft/engine";
+} from "@weft/store";
 import { type Command, Option } from "commander";
 import { usageError } from "../cli-error.js";
+import { cliConnectionKinds } from "../connections.js";
 import type { CliIo } from "../io.js";
 import { collect, positiveInteger, splitPair } from "../options.js";
 
 /** What the connection commands read and write. */
 export type ConnectionCommandIo = Pick<CliIo, "stdout" | "stderr" | "readStdin" | "env">;
 
-/** Options shared by `create` and `update`: every field, and where each secret comes from. */
-interface FieldOptions {
-  endpoint?: string;
-  apiKeyEnv?: string;
-  apiKeyStdin?: boolean;
-  apiKey?: string;
-  apiVersion?: string;
-  baseUrl?: string;
-  organization?: string;
-  config: string[];
-  secretEnv: string[];
-  maxConcurrency?: number;
-}
+/**
+ * Options shared by `create` and `update`, made from the kinds' fields: a plain field `baseUrl`
+ * is `--base-url <value>`; a secret `apiKey` is `--api-key-env <VAR>` or `--api-key-stdin`; a
+ * record `configs` is `--config <name=value>` and a secret record `secrets` `--secret-env <name=VAR>`.
+ */
+type FieldOptions = Record<string, unknown>;
 
-const TYPES = ["azure-ai", "openai", "custom"] as const;
+/** A field of one or more kinds, with the kinds that have it. */
+interface CliField extends ConnectionField {
+  types: string[];
+}
 
 /**
  * Adds `weft connection create | list | show | update | delete | import | rotate-key`: the local
  * encrypted store at `$WEFT_HOME`. Keys never come from the command line itself (shell history,
  * process lists): they are read from an environment variable or from standard input.
  */
-export function registerConnectionCommands(program: Command, io: ConnectionCommandIo): Command {
-  const store = () => openConnectionStore({ env: io.env });
+export function registerConnectionCommands(
+  program: Command,
+  io: ConnectionCommandIo,
+  kinds = new ConnectionKinds(cliConnectionKinds),
+): Command {
+  const store = () => openConnectionStore({ env: io.env, connectionKinds: kinds });
+  const fields = cliFields(kinds);
   const connection = program
     .command("connection")
     .description("Manage the local encrypted connection store ($WEFT_HOME, default ~/.weft)");
@@ -50,13 +52,16 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
         "Save a connection (the key is read from a variable or stdin, never from the command line)",
       )
       .argument("<name>", "the connection's name, as flows refer to it")
-      .addOption(new Option("--type <type>", "kind of connection").choices(TYPES).makeOptionMandatory()),
+      .addOption(
+        new Option("--type <type>", "kind of connection").choices(kinds.types()).makeOptionMandatory(),
+      ),
+    fields,
   )
     .option("--force", "replace a connection of the same name")
     .action(
       async (name: string, options: FieldOptions & { type: ConnectionInput["type"]; force?: boolean }) => {
-        const fields = await readFields(options, io);
-        const input = { type: options.type, ...fields } as ConnectionInput;
+        const values = await readFields(options, io, fields);
+        const input = { type: options.type, ...values } as ConnectionInput;
         const target = store();
         await target.create(name, input, { overwrite: options.force === true });
         io.stdout(`saved connection "${name}" (${options.type}) in ${target.path}\n`);
@@ -101,8 +106,9 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
       .command("update")
       .description("Change fields of a stored connection (its type cannot change: create --force)")
       .argument("<name>"),
+    fields,
   ).action(async (name: string, options: FieldOptions) => {
-    const patch = await readFields(options, io);
+    const patch = await readFields(options, io, fields);
     if (Object.keys(patch).length === 0) {
       throw usageError(
         "nothing to change: give at least one field option (see weft connection update --help)",
@@ -133,7 +139,7 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
         maxBytes: MAX_STORE_FILE_BYTES,
       });
       const format = /\.json$/i.test(file) ? "json" : "yaml";
-      const imported = importConnections(text, { file, format });
+      const imported = importConnections(text, { file, format, connectionKinds: kinds });
       await store().createMany(imported, { overwrite: options.force === true });
       const names = imported.map((entry) => `${entry.name} (${entry.connection.type})`);
       io.stdout(`imported ${plural(imported.length, "connection")} from ${file}: ${names.join(", ")}\n`);
@@ -174,71 +180,127 @@ export function registerConnectionCommands(program: Command, io: ConnectionComma
   return connection;
 }
 
-function addFieldOptions(command: Command): Command {
-  return command
-    .option("--endpoint <url>", "azure-ai: a Foundry /models endpoint or an Azure OpenAI deployment URL")
-    .option(
-      "--api-key-env <VAR>",
-      "read the API key from this environment variable now, and store it encrypted",
-    )
-    .option("--api-key-stdin", "read the API key from standard input")
-    .addOption(new Option("--api-key <key>").hideHelp())
-    .option("--api-version <version>", "azure-ai: the api-version to send")
-    .option("--base-url <url>", "openai: an OpenAI-compatible server's base URL")
-    .option("--organization <id>", "openai: the organization id")
-    .option("--config <name=value>", "custom: a plain setting (repeatable)", collect, [])
-    .option(
-      "--secret-env <name=VAR>",
-      "custom: a secret read from an environment variable (repeatable)",
-      collect,
-      [],
-    )
-    .addOption(
-      new Option("--max-concurrency <n>", "requests in flight at once through this connection").argParser(
-        positiveInteger,
-      ),
-    );
+/** Every field of every kind, once, in the kinds' order; `maxConcurrency` (common to all) last. */
+function cliFields(kinds: ConnectionKinds): CliField[] {
+  const byName = new Map<string, CliField>();
+  for (const type of kinds.types()) {
+    for (const field of kinds.fields(type) ?? []) {
+      const known = byName.get(field.name);
+      if (known) known.types.push(type);
+      else byName.set(field.name, { ...field, types: [type] });
+    }
+  }
+  const fields = [...byName.values()];
+  return [
+    ...fields.filter((field) => field.name !== "maxConcurrency"),
+    ...fields.filter((field) => field.name === "maxConcurrency"),
+  ];
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** `apiKey` → `API key`, for messages. */
+function spoken(name: string): string {
+  return kebab(name)
+    .split("-")
+    .map((word) => (word === "api" ? "API" : word))
+    .join(" ");
+}
+
+function singular(name: string): string {
+  return name.endsWith("s") ? name.slice(0, -1) : name;
+}
+
+/** Help text: `<kinds that have it>: <what it is>`, unprefixed for fields every kind has. */
+function helpFor(field: CliField, all: number, text: string): string {
+  return field.types.length === all ? text : `${field.types.join(", ")}: ${text}`;
+}
+
+function addFieldOptions(command: Command, fields: readonly CliField[]): Command {
+  const all = Math.max(...fields.map((field) => field.types.length));
+  for (const field of fields) {
+    const flag = kebab(field.name);
+    const what = field.description ?? spoken(field.name);
+    if (field.name === "maxConcurrency") {
+      command.addOption(
+        new Option("--max-concurrency <n>", "requests in flight at once through this connection").argParser(
+          positiveInteger,
+        ),
+      );
+    } else if (field.record && field.secret === "entries") {
+      const option = `--${kebab(singular(field.name))}-env <name=VAR>`;
+      command.option(
+        option,
+        helpFor(field, all, `${what} read from an environment variable (repeatable)`),
+        collect,
+        [],
+      );
+    } else if (field.record) {
+      const option = `--${kebab(singular(field.name))} <name=value>`;
+      command.option(option, helpFor(field, all, `${what} (repeatable)`), collect, []);
+    } else if (field.secret === "value") {
+      command
+        .option(
+          `--${flag}-env <VAR>`,
+          helpFor(field, all, `read ${what} from this environment variable now, and store it encrypted`),
+        )
+        .option(`--${flag}-stdin`, helpFor(field, all, `read ${what} from standard input`))
+        .addOption(new Option(`--${flag} <value>`).hideHelp());
+    } else {
+      command.option(`--${flag} <value>`, helpFor(field, all, what));
+    }
+  }
+  return command;
 }
 
 /**
  * Turns the field options into connection fields. A value given as `${env:NAME}` (for example
  * on stdin) is stored as that reference and resolved when a flow runs.
  */
-async function readFields(options: FieldOptions, io: ConnectionCommandIo): Promise<Record<string, unknown>> {
-  if (options.apiKey !== undefined) {
-    throw usageError(
-      "API keys are not accepted on the command line; use --api-key-env VAR or --api-key-stdin",
-    );
+async function readFields(
+  options: FieldOptions,
+  io: ConnectionCommandIo,
+  fields: readonly CliField[],
+): Promise<Record<string, unknown>> {
+  const values: Record<string, unknown> = {};
+  for (const field of fields) {
+    const name = field.name;
+    if (field.record) {
+      const secret = field.secret === "entries";
+      const listed = options[secret ? `${singular(name)}Env` : singular(name)] as string[] | undefined;
+      if (!listed || listed.length === 0) continue;
+      const flag = `--${kebab(singular(name))}${secret ? "-env" : ""}`;
+      values[name] = Object.fromEntries(
+        listed.map((pair) => {
+          if (!secret) return splitPair(pair, flag, "name=value");
+          const [entry, variable] = splitPair(pair, flag, "name=VAR");
+          return [entry, requireEnv(io, variable, flag)];
+        }),
+      );
+    } else if (field.secret === "value") {
+      const flag = `--${kebab(name)}`;
+      if (options[name] !== undefined) {
+        throw usageError(
+          `${spoken(name)}s are not accepted on the command line; use ${flag}-env VAR or ${flag}-stdin`,
+        );
+      }
+      const variable = options[`${name}Env`] as string | undefined;
+      const stdin = options[`${name}Stdin`] === true;
+      if (variable !== undefined && stdin)
+        throw usageError(`give either ${flag}-env or ${flag}-stdin, not both`);
+      if (variable !== undefined) values[name] = requireEnv(io, variable, `${flag}-env`);
+      if (stdin) {
+        const text = (await io.readStdin()).trim();
+        if (text === "") throw usageError(`${flag}-stdin: standard input was empty`);
+        values[name] = text;
+      }
+    } else if (options[name] !== undefined) {
+      values[name] = options[name];
+    }
   }
-  if (options.apiKeyEnv !== undefined && options.apiKeyStdin) {
-    throw usageError("give either --api-key-env or --api-key-stdin, not both");
-  }
-  const fields: Record<string, unknown> = {};
-  if (options.endpoint !== undefined) fields.endpoint = options.endpoint;
-  if (options.apiKeyEnv !== undefined) fields.apiKey = requireEnv(io, options.apiKeyEnv, "--api-key-env");
-  if (options.apiKeyStdin) {
-    const key = (await io.readStdin()).trim();
-    if (key === "") throw usageError("--api-key-stdin: standard input was empty");
-    fields.apiKey = key;
-  }
-  if (options.apiVersion !== undefined) fields.apiVersion = options.apiVersion;
-  if (options.baseUrl !== undefined) fields.baseUrl = options.baseUrl;
-  if (options.organization !== undefined) fields.organization = options.organization;
-  if (options.maxConcurrency !== undefined) fields.maxConcurrency = options.maxConcurrency;
-  if (options.config.length > 0) {
-    fields.configs = Object.fromEntries(
-      options.config.map((pair) => splitPair(pair, "--config", "name=value")),
-    );
-  }
-  if (options.secretEnv.length > 0) {
-    fields.secrets = Object.fromEntries(
-      options.secretEnv.map((pair) => {
-        const [name, variable] = splitPair(pair, "--secret-env", "name=VAR");
-        return [name, requireEnv(io, variable, "--secret-env")];
-      }),
-    );
-  }
-  return fields;
+  return values;
 }
 
 function requireEnv(io: ConnectionCommandIo, variable: string, option: string): string {

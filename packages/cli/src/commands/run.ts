@@ -8,9 +8,9 @@ import {
   MAX_INPUTS_FILE_BYTES,
   MAX_RESULT_JSON_LENGTH,
   type RunResult,
-  readRegularFile,
   stringifyBounded,
 } from "@weft/engine";
+import { readRegularFile } from "@weft/store";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
 import { createCliEngine } from "../create-engine.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ConnectionProvider } from "../connections/provider.js";
+import type { ConnectionProvider } from "../connection-kind/provider.js";
+import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
 import { createEngine } from "../engine.js";
 import { FlowError } from "../errors.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
@@ -188,9 +189,10 @@ describe("usage by connection", () => {
       description: "Reports usage on its connection.",
       input: z.object({}).strict(),
       usesConnection: true,
+      connectionKinds: testConnectionKinds,
       async run(_input, context) {
-        const connection = await context.resolveConnection();
-        context.reportUsage({ promptTokens: 1, completionTokens: 2, totalTokens: 3 }, connection);
+        const connection = await context.connection();
+        connection.reportUsage({ promptTokens: 1, completionTokens: 2, totalTokens: 3 });
         return null;
       },
     });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Connection } from "../connections/connection.js";
+import type { AnyConnectionKind, Connection } from "../connection-kind/define-connection-kind.js";
 import type { Secret } from "../secrets/secret.js";
 
 /** Token counts reported by a node that called a model. */
@@ -10,12 +10,29 @@ export interface TokenUsage {
 }
 
 /** The connection a node should use, chosen by the override rule, and where it came from. */
-export interface ResolvedConnection {
-  connection: Connection;
+export interface ResolvedConnection<C extends Connection = Connection> {
+  connection: C;
   /** `dynamic` when the node's `dynamicConnection` gave it, `static` when `connection` named it. */
   source: "dynamic" | "static";
   /** The static connection's name, or the dynamic connection's own `name`. */
   name?: string;
+  /** Where it points, by its kind (e.g. the endpoint's host); never a key. */
+  label: string;
+}
+
+/**
+ * A node's connection with the rules attached: requests made through `call` hold a slot of the
+ * connection's `maxConcurrency` (shared by every run of the engine) and end with the node, and
+ * `reportUsage` counts for the node, the run and this connection. A node that calls a service
+ * needs nothing else to honour a tenant's quota.
+ */
+export interface ServiceConnection<C extends Connection = Connection> extends ResolvedConnection<C> {
+  /** A hash telling this connection apart from others (its kind's identity and its keys); no secret in clear. */
+  identity: string;
+  /** Runs the request under the connection's concurrency slot; `signal` aborts with the node. */
+  call<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Adds token usage to the node, the run and this connection's totals. */
+  reportUsage(usage: TokenUsage): void;
 }
 
 /** A leveled logger whose messages are redacted before anyone sees them. */
@@ -42,27 +59,20 @@ export interface NodeContext {
   readVariable(name: string): unknown;
   /** Streams a piece of output (a token) to listeners as a `node:token` event. */
   emit(token: string): void;
-  /** Applies the override rule: the dynamic connection if it resolved, else the static one. */
-  resolveConnection(): Promise<ResolvedConnection>;
   /**
-   * Runs one service request: `task` starts when the connection has a free slot (`maxConcurrency`,
-   * so a tenant's quota holds) and must finish within the request deadline (`requestTimeoutMs`,
-   * 120 s unless the app or the node sets it). Its `signal` aborts at the deadline, or when `signal`
-   * above does; pass it to the client. Past the deadline the call rejects with a retryable
-   * `node.timeout` even if `task` ignores its signal.
+   * The node's connection by the override rule (the dynamic connection if it resolved, else the
+   * static one), checked against its kind, with its concurrency slot, request deadline and usage
+   * reporting attached.
    */
-  withConnectionSlot<T>(
-    connection: ResolvedConnection,
-    task: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T>;
+  connection(): Promise<ServiceConnection>;
   /**
    * Most bytes to read from one service response, success or error body (`maxResponseBytes`,
    * 8 MiB unless the app sets it). A node that calls a service stops reading there and fails with
    * `llm.response-too-large`, so a hostile endpoint cannot fill the memory.
    */
   readonly maxResponseBytes: number;
-  /** Adds token usage to the node and the connection totals of the run. */
-  reportUsage(usage: TokenUsage, connection?: ResolvedConnection): void;
+  /** Adds token usage to the node and the run (usage through a connection: `ServiceConnection.reportUsage`). */
+  reportUsage(usage: TokenUsage): void;
   /** Wraps a value in a `Secret` and makes the run scrub it from everything it lets out. */
   secret(value: string | Secret): Secret;
   readonly log: NodeLogger;
@@ -85,6 +95,12 @@ export interface NodeType<Input = unknown, Output = unknown> {
   readonly writes?: { input: string; value?: (output: Output) => unknown };
   /** Whether the node uses `connection` / `dynamicConnection`. */
   readonly usesConnection?: boolean;
+  /**
+   * The connection kinds this node type reads (e.g. chat completion: `azure-ai` and `openai`).
+   * They are registered with the engine along with the node type, so an app that passes the node
+   * type need not list them again.
+   */
+  readonly connectionKinds?: readonly AnyConnectionKind[];
   /** Retry policy used when the node declares none. Without it, a node is tried once. */
   readonly retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Does the work. Throw a `FlowError` with `retryable: true` for failures worth retrying. */

@@ -28,7 +28,7 @@ export const callNodeType = defineNodeType({
   input: z.object({ prompt: z.unknown().optional() }).strict(),
   usesConnection: true,
   async run(_input, context) {
-    const resolved = await context.resolveConnection();
+    const resolved = await context.connection();
     return { source: resolved.source, name: resolved.name ?? null, type: resolved.connection.type };
   },
 });

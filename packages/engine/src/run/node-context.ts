@@ -1,17 +1,15 @@
-import { type Connection, connectionSecrets, isConnection, toConnection } from "../connections/connection.js";
-import { describeValue, FlowError } from "../errors.js";
-import { expectedOneOf } from "../flow/closest-names.js";
-import { clip, echo } from "../flow/echo.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
   NodeLogger,
-  ResolvedConnection,
+  ServiceConnection,
   TokenUsage,
 } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
+import { resolveConnection } from "./resolve-connection.js";
 import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
 import type { RunState } from "./run-state.js";
+import { RunServiceConnection } from "./service-connection.js";
 
 /** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
 export class RunNodeContext implements NodeContext {
@@ -59,21 +57,12 @@ export class RunNodeContext implements NodeContext {
     return secret;
   }
 
-  reportUsage(usage: TokenUsage, connection?: ResolvedConnection): void {
-    this.#state.addUsage(this.#node, usage, connection);
+  reportUsage(usage: TokenUsage): void {
+    this.#state.addUsage(this.#node, usage);
   }
 
   get maxResponseBytes(): number {
     return this.#state.limits.maxResponseBytes;
-  }
-
-  withConnectionSlot<T>(resolved: ResolvedConnection, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = this.#state.requestDeadline(this.#node);
-    // The deadline starts once the slot is held: waiting for a busy connection is not the service's delay.
-    const request = () =>
-      runWithDeadline(this.signal, deadline.ms, () => requestTimeoutError(this.#node, deadline), task);
-    if (resolved.connection.maxConcurrency === undefined) return request();
-    return this.#state.limiter.run(resolved.connection, request, this.signal);
   }
 
   get log(): NodeLogger {
@@ -85,60 +74,29 @@ export class RunNodeContext implements NodeContext {
     return this.#log;
   }
 
-  /**
-   * The override rule: a `dynamicConnection` that resolves to a connection wins; one that resolves
-   * to nothing (its writer was skipped) falls back to the static `connection`; neither is an error
-   * naming both.
-   */
-  async resolveConnection(): Promise<ResolvedConnection> {
-    const node = this.#node;
-    const { dynamicConnection, definition } = node;
-    let dynamicNote = "";
-    if (dynamicConnection) {
-      const value = this.#state.resolve(dynamicConnection);
-      if (value !== undefined && value !== null) {
-        if (!isConnection(value)) {
-          throw new FlowError(
-            "connection.invalid",
-            `dynamicConnection ${clip(dynamicConnection.source)} is not a connection: expected the variable a create-azure-ai-connection node writes, got ${describeValue(value)}`,
-            { nodeId: node.id },
-          );
-        }
-        this.#learnSecrets(value);
-        return { connection: value, source: "dynamic", ...(value.name ? { name: value.name } : {}) };
-      }
-      dynamicNote = `dynamicConnection ${clip(dynamicConnection.source)} resolved to nothing${this.#state.whySkipped(dynamicConnection)}`;
-    }
-    if (definition.connection !== undefined) {
-      const name = definition.connection;
-      const provider = this.#state.connections;
-      const provided = provider ? await provider.get(name) : undefined;
-      if (!provided) {
-        const known = (await provider?.list?.()) ?? [];
-        throw new FlowError(
-          "connection.unknown",
-          `unknown connection ${echo(name)}${dynamicNote ? ` (and ${dynamicNote})` : ""}: ${expectedOneOf(
-            name,
-            known,
-            "connections",
-            "(no connections are configured)",
-          )}`,
-          { nodeId: node.id },
+  async connection(): Promise<ServiceConnection> {
+    const state = this.#state;
+    const resolved = await resolveConnection(this.#node, state);
+    const kinds = state.connectionKinds;
+    for (const secret of kinds.secrets(resolved.connection)) state.redactor.add(secret);
+    const context = this;
+    return new RunServiceConnection(resolved, {
+      limiter: state.limiter,
+      // Made when a request asks for it: most nodes never look at their signal.
+      get signal() {
+        return context.signal;
+      },
+      withDeadline: (request) => {
+        const deadline = state.requestDeadline(this.#node);
+        return runWithDeadline(
+          this.signal,
+          deadline.ms,
+          () => requestTimeoutError(this.#node, deadline),
+          request,
         );
-      }
-      // An app's own provider may hand out plain-string keys: wrap them, or say what is wrong.
-      const connection = isConnection(provided) ? provided : toConnection(provided, name);
-      this.#learnSecrets(connection);
-      return { connection, source: "static", name };
-    }
-    throw new FlowError(
-      "connection.missing",
-      `no connection for node "${node.id}": ${dynamicNote || "no dynamicConnection is set"}, and no static "connection" is set`,
-      { nodeId: node.id },
-    );
-  }
-
-  #learnSecrets(connection: Connection): void {
-    for (const secret of connectionSecrets(connection)) this.#state.redactor.add(secret);
+      },
+      identify: (connection) => kinds.identityKey(connection),
+      addUsage: (usage, connection) => state.addUsage(this.#node, usage, connection),
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { FlowError } from "../errors.js";
+import { defineNodeType } from "../node-type/define-node-type.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { RUN_EVENT_NAMES } from "./events.js";
 import { createHarness, STATIC_KEY } from "./run-harness.test-helper.js";
@@ -170,34 +172,47 @@ describe("RunResult", () => {
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
   });
 
-  it("adds usage per connection, by name for static ones", async () => {
-    const harness = createHarness();
-    harness.behaviours.set("model", async (_input, context) => {
-      context.reportUsage(
-        { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
-        {
-          connection: { type: "openai", apiKey: new Secret("unused-key") },
-          source: "static",
-          name: "shared",
-        },
-      );
-      context.reportUsage(
-        { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
-        {
-          connection: {
-            type: "azure-ai",
-            endpoint: "https://customer.services.ai.azure.com/models",
-            apiKey: new Secret("unused-key"),
-          },
-          source: "dynamic",
-        },
-      );
+  it("adds usage per connection, by name for static ones and by the kind's label for dynamic ones", async () => {
+    const useConnection = defineNodeType({
+      type: "use-connection",
+      description: "Reports usage through its connection.",
+      input: z.object({ tokens: z.number() }),
+      usesConnection: true,
+      async run(input, context) {
+        const service = await context.connection();
+        service.reportUsage({
+          promptTokens: input.tokens,
+          completionTokens: 1,
+          totalTokens: input.tokens + 1,
+        });
+        return service.label;
+      },
     });
-    const result = await harness.engine.run({ nodes: [{ id: "model", type: "step" }] });
+    const harness = createHarness({ nodeTypes: [useConnection] });
+    harness.behaviours.set("customer", () => ({
+      type: "azure-ai",
+      endpoint: "https://customer.services.ai.azure.com/models",
+      apiKey: new Secret("unused-key"),
+    }));
+    const result = await harness.engine.run({
+      nodes: [
+        { id: "shared", type: "use-connection", connection: "static", inputs: { tokens: 3 } },
+        { id: "customer", type: "step", inputs: { name: "customerConnection" } },
+        {
+          id: "own",
+          type: "use-connection",
+          connection: "static",
+          dynamicConnection: "${vars.customerConnection}",
+          inputs: { tokens: 1 },
+        },
+      ],
+    });
     expect(result.usage.byConnection).toEqual({
-      shared: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
+      static: { promptTokens: 3, completionTokens: 1, totalTokens: 4 },
       "dynamic:customer.services.ai.azure.com": { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
     });
+    expect(result.nodes.own!.output).toBe("customer.services.ai.azure.com");
+    expect(result.usage).toMatchObject({ promptTokens: 4, completionTokens: 2, totalTokens: 6 });
   });
 
   it("is also what awaiting the handle and its result promise give", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { Connection } from "../connections/connection.js";
-import { InMemoryConnectionProvider } from "../connections/provider.js";
+import type { Connection } from "../connection-kind/define-connection-kind.js";
+import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
+import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
 import { createEngine, type Engine, type EngineOptions } from "../engine.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { type AnyNodeType, defineNodeType, type NodeContext } from "../node-type/define-node-type.js";
@@ -61,6 +62,7 @@ export function createHarness(
   const staticConnection: Connection = { type: "openai", apiKey: new Secret(STATIC_KEY) };
   const engine: Engine = createEngine({
     nodeTypes: [stepNodeType, callNodeType, ...(options.nodeTypes ?? [])],
+    connectionKinds: testConnectionKinds,
     connections: new InMemoryConnectionProvider({ static: staticConnection }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...options.engine,

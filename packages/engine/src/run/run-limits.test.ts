@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import type { Connection } from "../connections/connection.js";
-import { InMemoryConnectionProvider } from "../connections/provider.js";
+import type { Connection } from "../connection-kind/define-connection-kind.js";
+import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
+import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
 import { createEngine, type EngineOptions } from "../engine.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RUN_TIMEOUT_MS } from "../limits.js";
@@ -25,9 +26,10 @@ const calling = defineNodeType({
   description: "Calls a service.",
   input: z.object({}),
   usesConnection: true,
+  connectionKinds: testConnectionKinds,
   async run(_input, context) {
-    const resolved = await context.resolveConnection();
-    return context.withConnectionSlot(resolved, (signal) => request(signal));
+    const service = await context.connection();
+    return service.call((signal) => request(signal));
   },
 });
 

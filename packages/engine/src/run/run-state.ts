@@ -1,6 +1,7 @@
 import type { EventEmitter } from "eventemitter3";
-import type { ConnectionLimiter } from "../connections/connection-limiter.js";
-import type { ConnectionProvider } from "../connections/provider.js";
+import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
+import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
+import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
 import {
   evaluateTemplate,
@@ -27,6 +28,7 @@ import { UsageTally } from "./usage-tally.js";
 
 /** What a run needs from its engine. */
 export interface RunServices {
+  connectionKinds: ConnectionKinds;
   connections: ConnectionProvider | undefined;
   limiter: ConnectionLimiter;
 }
@@ -36,6 +38,7 @@ export class RunState implements ReferenceResolver {
   readonly runId: string;
   readonly redactor = new Redactor();
   readonly variables = new Map<string, unknown>();
+  readonly connectionKinds: ConnectionKinds;
   readonly connections: ConnectionProvider | undefined;
   readonly limiter: ConnectionLimiter;
   /** Whether the run asked nodes that can stream to stream (`RunOptions.stream`). */
@@ -95,6 +98,7 @@ export class RunState implements ReferenceResolver {
     this.runId = options.runId;
     this.stream = options.stream;
     this.limits = options.limits;
+    this.connectionKinds = services.connectionKinds;
     this.connections = services.connections;
     this.limiter = services.limiter;
     this.#flow = flow;

@@ -40,23 +40,7 @@ function addTokens(into: TokenUsage, usage: TokenUsage): TokenUsage {
   return into;
 }
 
-/** `dynamic:<name>` for named dynamic connections, else `dynamic:<host>`, so tenants stay apart in usage. */
+/** `dynamic:<name>` for named dynamic connections, else `dynamic:<label>` (a host), so tenants stay apart in usage. */
 function connectionLabel(resolved: ResolvedConnection): string {
-  const { connection } = resolved;
-  if (connection.name) return `${resolved.source}:${connection.name}`;
-  const where =
-    connection.type === "azure-ai"
-      ? safeHost(connection.endpoint)
-      : connection.type === "openai"
-        ? safeHost(connection.baseUrl ?? "https://api.openai.com/v1")
-        : "custom";
-  return `${resolved.source}:${where}`;
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "unknown";
-  }
+  return `${resolved.source}:${resolved.connection.name || resolved.label}`;
 }

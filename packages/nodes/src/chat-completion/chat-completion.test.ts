@@ -6,7 +6,7 @@ import {
   Secret,
 } from "@weft/engine";
 import { describe, expect, it } from "vitest";
-import { builtinNodeTypes } from "../index.js";
+import { builtinConnectionKinds, builtinNodeTypes } from "../index.js";
 import {
   chatOutput,
   createTestEngine,
@@ -166,7 +166,7 @@ describe("chat-completion: the override rule", () => {
   });
 
   it("says when no connections are configured at all", async () => {
-    const engine = createEngine({ nodeTypes: builtinNodeTypes });
+    const engine = createEngine({ nodeTypes: builtinNodeTypes, connectionKinds: builtinConnectionKinds });
     const { result } = await runFlow(engine, {
       nodes: [{ id: "answer", type: "chat-completion", connection: "shared", inputs: { prompt: "Hi" } }],
     });
@@ -193,8 +193,8 @@ describe("chat-completion: the override rule", () => {
 
     expect(result.nodes.answer?.error).toMatchObject({ code: "connection.invalid", nodeId: "answer" });
     expect(result.nodes.answer?.error?.message).toBe(
-      "dynamicConnection ${vars.notAConnection} is not a connection: expected the variable a " +
-        'create-azure-ai-connection node writes, got "hello"',
+      'dynamicConnection ${vars.notAConnection} is not a connection: expected a connection ("azure-ai", ' +
+        '"openai", "custom"), got "hello"',
     );
     expect(server().requests).toHaveLength(0);
   });
@@ -232,7 +232,11 @@ describe("chat-completion: the override rule", () => {
 
   it("asks the connection provider when the node runs, so an app can supply connections late", async () => {
     const provider = new InMemoryConnectionProvider();
-    const engine = createEngine({ nodeTypes: builtinNodeTypes, connections: provider });
+    const engine = createEngine({
+      nodeTypes: builtinNodeTypes,
+      connectionKinds: builtinConnectionKinds,
+      connections: provider,
+    });
     const flow: FlowDefinition = {
       nodes: [
         { id: "answer", type: "chat-completion", connection: "late", inputs: { model: "m", prompt: "Hi" } },

@@ -1,7 +1,15 @@
 import { defineNodeType, FlowError, type ResolvedConnection } from "@weft/engine";
 import { z } from "zod";
+import { azureAiConnectionKind } from "../connection-kinds/azure-ai/azure-ai.js";
+import { openAiConnectionKind } from "../connection-kinds/openai/openai.js";
 import type { ChatCall } from "./chat-call.js";
-import { type ChatMessage, type ChatRequestBody, type ChatTarget, describeTarget } from "./chat-request.js";
+import {
+  type ChatMessage,
+  type ChatRequestBody,
+  type ChatTarget,
+  describeTarget,
+  isChatConnection,
+} from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
 
@@ -70,15 +78,16 @@ export const chatCompletion = defineNodeType({
   input: inputSchema,
   output: outputSchema,
   usesConnection: true,
+  connectionKinds: [azureAiConnectionKind, openAiConnectionKind],
   writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },
   async run(input, context): Promise<ChatCompletionOutput> {
-    const resolved = await context.resolveConnection();
-    const { connection } = resolved;
-    if (connection.type === "custom") {
+    const service = await context.connection();
+    const { connection } = service;
+    if (!isChatConnection(connection)) {
       throw new FlowError(
         "connection.invalid",
-        `chat-completion needs an azure-ai or openai connection, got a custom one`,
+        `chat-completion needs an azure-ai or openai connection, got a ${connection.type} one`,
         {
           nodeId: context.nodeId,
         },
@@ -97,7 +106,7 @@ export const chatCompletion = defineNodeType({
     const body = buildRequestBody(input);
     const apiKey = connection.apiKey.reveal();
     // The request's deadline (requestTimeoutMs) is in the signal the slot hands over.
-    const result = await context.withConnectionSlot(resolved, (signal) => {
+    const result = await service.call((signal) => {
       const call: ChatCall = {
         body,
         stream: input.stream ?? context.stream,
@@ -110,13 +119,13 @@ export const chatCompletion = defineNodeType({
       return target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call);
     });
     const usage = result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-    context.reportUsage(usage, resolved);
+    service.reportUsage(usage);
     return {
       content: result.content,
       finishReason: result.finishReason,
       model: result.model,
       usage,
-      connection: describeConnection(resolved, target),
+      connection: describeConnection(service, target),
     };
   },
 });

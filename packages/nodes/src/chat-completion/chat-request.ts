@@ -1,9 +1,11 @@
+import type { Connection } from "@weft/engine";
+import type { AzureAiConnection } from "../connection-kinds/azure-ai/azure-ai.js";
 import {
-  type Connection,
   classifyAzureEndpoint,
   DEFAULT_AZURE_OPENAI_API_VERSION,
   isLoopbackHost,
-} from "@weft/engine";
+} from "../connection-kinds/azure-ai/endpoint.js";
+import type { OpenAiConnection } from "../connection-kinds/openai/openai.js";
 
 /** A chat message as sent to the service. */
 export interface ChatMessage {
@@ -28,11 +30,19 @@ export type ChatTarget =
   | { kind: "azure-openai-deployment"; url: string; host: string; deployment: string; apiVersion: string }
   | { kind: "openai"; url: string | undefined; host: string; organization?: string };
 
+/** The connections a chat model is reached through. */
+export type ChatConnection = AzureAiConnection | OpenAiConnection;
+
+/** Whether a connection (of any kind) is one a chat model is reached through. */
+export function isChatConnection(connection: Connection): connection is ChatConnection {
+  return connection.type === "azure-ai" || connection.type === "openai";
+}
+
 /** Targets of connections already seen: a static connection is the same object on every request. */
 const targets = new WeakMap<Connection, ChatTarget>();
 
 /** The SDK client each connection needs (DESIGN.md "Connections"). */
-export function describeTarget(connection: Connection, nodeId: string): ChatTarget {
+export function describeTarget(connection: ChatConnection, nodeId: string): ChatTarget {
   let target = targets.get(connection);
   if (!target) {
     target = classifyTarget(connection, nodeId);
@@ -41,7 +51,7 @@ export function describeTarget(connection: Connection, nodeId: string): ChatTarg
   return target;
 }
 
-function classifyTarget(connection: Connection, nodeId: string): ChatTarget {
+function classifyTarget(connection: ChatConnection, nodeId: string): ChatTarget {
   if (connection.type === "azure-ai") {
     const endpoint = classifyAzureEndpoint(connection.endpoint, { nodeId });
     const apiVersion = connection.apiVersion ?? endpoint.apiVersion;
@@ -64,7 +74,7 @@ function classifyTarget(connection: Connection, nodeId: string): ChatTarget {
       apiVersion: apiVersion ?? DEFAULT_AZURE_OPENAI_API_VERSION,
     };
   }
-  if (connection.type === "openai") {
+  {
     const host = connection.baseUrl ? new URL(connection.baseUrl).host : "api.openai.com";
     return {
       kind: "openai",
@@ -73,5 +83,4 @@ function classifyTarget(connection: Connection, nodeId: string): ChatTarget {
       ...(connection.organization ? { organization: connection.organization } : {}),
     };
   }
-  throw new Error("unreachable: custom connections are rejected before a target is described");
 }

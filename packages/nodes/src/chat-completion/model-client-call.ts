@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { ModelClient } from "@azure-rest/ai-inference";
 import { FlowError } from "@weft/engine";
+import { networkError, readErrorBody, readRetryAfter, serviceError } from "../service/service-errors.js";
 import {
   type ChatCall,
   type ChatCallResult,
@@ -15,7 +16,6 @@ import {
   findResponseTooLarge,
   responseTooLargeError,
 } from "./response-size-limit.js";
-import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type AzureSdk = {
   inference: typeof import("@azure-rest/ai-inference");

@@ -1,5 +1,6 @@
 import { FlowError } from "@weft/engine";
 import type { OpenAI } from "openai";
+import { networkError, readRetryAfter, serviceError } from "../service/service-errors.js";
 import {
   type ChatCall,
   type ChatCallResult,
@@ -9,7 +10,6 @@ import {
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
 import { createLimitedFetch, findResponseTooLarge, responseTooLargeError } from "./response-size-limit.js";
-import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type OpenAiSdk = typeof import("openai");
 let sdk: Promise<OpenAiSdk> | undefined;

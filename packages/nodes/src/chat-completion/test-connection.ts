@@ -1,5 +1,7 @@
 import {
   type Connection,
+  type ConnectionTestOptions,
+  type ConnectionTestResult,
   cutText,
   DEFAULT_MAX_RESPONSE_BYTES,
   FlowError,
@@ -7,24 +9,9 @@ import {
   Redactor,
 } from "@weft/engine";
 import type { ChatCall } from "./chat-call.js";
-import { type ChatTarget, describeTarget } from "./chat-request.js";
+import { describeTarget, isChatConnection } from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
-
-/** What `weft connection test` reports. */
-export interface ConnectionTestResult {
-  /** `ok`, `auth-failed` (401/403), `unreachable` (network), or `failed` (any other answer). */
-  outcome: "ok" | "auth-failed" | "unreachable" | "failed";
-  /** The endpoint kind the connection was classified as. */
-  kind: ChatTarget["kind"];
-  host: string;
-  /** The model or deployment that answered, when one did. */
-  model?: string;
-  /** HTTP status of a failed answer. */
-  status?: number;
-  /** What went wrong, never containing the key. */
-  message?: string;
-}
 
 /**
  * Sends one tiny chat completion (`max_tokens: 1`) through the connection, with the same clients
@@ -32,10 +19,10 @@ export interface ConnectionTestResult {
  */
 export async function testConnection(
   connection: Connection,
-  options: { model?: string; signal?: AbortSignal; timeoutMs?: number } = {},
+  options: ConnectionTestOptions = {},
 ): Promise<ConnectionTestResult> {
-  if (connection.type === "custom") {
-    throw new FlowError("connection.invalid", "custom connections have no endpoint to test");
+  if (!isChatConnection(connection)) {
+    throw new FlowError("connection.invalid", `${connection.type} connections have no endpoint to test`);
   }
   const target = describeTarget(connection, "connection-test");
   const model =

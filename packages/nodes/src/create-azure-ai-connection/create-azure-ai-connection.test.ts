@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
-import { ACCEPTED_ENDPOINT_SHAPES, type FlowDefinition, SECRET_MASK } from "@weft/engine";
+import { type FlowDefinition, SECRET_MASK } from "@weft/engine";
 import { describe, expect, it } from "vitest";
+import { ACCEPTED_ENDPOINT_SHAPES } from "../connection-kinds/azure-ai/endpoint.js";
 import {
   chatOutput,
   createTestEngine,

@@ -1,13 +1,7 @@
-import {
-  type AzureAiConnection,
-  azureAiConnectionSchema,
-  classifyAzureEndpoint,
-  defineNodeType,
-  FlowError,
-  Secret,
-  secretSchema,
-} from "@weft/engine";
+import { defineNodeType, FlowError, Secret, secretSchema } from "@weft/engine";
 import { z } from "zod";
+import { type AzureAiConnection, azureAiConnectionKind } from "../connection-kinds/azure-ai/azure-ai.js";
+import { classifyAzureEndpoint } from "../connection-kinds/azure-ai/endpoint.js";
 
 /**
  * An endpoint of one of the two accepted shapes. Part of the input schema, so that a literal
@@ -54,8 +48,13 @@ export const createAzureAiConnection = defineNodeType({
         .describe("Requests in flight at once through this connection, across runs."),
     })
     .strict(),
-  output: azureAiConnectionSchema,
+  output: azureAiConnectionKind.fields.extend({
+    type: z.literal("azure-ai"),
+    name: z.string().optional(),
+    maxConcurrency: z.number().optional(),
+  }),
   writes: { input: "variable" },
+  connectionKinds: [azureAiConnectionKind],
   run(input, context): AzureAiConnection {
     const endpoint = classifyAzureEndpoint(input.endpoint, {
       nodeId: context.nodeId,

@@ -1,0 +1,194 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { describeValue, type ErrorLocation, FlowError } from "../errors.js";
+import { Secret } from "../secrets/secret.js";
+import { type ConnectionField, describeConnectionFields } from "./connection-fields.js";
+import type { AnyConnectionKind, Connection } from "./define-connection-kind.js";
+
+const maxConcurrency = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe("Requests in flight at once through this connection (a customer's quota). Unlimited if unset.");
+
+/** A registered kind with what is derived from it once. */
+interface KindEntry {
+  kind: AnyConnectionKind;
+  /** The kind's fields with `type`, `name` and `maxConcurrency`. */
+  schema: z.ZodObject;
+  /** Every field but `type` and `name`, secret ones marked. */
+  fields: ConnectionField[];
+}
+
+/**
+ * The connection kinds an engine (or a store) knows, by `type`. Built from a plain array; never
+ * global. Everything the engine does with a connection — validating it, finding its secrets,
+ * labelling it, telling two apart — goes through the kind, so no kind is special.
+ */
+export class ConnectionKinds {
+  readonly #entries = new Map<string, KindEntry>();
+  /** Connections already parsed: a static connection is the same object on every request. */
+  readonly #parsed = new WeakMap<object, Connection>();
+  readonly #wrapped = new WeakMap<object, Connection>();
+  readonly #identities = new WeakMap<Connection, string>();
+
+  constructor(kinds: readonly AnyConnectionKind[]) {
+    for (const kind of kinds) {
+      if (this.#entries.has(kind.type)) {
+        throw new FlowError(
+          "engine.duplicate-connection-kind",
+          `connection kind "${kind.type}" is registered twice`,
+        );
+      }
+      const schema = z
+        .object({ type: z.literal(kind.type), name: z.string().optional() })
+        .extend(kind.fields.shape)
+        .extend({ maxConcurrency });
+      this.#entries.set(kind.type, { kind, schema, fields: describeConnectionFields(schema) });
+    }
+  }
+
+  /** The kind of this `type`, if registered. */
+  get(type: string): AnyConnectionKind | undefined {
+    return this.#entries.get(type)?.kind;
+  }
+
+  /** Every registered kind, in the order given. */
+  list(): AnyConnectionKind[] {
+    return [...this.#entries.values()].map((entry) => entry.kind);
+  }
+
+  /** The registered `type`s, in the order given. */
+  types(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** The fields of a kind (without `type` and `name`, with `maxConcurrency`), secret ones marked. */
+  fields(type: string): ConnectionField[] | undefined {
+    return this.#entries.get(type)?.fields;
+  }
+
+  /** The whole zod schema of a kind's connections, `type`, `name` and `maxConcurrency` included. */
+  schema(type: string): z.ZodObject | undefined {
+    return this.#entries.get(type)?.schema;
+  }
+
+  /**
+   * Checks a value against its kind and gives the connection, or says what is wrong with it
+   * (never quoting a secret). Secret fields must hold `Secret`s; with `wrapSecrets` (for what an
+   * app supplies), plain strings there are wrapped. A connection built in a flow gets no such
+   * help: a key written into a flow as text is refused.
+   */
+  check(
+    value: unknown,
+    options: { wrapSecrets?: boolean } = {},
+  ): { connection: Connection; problem?: undefined } | { problem: string } {
+    const cache = options.wrapSecrets ? this.#wrapped : this.#parsed;
+    if (value !== null && typeof value === "object") {
+      const known = cache.get(value);
+      if (known) return { connection: known };
+    }
+    const expected = `expected a connection (${this.types()
+      .map((known) => `"${known}"`)
+      .join(", ")})`;
+    const type = (value as { type?: unknown } | null)?.type;
+    const entry = typeof type === "string" && !Array.isArray(value) ? this.#entries.get(type) : undefined;
+    if (entry === undefined) {
+      const got = typeof type === "string" ? `type ${describeValue(type)}` : describeValue(value);
+      return { problem: `${expected}, got ${got}` };
+    }
+    const fields = value as Record<string, unknown>;
+    const parsed = entry.schema.safeParse(options.wrapSecrets ? wrapSecrets(fields, entry.fields) : fields);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue?.path.join(".");
+      return {
+        problem: `${expected}, got an object that is not a valid ${entry.kind.type} connection (${path ? `${path}: ` : ""}${issue?.message})`,
+      };
+    }
+    const connection = parsed.data as Connection;
+    cache.set(value as object, connection);
+    cache.set(connection, connection);
+    return { connection };
+  }
+
+  /** `check`, throwing `connection.invalid` (`<subject>: <problem>`) for a value that is no connection. */
+  parse(value: unknown, where: ErrorLocation & { subject?: string; wrapSecrets?: boolean } = {}): Connection {
+    const { subject = "connection", wrapSecrets, ...location } = where;
+    const result = this.check(value, { wrapSecrets: wrapSecrets === true });
+    if (result.problem === undefined) return result.connection;
+    throw new FlowError("connection.invalid", `${subject}: ${result.problem}`, location);
+  }
+
+  /** Whether a value is a connection of a registered kind. */
+  isConnection(value: unknown): value is Connection {
+    return this.check(value).problem === undefined;
+  }
+
+  /** Every secret a connection holds, so a run can scrub them from what it lets out. */
+  secrets(connection: Connection): Secret[] {
+    const secrets: Secret[] = [];
+    for (const field of this.#entries.get(connection.type)?.fields ?? []) {
+      const value = connection[field.name];
+      if (field.secret === "value" && value instanceof Secret) secrets.push(value);
+      if (field.secret === "entries" && value !== null && typeof value === "object") {
+        for (const item of Object.values(value)) if (item instanceof Secret) secrets.push(item);
+      }
+    }
+    return secrets;
+  }
+
+  /** Where a connection points, by its kind (a host): for results and usage labels. */
+  label(connection: Connection): string {
+    return this.#entries.get(connection.type)?.kind.label(connection) ?? connection.type;
+  }
+
+  /**
+   * A stable identity for the per-connection limit and usage: the kind, its identity parts and
+   * every secret, hashed, so it holds no secret in clear and two keys never share it.
+   */
+  identityKey(connection: Connection): string {
+    let key = this.#identities.get(connection);
+    if (key === undefined) {
+      const hash = createHash("sha256");
+      hash.update(connection.type);
+      for (const part of this.#entries.get(connection.type)?.kind.identity(connection) ?? []) {
+        hash.update(`\0${part}`);
+      }
+      for (const secret of this.secrets(connection)) hash.update(`\u0001${secret.reveal()}`);
+      key = hash.digest("base64url");
+      this.#identities.set(connection, key);
+    }
+    return key;
+  }
+}
+
+/** Plain strings given for secret fields become `Secret`s (an app's in-memory connections, say). */
+function wrapSecrets(
+  value: Record<string, unknown>,
+  fields: readonly ConnectionField[],
+): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const field of fields) {
+    const item = value[field.name];
+    if (field.secret === "value" && typeof item === "string") {
+      copy ??= { ...value };
+      copy[field.name] = new Secret(item);
+    } else if (
+      field.secret === "entries" &&
+      item !== null &&
+      typeof item === "object" &&
+      !Array.isArray(item)
+    ) {
+      const entries = Object.entries(item);
+      if (entries.some(([, entry]) => typeof entry === "string")) {
+        copy ??= { ...value };
+        copy[field.name] = Object.fromEntries(
+          entries.map(([name, entry]) => [name, typeof entry === "string" ? new Secret(entry) : entry]),
+        );
+      }
+    }
+  }
+  return copy ?? value;
+}

@@ -1,0 +1,105 @@
+import { describeValue, FlowError } from "@weft/engine";
+
+/** The Azure OpenAI api-version used when neither the connection nor the URL gives one. */
+export const DEFAULT_AZURE_OPENAI_API_VERSION = "2024-10-21";
+
+/** The two endpoint shapes an `azure-ai` connection accepts. */
+export type AzureEndpoint =
+  | {
+      /** Azure AI Foundry models endpoint: one connection serves every deployment; `model` picks one. */
+      kind: "foundry-models";
+      /** The endpoint without query or trailing slash, ending in `/models`. */
+      url: string;
+      host: string;
+      apiVersion?: string;
+    }
+  | {
+      /** Azure OpenAI deployment URL: the deployment is part of the endpoint. */
+      kind: "azure-openai-deployment";
+      /** The endpoint without query or trailing slash, ending in `/openai/deployments/<name>`. */
+      url: string;
+      host: string;
+      deployment: string;
+      apiVersion?: string;
+    };
+
+/** What the user is shown when an endpoint has neither accepted shape. */
+export const ACCEPTED_ENDPOINT_SHAPES =
+  "https://<resource>.services.ai.azure.com/models (Azure AI Foundry) or " +
+  "https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI)";
+
+/** Whether a host is this machine, where plain `http://` is allowed (tests, local servers). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Classifies an Azure AI endpoint as a Foundry `/models` endpoint or an Azure OpenAI deployment
+ * URL, or throws a `FlowError` that shows both accepted shapes and the value it got.
+ */
+export function classifyAzureEndpoint(
+  endpoint: string,
+  where: { nodeId?: string; path?: string } = {},
+): AzureEndpoint {
+  // Many runs build connections to the same few endpoints: parse each once.
+  const known = classified.get(endpoint);
+  if (known) return known;
+  const result = Object.freeze(classify(endpoint, where));
+  if (classified.size >= CLASSIFIED_CAPACITY) classified.delete(classified.keys().next().value as string);
+  classified.set(endpoint, result);
+  return result;
+}
+
+const CLASSIFIED_CAPACITY = 256;
+const classified = new Map<string, AzureEndpoint>();
+
+function classify(endpoint: string, where: { nodeId?: string; path?: string }): AzureEndpoint {
+  let shown = endpoint;
+  const fail = (why: string): never => {
+    throw new FlowError(
+      "connection.endpoint",
+      `${why}: expected ${ACCEPTED_ENDPOINT_SHAPES}, got ${describeValue(shown)}`,
+      where,
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(endpoint.trim());
+  } catch {
+    return fail("invalid endpoint URL");
+  }
+  // Errors end up in results, events and traces: never repeat a password someone put in the URL.
+  if (url.username || url.password) shown = withMaskedCredentials(url);
+  if (url.protocol === "http:") {
+    if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");
+  } else if (url.protocol !== "https:") {
+    fail(`unsupported protocol ${url.protocol}`);
+  }
+  if (url.username || url.password) fail("the endpoint must not contain credentials");
+  const apiVersion = url.searchParams.get("api-version") ?? undefined;
+  const path = url.pathname.replace(/\/+$/, "");
+  const base = `${url.protocol}//${url.host}`;
+  const withVersion = <T extends object>(value: T): T & { apiVersion?: string } =>
+    apiVersion === undefined ? value : { ...value, apiVersion };
+  if (/\/models$/i.test(path)) {
+    return withVersion({ kind: "foundry-models" as const, url: `${base}${path}`, host: url.host });
+  }
+  const deployment = /\/openai\/deployments\/([^/]+)$/i.exec(path);
+  if (deployment?.[1]) {
+    return withVersion({
+      kind: "azure-openai-deployment" as const,
+      url: `${base}${path}`,
+      host: url.host,
+      deployment: decodeURIComponent(deployment[1]),
+    });
+  }
+  return fail("unrecognised Azure AI endpoint");
+}
+
+function withMaskedCredentials(url: URL): string {
+  const masked = new URL(url.href);
+  masked.username = "***";
+  masked.password = "";
+  return masked.href;
+}

@@ -1,0 +1,204 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { FlowError } from "@weft/engine";
+import { builtinConnectionKinds } from "@weft/nodes";
+import { describe, expect, it } from "vitest";
+import { importConnections } from "./import-connections.js";
+
+const fixtures = join(import.meta.dirname, "../../test-support/promptflow");
+
+async function importFixture(name: string) {
+  return importConnections(await readFile(join(fixtures, name), "utf8"), {
+    connectionKinds: builtinConnectionKinds,
+    file: name,
+  });
+}
+
+function importError(text: string, file = "connections.yaml"): FlowError {
+  try {
+    importConnections(text, { connectionKinds: builtinConnectionKinds, file });
+  } catch (error) {
+    expect(error).toBeInstanceOf(FlowError);
+    return error as FlowError;
+  }
+  throw new Error("expected the import to fail");
+}
+
+describe("importConnections: promptflow files", () => {
+  it("maps an azure_open_ai resource URL to an openai connection on the v1 API", async () => {
+    expect(await importFixture("azure-openai-resource.yaml")).toEqual([
+      {
+        name: "open_ai_connection",
+        format: "promptflow",
+        connection: {
+          type: "openai",
+          baseUrl: "https://contoso.openai.azure.com/openai/v1",
+          apiKey: "test-key-azure-resource",
+        },
+        notes: [
+          "api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to " +
+            "https://contoso.openai.azure.com/openai/v1 (the Azure OpenAI v1 API); a node's model names the " +
+            "deployment; api_version is not used by that API and was left out",
+        ],
+      },
+    ]);
+  });
+
+  it("maps an azure_open_ai deployment URL to an azure-ai connection, keeping env references", async () => {
+    expect(await importFixture("azure-openai-deployment.yaml")).toEqual([
+      {
+        name: "gpt4o_deployment",
+        format: "promptflow",
+        connection: {
+          type: "azure-ai",
+          endpoint: "https://contoso.openai.azure.com/openai/deployments/gpt-4o",
+          apiKey: "${env:AZURE_OPENAI_API_KEY}",
+          apiVersion: "2024-10-21",
+        },
+        notes: [],
+      },
+    ]);
+  });
+
+  it("maps open_ai, serverless and custom connections", async () => {
+    expect((await importFixture("openai.yaml"))[0]?.connection).toEqual({
+      type: "openai",
+      apiKey: "test-key-openai",
+      baseUrl: "http://127.0.0.1:8080/v1",
+      organization: "org-test",
+    });
+    const [serverless] = await importFixture("serverless.yaml");
+    expect(serverless?.connection).toEqual({
+      type: "openai",
+      baseUrl: "https://llama-3-70b.eastus2.models.ai.azure.com",
+      apiKey: "test-key-serverless",
+    });
+    expect(serverless?.notes).toEqual([
+      "serverless connection imported as an openai connection to https://llama-3-70b.eastus2.models.ai.azure.com",
+    ]);
+    expect((await importFixture("custom.yaml"))[0]?.connection).toEqual({
+      type: "custom",
+      configs: { endpoint: "https://search.example.com", port: "8443" },
+      secrets: { token: "test-key-custom", backup_token: "${env:SEARCH_BACKUP_TOKEN}" },
+    });
+  });
+
+  it("refuses values promptflow would prompt for, with the file and field", async () => {
+    const error = importError(await readFile(join(fixtures, "user-input.yaml"), "utf8"), "user-input.yaml");
+    expect(error.code).toBe("connection.invalid");
+    expect(error.message).toBe(
+      'user-input.yaml: api_key (connection "open_ai"): <user-input> asks for the value interactively, which an ' +
+        "import cannot do; write ${env:NAME} and set that variable",
+    );
+    expect(error.file).toBe("user-input.yaml");
+    expect(error.path).toBe("api_key");
+  });
+
+  it("refuses Entra ID connections and unsupported types", async () => {
+    const entra = importError(await readFile(join(fixtures, "entra-id.yaml"), "utf8"), "entra-id.yaml");
+    expect(entra.message).toBe(
+      'entra-id.yaml: auth_mode (connection "entra"): expected "key" (Microsoft Entra ID connections are not ' +
+        'supported yet), got "meid_token"',
+    );
+    expect(importError("name: s\ntype: serp\napi_key: k\n").message).toBe(
+      'connections.yaml: type (connection "s"): promptflow connections of type "serp" cannot be imported; ' +
+        "weft imports azure_open_ai, open_ai, serverless, custom",
+    );
+  });
+
+  it("reports bad fields with promptflow's names and never echoes a secret", () => {
+    const masked = importError("name: o\ntype: open_ai\napi_key: '******'\n");
+    expect(masked.message).toContain('connections.yaml: api_key (connection "o"): is a masked value');
+    const unknown = importError("name: o\ntype: open_ai\napi_key: test-key-x\nbase: http://x\n");
+    expect(unknown.message).toBe(
+      'connections.yaml: base (connection "o"): unknown field for promptflow open_ai connections; expected ' +
+        "api_key, base_url, organization",
+    );
+    const badBase = importError("name: o\ntype: open_ai\napi_key: test-key-SECRET\nbase_url: ftp://x\n");
+    expect(badBase.message).toBe(
+      'connections.yaml: base_url (connection "o"): expected an http(s) URL, got "ftp://x"',
+    );
+    const numericKey = importError("name: o\ntype: open_ai\napi_key: 12345\n");
+    expect(numericKey.message).toBe(
+      'connections.yaml: api_key (connection "o"): expected a secret value or ${env:NAME}, got a number',
+    );
+    expect(numericKey.message).not.toContain("12345");
+    const badSecret = importError("name: c\ntype: custom\n$schema: promptflow\nsecrets:\n  token: [1]\n");
+    expect(badSecret.path).toBe("secrets.token");
+  });
+});
+
+describe("importConnections: weft files", () => {
+  it("reads a JSON list in our own format", async () => {
+    expect(await importFixture("weft-connections.json")).toEqual([
+      {
+        name: "shared-foundry",
+        format: "weft",
+        connection: {
+          type: "azure-ai",
+          endpoint: "https://contoso.services.ai.azure.com/models",
+          apiKey: "${env:FOUNDRY_KEY}",
+          maxConcurrency: 8,
+        },
+        notes: [],
+      },
+      {
+        name: "local",
+        format: "weft",
+        connection: { type: "openai", apiKey: "test-key-local", baseUrl: "http://127.0.0.1:11434/v1" },
+        notes: [],
+      },
+    ]);
+  });
+
+  it("reads several YAML documents and a single object", () => {
+    const text = [
+      "name: a\ntype: openai\napiKey: test-key-a",
+      "- name: b\n  type: custom\n  configs: { x: y }",
+      "",
+    ].join("\n---\n");
+    expect(
+      importConnections(text, { connectionKinds: builtinConnectionKinds }).map((entry) => [
+        entry.name,
+        entry.connection.type,
+      ]),
+    ).toEqual([
+      ["a", "openai"],
+      ["b", "custom"],
+    ]);
+  });
+
+  it("locates errors in lists and documents", () => {
+    const error = importError(
+      '[{"name": "a", "type": "openai", "apiKey": "k"}, {"name": "b", "type": "azure-ai", "apiKey": "k", "endpoint": "https://example.com"}]',
+      "list.json",
+    );
+    expect(error.code).toBe("connection.endpoint");
+    expect(error.message).toMatch(
+      /^list\.json: \[1\]\.endpoint \(connection "b"\): unrecognised Azure AI endpoint: expected /,
+    );
+    expect(error.path).toBe("[1].endpoint");
+    expect(importError("name: a\ntype: openai\n---\nname: a\ntype: openai\napiKey: k\n").message).toBe(
+      'connections.yaml: document 1.apiKey (connection "a"): expected a secret or ${env:NAME}, got nothing',
+    );
+    expect(
+      importError("- name: a\n  type: openai\n  apiKey: k\n- name: a\n  type: openai\n  apiKey: k\n").message,
+    ).toBe('connections.yaml: [1].name: connection "a" appears twice in the file');
+    expect(importError("- type: openai\n").message).toBe(
+      "connections.yaml: [0].name: expected a connection name of letters, digits, '.', '_' and '-' that starts " +
+        "with a letter or digit (at most 100), got nothing",
+    );
+  });
+
+  it("reports syntax errors with a line", () => {
+    expect(importError("name: a\n  type: [openai\n").message).toMatch(
+      /^connections\.yaml:\d+:\d+: not valid YAML: /,
+    );
+    expect(() =>
+      importConnections("{", { connectionKinds: builtinConnectionKinds, format: "json", file: "x.json" }),
+    ).toThrow(/^x\.json: not valid JSON: /);
+    expect(importError("").message).toBe(
+      "connections.yaml: expected a connection or a list of connections, got nothing",
+    );
+  });
+});

@@ -1,0 +1,6 @@
+export {
+  type ImportConnectionsOptions,
+  type ImportedConnection,
+  importConnections,
+} from "./import-connections.js";
+export { promptflowTypes } from "./promptflow.js";

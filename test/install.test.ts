@@ -187,6 +187,7 @@ describe.skipIf(npm.code !== 0)("the packed packages, installed with npm outside
         const result = JSON.parse(run.stdout);
         expect(result.status).toBe("succeeded");
         expect(result.outputs.answer).toContain("Hi");
+        expect(run.stderr, "the streamed tokens").toContain(result.outputs.answer);
         expect(result.nodes.answer.output.connection).toMatchObject({ source: "dynamic" });
         expect(serverLog).toMatch(/^POST \/models\/chat\/completions 200 key=tenant /m);
         expect(serverLog).not.toContain("key=shared");

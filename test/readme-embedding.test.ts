@@ -128,7 +128,7 @@ describe("the README's embedding example", () => {
     );
   });
 
-  it("runs: the customer's own connection answers, and no key shows", async () => {
+  it("runs: the customer's own connection answers, streaming its tokens, and no key shows", async () => {
     const script = join(scratch, "embedding.mjs");
     writeFileSync(script, runnableScript(SOURCE));
     const { code, stdout, stderr } = await runNode(script, {
@@ -139,11 +139,15 @@ describe("the README's embedding example", () => {
     });
 
     expect(code, stderr).toBe(0);
-    const { result } = JSON.parse(stdout) as {
+    const { result, streamed } = JSON.parse(stdout) as {
       result: { status: string; outputs: Record<string, unknown> };
+      streamed: string[];
     };
     expect(result.status, stdout).toBe("succeeded");
     expect(typeof result.outputs.answer).toBe("string");
+    // `stream: true` makes the chat node stream: the tokens written as they came make the answer.
+    expect(streamed.length).toBeGreaterThan(1);
+    expect(streamed.join("")).toBe(result.outputs.answer);
     expect(result.outputs.connection).toMatchObject({ source: "dynamic", kind: "foundry-models" });
     expect(server.requests).toMatchObject([{ keyName: "customer", status: 200 }]);
     expect(stdout + stderr).not.toContain(CUSTOMER_KEY);

@@ -222,7 +222,7 @@ describe("fuzz: weft CLI", () => {
         result = JSON.parse(outcome.stdout);
       } catch {
         throw violation(
-          `weft run --json exited ${outcome.code} without a JSON result: ${outcome.stdout.slice(0, 300)}`,
+          `weft run --json exited ${outcome.code} without a JSON result: ${outcome.stdout.slice(0, 300)}; stderr: ${outcome.stderr.slice(0, 300)}`,
         );
       }
       const flow = parseFlowValue(readFileSync(flowFile, "utf8"));

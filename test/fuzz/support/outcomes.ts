@@ -84,6 +84,9 @@ function checkCode(code: unknown, where: string): void {
  * place. `flow` is the flow as JSON.parse reads it (`undefined` when its text is not JSON): when it
  * is JSON but not an object, an issue may concern the whole document and need no path.
  */
+/** Issues that concern the whole flow file or the whole list of issues, not one place in it. */
+const WHOLE_FLOW_CODES = new Set(["flow.more-issues", "flow.too-large"]);
+
 export function checkIssues(issues: unknown, where: string, flow: unknown): void {
   const wholeDocument =
     flow !== undefined && (flow === null || typeof flow !== "object" || Array.isArray(flow));
@@ -98,8 +101,8 @@ export function checkIssues(issues: unknown, where: string, flow: unknown): void
       (typeof path === "string" && path !== "") ||
       typeof nodeId === "string" ||
       (typeof line === "number" && line >= 1);
-    // The last issue of a long list only counts the ones not listed: it concerns the whole flow.
-    if (!located && !wholeDocument && code !== "flow.more-issues")
+    // Issues about the whole file (its size) or the whole list (the count of unlisted ones) have no one place.
+    if (!located && !wholeDocument && !WHOLE_FLOW_CODES.has(String(code)))
       throw violation(`${at} (${String(code)}) says nothing of where: no path, node id or line`);
   });
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, tempHome } from "./support/cli.js";
 import { type CommandResult, pnpmCommand, runCommand, userEnv } from "./support/commands.js";
 
-const PACKAGES = ["engine", "nodes", "cli", "testing"] as const;
+const PACKAGES = ["engine", "nodes", "store", "cli", "testing"] as const;
 const INSTALL_TIMEOUT_MS = 240_000;
 
 const npm = await runCommand("npm", ["--version"], { cwd: tmpdir(), timeoutMs: 30_000 });

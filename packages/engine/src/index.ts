@@ -27,7 +27,15 @@ export {
 export { type ConnectionProvider, InMemoryConnectionProvider } from "./connections/provider.js";
 export * from "./connections/store/index.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
-export { describeValue, type ErrorInfo, FlowError, toErrorInfo } from "./errors.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorKind,
+  errorKind,
+  type FlowIssueCode,
+  isFlowIssueCode,
+} from "./errors/codes.js";
+export { describeValue, type ErrorInfo, errorKindOf, FlowError, toErrorInfo } from "./errors/flow-error.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
 export { checkFlowSchema, parseFlowText } from "./flow/load.js";
 export {

@@ -11,7 +11,7 @@ import {
   readRegularFile,
   stringifyBounded,
 } from "@weft/engine";
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
+import { EXIT_INTERRUPTED, exitCodeForRun, usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
 import { createCliEngine } from "../create-engine.js";
 import { loadFlowFile } from "../flow-file.js";
@@ -44,8 +44,7 @@ export interface RunCommandOptions {
  */
 export async function runCommand(file: string, options: RunCommandOptions, io: CliIo): Promise<number> {
   const { result, interrupted } = await executeFlowFile(file, options, io);
-  if (interrupted && result.status === "cancelled") return EXIT_INTERRUPTED;
-  return result.status === "succeeded" ? EXIT_OK : EXIT_RUN_FAILED;
+  return exitCodeForRun(result.status, interrupted);
 }
 
 /** Runs a flow file with reporters attached, and returns its result. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { Secret } from "../secrets/secret.js";
 
 /** A `Secret`, as a zod schema. Connection fields built with it are masked wherever they show. */

@@ -1,4 +1,4 @@
-import { describeValue, FlowError } from "../errors.js";
+import { describeValue, FlowError } from "../errors/flow-error.js";
 
 /** The Azure OpenAI api-version used when neither the connection nor the URL gives one. */
 export const DEFAULT_AZURE_OPENAI_API_VERSION = "2024-10-21";

@@ -1,4 +1,4 @@
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 
 /**
  * `${env:NAME}` references in connection fields. They are kept as written in stores and files

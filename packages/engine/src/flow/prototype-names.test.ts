@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ConnectionProvider } from "../connections/provider.js";
 import { createEngine } from "../engine.js";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { setNodeType } from "../node-type/test-node-types.test-helper.js";
 import { Secret } from "../secrets/secret.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { MAX_ERROR_MESSAGE_LENGTH, MAX_RESULT_JSON_LENGTH } from "../limits.js";
 import { stringifyBounded } from "./bounded-json.js";

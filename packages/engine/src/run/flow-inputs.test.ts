@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { coerceInputText } from "./flow-inputs.js";

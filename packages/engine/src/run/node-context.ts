@@ -1,5 +1,5 @@
 import { type Connection, connectionSecrets, isConnection, toConnection } from "../connections/connection.js";
-import { describeValue, FlowError } from "../errors.js";
+import { describeValue, FlowError } from "../errors/flow-error.js";
 import { expectedOneOf } from "../flow/closest-names.js";
 import { clip, echo } from "../flow/echo.js";
 import type { CompiledNode } from "../graph/compile-flow.js";

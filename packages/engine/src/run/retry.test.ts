@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { computeRetryDelay, DEFAULT_RETRY_POLICY, resolveRetryPolicy, sleep } from "./retry.js";
 import { createHarness } from "./run-harness.test-helper.js";

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { RUN_EVENT_NAMES } from "./events.js";
 import { createHarness, STATIC_KEY } from "./run-harness.test-helper.js";

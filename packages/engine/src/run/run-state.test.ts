@@ -1,6 +1,6 @@
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { countNodeType } from "../node-type/test-node-types.test-helper.js";
 import { Secret } from "../secrets/secret.js";
 import {

@@ -1,7 +1,7 @@
 import type { EventEmitter } from "eventemitter3";
 import type { ConnectionLimiter } from "../connections/connection-limiter.js";
 import type { ConnectionProvider } from "../connections/provider.js";
-import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
+import { type ErrorInfo, FlowError, toErrorInfo } from "../errors/flow-error.js";
 import {
   evaluateTemplate,
   type Reference,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import { importConnections } from "./import-connections.js";
 
 const fixtures = join(import.meta.dirname, "fixtures");

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { describeValue, FlowError } from "../../errors.js";
+import { describeValue, FlowError } from "../../errors/flow-error.js";
 import {
   type ConnectionInput,
   checkConnectionName,

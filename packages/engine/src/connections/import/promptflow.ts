@@ -1,4 +1,4 @@
-import { describeValue } from "../../errors.js";
+import { describeValue } from "../../errors/flow-error.js";
 import { classifyAzureEndpoint } from "../endpoint.js";
 import { hasEnvReference } from "../env.js";
 import { type ConnectionInput, type InputLocation, invalid } from "../store/connection-input.js";

@@ -1,4 +1,4 @@
-import { describeValue, FlowError } from "../../errors.js";
+import { describeValue, FlowError } from "../../errors/flow-error.js";
 import { Secret } from "../../secrets/secret.js";
 import type { Connection } from "../connection.js";
 import { classifyAzureEndpoint } from "../endpoint.js";

@@ -1,4 +1,4 @@
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import { SECRET_MASK, Secret } from "../../secrets/secret.js";
 import type { Connection } from "../connection.js";
 import { isEnvReference } from "../env.js";

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import { Secret } from "../../secrets/secret.js";
 import { type ConnectionStoreOptions, openConnectionStore } from "./connection-store.js";
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import type { Connection, ConnectionType } from "../connection.js";
 import type { ConnectionProvider } from "../provider.js";
 import { removeLeftoverTempFiles } from "./atomic-write.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 
 /**
  * A lock file shared by every process that writes the store, so that read-modify-write cycles

@@ -1,7 +1,8 @@
 import { constants, type Stats } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { FlowError } from "../../errors.js";
+import type { ErrorCode } from "../../errors/codes.js";
+import { FlowError } from "../../errors/flow-error.js";
 
 /**
  * Reading a file a user points at (a flow, an inputs file, the store, a key file) without the
@@ -14,7 +15,7 @@ import { FlowError } from "../../errors.js";
 /** Options of `readRegularFile`. */
 export interface ReadRegularFileOptions {
   /** The `code` of the `FlowError` thrown when the file cannot be read. */
-  code: string;
+  code: ErrorCode;
   /** What the file should be, for messages: `a flow file`. */
   expected: string;
   /** The largest size accepted, in bytes. */

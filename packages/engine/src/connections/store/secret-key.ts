@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import { MAX_KEY_FILE_BYTES } from "../../limits.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-write.js";
 import { readRegularFile } from "./read-regular-file.js";

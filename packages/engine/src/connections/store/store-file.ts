@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import { MAX_STORE_FILE_BYTES } from "../../limits.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { readRegularFile } from "./read-regular-file.js";

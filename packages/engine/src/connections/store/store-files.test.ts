@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { FlowError } from "../../errors.js";
+import { FlowError } from "../../errors/flow-error.js";
 import { MAX_KEY_FILE_BYTES, MAX_STORE_FILE_BYTES } from "../../limits.js";
 import { type ConnectionStore, openConnectionStore } from "./connection-store.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { helloMessages, modelClient, openaiClient } from "../test-support/sdk-clients.js";
 import { RequestLog } from "./request-log.js";
-import { helloMessages, modelClient, openaiClient } from "./sdk-clients.test-helper.js";
 import { startLlmServer } from "./server.js";
 import type { LlmServer, RequestLogEntry } from "./types.js";
 

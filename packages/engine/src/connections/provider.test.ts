@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { callNodeType } from "../../test-support/test-node-types.js";
 import { createEngine } from "../engine.js";
 import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
-import { callNodeType } from "../node-type/test-node-types.test-helper.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { type ConnectionProvider, InMemoryConnectionProvider } from "./provider.js";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { setNodeType } from "../../test-support/test-node-types.js";
 import type { ConnectionProvider } from "../connections/provider.js";
 import { createEngine } from "../engine.js";
 import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
-import { setNodeType } from "../node-type/test-node-types.test-helper.js";
 import { Secret } from "../secrets/secret.js";
 
 /** Names every plain object inherits: in a flow they are names like any other. */

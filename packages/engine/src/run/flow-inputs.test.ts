@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { createHarness } from "../../test-support/run-harness.js";
 import { FlowError } from "../errors/flow-error.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { coerceInputText } from "./flow-inputs.js";
-import { createHarness } from "./run-harness.test-helper.js";
 
 const flow: FlowDefinition = {
   inputs: {

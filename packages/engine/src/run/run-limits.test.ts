@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { recordEvents, waitForAbort } from "../../test-support/run-harness.js";
 import type { Connection } from "../connections/connection.js";
 import { InMemoryConnectionProvider } from "../connections/provider.js";
 import { createEngine, type EngineOptions } from "../engine.js";
@@ -7,7 +8,6 @@ import type { FlowDefinition } from "../flow/schema.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RUN_TIMEOUT_MS } from "../limits.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
-import { recordEvents, waitForAbort } from "./run-harness.test-helper.js";
 import { resolveDeadline } from "./run-limits.js";
 
 /** Waits for its signal: a node whose service never answers, with no request of its own. */

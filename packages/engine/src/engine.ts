@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type ConnectionProblem, checkConnections } from "./connection-check/check-connections.js";
 import { ConnectionLimiter } from "./connections/connection-limiter.js";
 import type { ConnectionProvider } from "./connections/provider.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
@@ -86,6 +87,13 @@ export interface Engine {
    * (`input.invalid`) for bad inputs, before anything runs.
    */
   run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
+  /**
+   * Looks up the static connections a flow names before running it, so that an app can refuse a
+   * run that would fail on a missing connection: an `error` for one a node relies on, a `warning`
+   * for one that only backs up a `dynamicConnection`. Empty when all are there. Throws
+   * `FlowValidationError` for an invalid flow.
+   */
+  checkConnections(flow: string | FlowDefinition | CompiledFlow): Promise<ConnectionProblem[]>;
   /** The registered node types. */
   readonly nodeTypes: NodeTypeRegistry;
 }
@@ -130,6 +138,7 @@ export function createEngine(options: EngineOptions): Engine {
     nodeTypes: registry,
     validate: (flow) => check(flow).issues,
     compile,
+    checkConnections: async (flow) => checkConnections(compile(flow), services.connections),
     run(flow, runOptions = {}) {
       return new RunHandle(compile(flow), services, {
         runId: runOptions.runId ?? randomUUID(),

@@ -1,6 +1,8 @@
 // First, so that an unsupported Node.js stops with a clear message before anything else runs.
 import "./node-version.js";
 
+export type { ConnectionProblem } from "./connection-check/check-connections.js";
+export { unknownConnectionError } from "./connection-check/unknown-connection.js";
 export {
   type AzureAiConnection,
   azureAiConnectionSchema,

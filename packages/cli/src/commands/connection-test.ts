@@ -1,4 +1,4 @@
-import { FlowError, openConnectionStore } from "@weft/engine";
+import { openConnectionStore, unknownConnectionError } from "@weft/engine";
 import type { Command } from "commander";
 import { EXIT_OK, EXIT_RUN_FAILED } from "../cli-error.js";
 import { type CliIo, paint } from "../io.js";
@@ -30,13 +30,7 @@ export function registerConnectionTest(
     .action(async (name: string, options: { model?: string; json?: boolean }) => {
       const store = openConnectionStore({ env: io.env });
       const stored = await store.get(name);
-      if (!stored) {
-        const known = await store.list();
-        throw new FlowError(
-          "connection.unknown",
-          `unknown connection "${name}": ${known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored"}`,
-        );
-      }
+      if (!stored) throw unknownConnectionError(name, await store.list());
       const { testConnection } = await import("@weft/nodes");
       const result = await testConnection(stored, options.model ? { model: options.model } : {});
       if (options.json) {

@@ -1,7 +1,7 @@
+import { unknownConnectionError } from "../connection-check/unknown-connection.js";
 import { type Connection, connectionSecrets, isConnection, toConnection } from "../connections/connection.js";
 import { describeValue, FlowError } from "../errors/flow-error.js";
-import { expectedOneOf } from "../flow/closest-names.js";
-import { clip, echo } from "../flow/echo.js";
+import { clip } from "../flow/echo.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
@@ -115,16 +115,10 @@ export class RunNodeContext implements NodeContext {
       const provided = provider ? await provider.get(name) : undefined;
       if (!provided) {
         const known = (await provider?.list?.()) ?? [];
-        throw new FlowError(
-          "connection.unknown",
-          `unknown connection ${echo(name)}${dynamicNote ? ` (and ${dynamicNote})` : ""}: ${expectedOneOf(
-            name,
-            known,
-            "connections",
-            "(no connections are configured)",
-          )}`,
-          { nodeId: node.id },
-        );
+        throw unknownConnectionError(name, known, {
+          ...(dynamicNote ? { note: `and ${dynamicNote}` } : {}),
+          nodeId: node.id,
+        });
       }
       // An app's own provider may hand out plain-string keys: wrap them, or say what is wrong.
       const connection = isConnection(provided) ? provided : toConnection(provided, name);

@@ -81,6 +81,12 @@ describe("run inputs", () => {
     expect(inputError({ question: "q", seats: Number.NaN }).message).toContain("expected a number");
   });
 
+  it("takes a Secret only for a secret input, not as a JSON object", () => {
+    expect(inputError({ question: "q", config: new Secret("s3cret-value") }).message).toMatch(
+      /^input "config": expected a JSON object, got /,
+    );
+  });
+
   it("never prints the value given for a secret input", () => {
     const message = inputError({ question: "q", apiKey: { key: "structured-CANARY-789" } }).message;
     expect(message).toBe('input "apiKey": expected a string, got object');

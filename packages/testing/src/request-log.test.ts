@@ -25,6 +25,24 @@ describe("RequestLog", () => {
     expect(log.stats()).toEqual({ total: 4, maxConcurrency: 3, maxConcurrencyByKey: { a: 2, b: 1 } });
     expect(finished).toHaveLength(1);
   });
+
+  it("counts a key named __proto__ or constructor like any other", () => {
+    const log = new RequestLog();
+    const arriving = {
+      method: "POST",
+      path: "/v1/chat/completions",
+      route: "openai-v1",
+      auth: "bearer",
+    } as const;
+    log.begin({ ...arriving, keyLabel: "__proto__" });
+    log.begin({ ...arriving, keyLabel: "__proto__" });
+    log.begin({ ...arriving, keyLabel: "constructor" });
+    const byKey = log.stats().maxConcurrencyByKey;
+    expect(Object.getPrototypeOf(byKey)).toBe(Object.prototype);
+    expect(Object.keys(byKey)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getOwnPropertyDescriptor(byKey, "__proto__")?.value).toBe(2);
+    expect(byKey.constructor).toBe(1);
+  });
 });
 
 describe("concurrency through the real SDKs", () => {

@@ -38,8 +38,8 @@ export {
   isFlowIssueCode,
 } from "./errors/codes.js";
 export { describeValue, type ErrorInfo, errorKindOf, FlowError, toErrorInfo } from "./errors/flow-error.js";
-export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
 export { checkInputType } from "./flow/input-types.js";
+export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
 export { checkFlowSchema, parseFlowText } from "./flow/load.js";
 export {
   collectReferences,

@@ -15,7 +15,10 @@ export function checkInputType(type: FlowInput["type"], value: unknown): string 
     case "boolean":
       return typeof value === "boolean" ? undefined : "true or false";
     case "object":
-      return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Secret)
+      return value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        !(value instanceof Secret)
         ? undefined
         : "a JSON object";
     case "array":

@@ -345,7 +345,7 @@ describe("static connections from the store", () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
-      'warning: static connection "shared-foundry" (the fallback of "answer") is not stored',
+      'warning: unknown connection "shared-foundry" (the fallback of node "answer": the run fails only if the dynamicConnection resolves to nothing): expected one of (no connections are configured)\n',
     );
     expect(JSON.parse(result.stdout).connection.source).toBe("dynamic");
   });
@@ -372,7 +372,7 @@ describe("static connections from the store", () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'error: unknown connection "shared-foundry": stored connections are other (add one with: weft connection create <name> ...)\n',
+      'error: unknown connection "shared-foundry" (named by node "answer"): expected one of other (add one with: weft connection create <name> ...)\n',
     );
     expect(server.requests).toEqual([]);
   });
@@ -419,7 +419,7 @@ describe("static connections from the store", () => {
     const unknown = await run(["connection", "test", "missing"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      'unknown connection "missing": stored connections are bad-key, good, nowhere',
+      'error: unknown connection "missing": expected one of bad-key, good, nowhere\n',
     );
     for (const output of [good, badKey, nowhere, unknown]) expectNoCanary(output.stdout, output.stderr);
   }, 60_000);

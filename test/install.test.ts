@@ -108,7 +108,7 @@ describe.skipIf(npm.code !== 0)("the packed packages, installed with npm outside
         expect(existsSync(join(folder, manifest.exports["."].types))).toBe(true);
       }
       const unwanted = filesUnder(folder).filter((file) =>
-        /(^|\/)(src|node_modules)\/|\.test\.|\.test-helper\.|\.map$|tsbuildinfo$/.test(file),
+        /(^|\/)(src|node_modules|test-support)\/|\.test\.|\.test-helper\.|\.map$|tsbuildinfo$/.test(file),
       );
       expect(unwanted).toEqual([]);
     },

@@ -1,4 +1,4 @@
-import { FlowError, FlowValidationError, toErrorInfo } from "@weft/engine";
+import { type ErrorCode, FlowError, FlowValidationError, toErrorInfo } from "@weft/engine";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_INVALID, EXIT_OK, exitCodeFor } from "./cli-error.js";
 import { registerConnectionCommands } from "./commands/connection.js";
@@ -7,11 +7,6 @@ import { configureHelpPages } from "./help.js";
 import { type CliIo, paint, processIo } from "./io.js";
 import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
 import { cliVersion } from "./version.js";
-
-/** Options every command shares. */
-export interface GlobalOptions {
-  verbose?: boolean;
-}
 
 /**
  * Declares every command and runs one. Owns exit codes: each command returns its code or throws;
@@ -168,7 +163,7 @@ export interface JsonError {
   status: "error";
   error: {
     /** Stable code, e.g. `flow.invalid`, `input.invalid`, `cli.usage`, `connection.unknown`. */
-    code: string;
+    code: ErrorCode;
     /** The same text the error line on stderr shows. */
     message: string;
     /** The file concerned, when there is one. */
@@ -197,9 +192,9 @@ function writeJsonError(error: JsonError["error"], io: CliIo, json: "document" |
   io.stdout(`${json === "lines" ? JSON.stringify(document) : JSON.stringify(document, null, 2)}\n`);
 }
 
-/** Prints an error: user errors as one line, unexpected ones with a hint (or the stack with --verbose). */
+/** Prints an error: user and service errors as one line, internal ones with a hint (or the stack with --verbose). */
 export function reportError(error: unknown, io: CliIo, verbose: boolean): void {
-  if (error instanceof FlowError) {
+  if (error instanceof FlowError && error.kind !== "internal") {
     io.stderr(`${paint(io, "red", "error:")} ${error.message}\n`);
     return;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type ConnectionProblem, checkConnections } from "./connection-kind/check-connections.js";
 import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
 import { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
 import type { AnyConnectionKind } from "./connection-kind/define-connection-kind.js";
@@ -93,6 +94,13 @@ export interface Engine {
    * (`input.invalid`) for bad inputs, before anything runs.
    */
   run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
+  /**
+   * Looks up the static connections a flow names before running it, so that an app can refuse a
+   * run that would fail on a missing connection: an `error` for one a node relies on, a `warning`
+   * for one that only backs up a `dynamicConnection`. Empty when all are there. Throws
+   * `FlowValidationError` for an invalid flow.
+   */
+  checkConnections(flow: string | FlowDefinition | CompiledFlow): Promise<ConnectionProblem[]>;
   /** The registered node types. */
   readonly nodeTypes: NodeTypeRegistry;
   /** The registered connection kinds. */
@@ -145,6 +153,7 @@ export function createEngine(options: EngineOptions): Engine {
     connectionKinds,
     validate: (flow) => check(flow).issues,
     compile,
+    checkConnections: async (flow) => checkConnections(compile(flow), services.connections),
     run(flow, runOptions = {}) {
       return new RunHandle(compile(flow), services, {
         runId: runOptions.runId ?? randomUUID(),

@@ -1,6 +1,7 @@
 // First, so that an unsupported Node.js stops with a clear message before anything else runs.
 import "./node-version.js";
 
+export type { ConnectionProblem } from "./connection-kind/check-connections.js";
 export { type ConnectionField, describeConnectionFields } from "./connection-kind/connection-fields.js";
 export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
 export { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
@@ -18,8 +19,18 @@ export {
   secretSchema,
 } from "./connection-kind/define-connection-kind.js";
 export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
+export { unknownConnectionError } from "./connection-kind/unknown-connection.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
-export { describeValue, type ErrorInfo, FlowError, toErrorInfo } from "./errors.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorKind,
+  errorKind,
+  type FlowIssueCode,
+  isFlowIssueCode,
+} from "./errors/codes.js";
+export { describeValue, type ErrorInfo, errorKindOf, FlowError, toErrorInfo } from "./errors/flow-error.js";
+export { checkInputType } from "./flow/input-types.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
 export { checkFlowSchema, parseFlowText } from "./flow/load.js";
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { waitUntil } from "./offline-engine.test-helper.js";
+import { waitUntil } from "../test-support/offline-engine.js";
 
 describe("waitUntil", () => {
   it("resolves once the condition holds", async () => {

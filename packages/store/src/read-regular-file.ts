@@ -1,7 +1,7 @@
 import { constants, type Stats } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { FlowError } from "@weft/engine";
+import { type ErrorCode, FlowError } from "@weft/engine";
 
 /**
  * Reading a file a user points at (a flow, an inputs file, the store, a key file) without the
@@ -14,7 +14,7 @@ import { FlowError } from "@weft/engine";
 /** Options of `readRegularFile`. */
 export interface ReadRegularFileOptions {
   /** The `code` of the `FlowError` thrown when the file cannot be read. */
-  code: string;
+  code: ErrorCode;
   /** What the file should be, for messages: `a flow file`. */
   expected: string;
   /** The largest size accepted, in bytes. */

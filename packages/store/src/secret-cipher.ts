@@ -71,11 +71,6 @@ export function deriveSecretKey(raw: Uint8Array): SecretKey {
   };
 }
 
-/** Whether a string looks like a sealed value (of any version or key). */
-export function isSealedValue(text: string): boolean {
-  return text.startsWith("weft:");
-}
-
 /** Encrypts one value; `context` (connection name, field path) is bound to it. */
 export function sealValue(key: SecretKey, plaintext: string, context: readonly string[]): string {
   const nonce = randomBytes(NONCE_BYTES);
@@ -127,12 +122,6 @@ export function checkRecordCode(key: SecretKey, code: string, name: string, reco
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
     throw new UnsealError({ reason: "forged" });
   }
-}
-
-/** The key id a sealed value or record code names, if it has our format. */
-export function sealedKeyId(sealed: string): string | undefined {
-  const [scheme, version, keyId] = sealed.split(":");
-  return scheme === "weft" && version === VERSION && keyId ? keyId : undefined;
 }
 
 function hmac(key: SecretKey, name: string, record: unknown): Buffer {

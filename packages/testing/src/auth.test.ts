@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { AuthenticationError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { authenticate, fingerprintKey } from "./auth.js";
 import {
   azureOpenAIClient,
   helloMessages,
   modelClient,
   openaiClient,
   testKey,
-} from "./sdk-clients.test-helper.js";
+} from "../test-support/sdk-clients.js";
+import { authenticate, fingerprintKey } from "./auth.js";
 import { startLlmServer } from "./server.js";
 import type { LlmServer } from "./types.js";
 

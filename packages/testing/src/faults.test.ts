@@ -17,7 +17,7 @@ import {
   streamedText,
   testKey,
   waitUntil,
-} from "./sdk-clients.test-helper.js";
+} from "../test-support/sdk-clients.js";
 import { startLlmServer } from "./server.js";
 import type { LlmServer } from "./types.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { helloMessages, modelClient, openaiClient } from "../test-support/sdk-clients.js";
 import { RequestLog } from "./request-log.js";
-import { helloMessages, modelClient, openaiClient } from "./sdk-clients.test-helper.js";
 import { startLlmServer } from "./server.js";
 import type { LlmServer, RequestLogEntry } from "./types.js";
 
@@ -24,6 +24,24 @@ describe("RequestLog", () => {
     expect([a1, a2, b1, a3].map(({ entry }) => entry.concurrency)).toEqual([1, 2, 3, 3]);
     expect(log.stats()).toEqual({ total: 4, maxConcurrency: 3, maxConcurrencyByKey: { a: 2, b: 1 } });
     expect(finished).toHaveLength(1);
+  });
+
+  it("counts a key named __proto__ or constructor like any other", () => {
+    const log = new RequestLog();
+    const arriving = {
+      method: "POST",
+      path: "/v1/chat/completions",
+      route: "openai-v1",
+      auth: "bearer",
+    } as const;
+    log.begin({ ...arriving, keyLabel: "__proto__" });
+    log.begin({ ...arriving, keyLabel: "__proto__" });
+    log.begin({ ...arriving, keyLabel: "constructor" });
+    const byKey = log.stats().maxConcurrencyByKey;
+    expect(Object.getPrototypeOf(byKey)).toBe(Object.prototype);
+    expect(Object.keys(byKey)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getOwnPropertyDescriptor(byKey, "__proto__")?.value).toBe(2);
+    expect(byKey.constructor).toBe(1);
   });
 });
 

@@ -33,7 +33,8 @@ export class RequestLog {
   #inFlight = 0;
   #maxConcurrency = 0;
   readonly #inFlightByKey = new Map<string, number>();
-  #maxConcurrencyByKey: Record<string, number> = {};
+  /** By key label: labels are key names a user chose (`--key __proto__=K`), so never object keys. */
+  readonly #maxConcurrencyByKey = new Map<string, number>();
   readonly #onFinish: ((entry: RequestLogEntry) => void) | undefined;
 
   constructor(onFinish?: (entry: RequestLogEntry) => void) {
@@ -50,7 +51,10 @@ export class RequestLog {
     if (keyLabel !== undefined) {
       const inFlight = (this.#inFlightByKey.get(keyLabel) ?? 0) + 1;
       this.#inFlightByKey.set(keyLabel, inFlight);
-      this.#maxConcurrencyByKey[keyLabel] = Math.max(this.#maxConcurrencyByKey[keyLabel] ?? 0, inFlight);
+      this.#maxConcurrencyByKey.set(
+        keyLabel,
+        Math.max(this.#maxConcurrencyByKey.get(keyLabel) ?? 0, inFlight),
+      );
     }
 
     const entry: RequestLogEntry = {
@@ -91,7 +95,8 @@ export class RequestLog {
     return {
       total: this.#total,
       maxConcurrency: this.#maxConcurrency,
-      maxConcurrencyByKey: { ...this.#maxConcurrencyByKey },
+      // Own properties, even for a label such as `__proto__` (fromEntries defines, never assigns).
+      maxConcurrencyByKey: Object.fromEntries(this.#maxConcurrencyByKey),
     };
   }
 
@@ -101,6 +106,6 @@ export class RequestLog {
     this.#seq = 0;
     this.#total = 0;
     this.#maxConcurrency = 0;
-    this.#maxConcurrencyByKey = {};
+    this.#maxConcurrencyByKey.clear();
   }
 }

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RuleBook, ruleMatches } from "./rules.js";
 import {
   azureOpenAIClient,
   helloMessages,
   modelClient,
   openaiClient,
   testKey,
-} from "./sdk-clients.test-helper.js";
+} from "../test-support/sdk-clients.js";
+import { RuleBook, ruleMatches } from "./rules.js";
 import { startLlmServer } from "./server.js";
 import type { ChatRequestInfo, LlmServer } from "./types.js";
 

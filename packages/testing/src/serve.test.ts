@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "vitest";
+import { helloMessages, openaiClient, testKey, waitUntil } from "../test-support/sdk-clients.js";
 import { fingerprintKey } from "./auth.js";
-import { helloMessages, openaiClient, testKey, waitUntil } from "./sdk-clients.test-helper.js";
 import { serveMockLlm } from "./serve.js";
 import type { LlmServer } from "./types.js";
 

@@ -11,7 +11,7 @@ import {
   readSseData,
   streamedText,
   waitUntil,
-} from "./sdk-clients.test-helper.js";
+} from "../test-support/sdk-clients.js";
 import { startLlmServer } from "./server.js";
 import type { LlmServer, RequestLogEntry } from "./types.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { waitUntil } from "./sdk-clients.test-helper.js";
+import { waitUntil } from "../test-support/sdk-clients.js";
 
 describe("waitUntil", () => {
   it("resolves once the condition holds", async () => {

@@ -1,4 +1,4 @@
-import { FlowError } from "@weft/engine";
+import { FlowError, unknownConnectionError } from "@weft/engine";
 import { openConnectionStore } from "@weft/store";
 import type { Command } from "commander";
 import { EXIT_OK, EXIT_RUN_FAILED } from "../cli-error.js";
@@ -32,13 +32,7 @@ export function registerConnectionTest(
     .action(async (name: string, options: { model?: string; json?: boolean }) => {
       const store = openConnectionStore({ env: io.env, connectionKinds: cliConnectionKinds });
       const stored = await store.get(name);
-      if (!stored) {
-        const known = await store.list();
-        throw new FlowError(
-          "connection.unknown",
-          `unknown connection "${name}": ${known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored"}`,
-        );
-      }
+      if (!stored) throw unknownConnectionError(name, await store.list());
       const kind = store.kinds.get(stored.type);
       if (kind?.test === undefined) {
         throw new FlowError("connection.invalid", `${stored.type} connections have no endpoint to test`);

@@ -72,15 +72,18 @@ function listenError(error: NodeJS.ErrnoException, options: MockLlmOptions): unk
   }
 }
 
-/** `--key K` or `--key name=K`; keys without a name are named key-1, key-2, … in the log. */
-function parseKeys(values: string[]): Record<string, string> | undefined {
+/**
+ * `--key K` or `--key name=K`; keys without a name are named key-1, key-2, … in the log. Names are
+ * data: kept in a Map, then defined as own properties, so `--key __proto__=K` is a key like any other.
+ */
+export function parseKeys(values: string[]): Record<string, string> | undefined {
   if (values.length === 0) return undefined;
-  const keys: Record<string, string> = {};
+  const keys = new Map<string, string>();
   values.forEach((value, index) => {
     const at = value.indexOf("=");
     const [name, key] = at > 0 ? [value.slice(0, at), value.slice(at + 1)] : [`key-${index + 1}`, value];
     if (!key) throw usageError(`--key: expected a key or name=key, got ${JSON.stringify(value)}`);
-    keys[name] = key;
+    keys.set(name, key);
   });
-  return keys;
+  return Object.fromEntries(keys);
 }

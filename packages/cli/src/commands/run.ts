@@ -1,17 +1,18 @@
 import {
   type CompiledFlow,
-  type CompiledNode,
   type ConnectionProvider,
   coerceInputText,
+  type Engine,
   FlowError,
   type InputType,
   MAX_INPUTS_FILE_BYTES,
   MAX_RESULT_JSON_LENGTH,
+  MAX_SUGGESTED_NAMES,
   type RunResult,
   stringifyBounded,
 } from "@weft/engine";
 import { readRegularFile } from "@weft/store";
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
+import { EXIT_INTERRUPTED, exitCodeForRun, usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
 import { createCliEngine } from "../create-engine.js";
 import { loadFlowFile } from "../flow-file.js";
@@ -44,8 +45,7 @@ export interface RunCommandOptions {
  */
 export async function runCommand(file: string, options: RunCommandOptions, io: CliIo): Promise<number> {
   const { result, interrupted } = await executeFlowFile(file, options, io);
-  if (interrupted && result.status === "cancelled") return EXIT_INTERRUPTED;
-  return result.status === "succeeded" ? EXIT_OK : EXIT_RUN_FAILED;
+  return exitCodeForRun(result.status, interrupted);
 }
 
 /** Runs a flow file with reporters attached, and returns its result. */
@@ -62,8 +62,8 @@ async function executeFlowFile(
   const flow = await loadFlowFile(probe, file);
   const connections =
     options.connections ?? (usesStaticConnections(flow) ? await openCliConnections(io.env) : undefined);
-  await checkStaticConnections(flow, connections, io);
   const engine = createCliEngine({ ...(connections ? { connections } : {}) });
+  await checkStaticConnections(engine, flow, io);
   const inputs = await readInputs(flow, options, io);
   const trace = options.trace ? await openTraceWriter(options.trace) : undefined;
   const eventLines = Boolean(options.json && options.stream);
@@ -113,39 +113,25 @@ function usesStaticConnections(flow: CompiledFlow): boolean {
 }
 
 /**
- * An unknown static connection name is an invalid command (exit 2), reported before anything
- * runs. A static connection that only backs up a `dynamicConnection` may be missing: the run
- * fails only if the dynamic one resolves to nothing, so that is a warning.
+ * The engine's pre-run check, printed: a static connection a node relies on is an invalid command
+ * (exit 2) before anything runs; one that only backs up a `dynamicConnection` is a warning.
  */
-async function checkStaticConnections(
-  flow: CompiledFlow,
-  provider: ConnectionProvider | undefined,
-  io: CliIo,
-): Promise<void> {
-  const missing = new Map<string, CompiledNode[]>();
-  for (const node of flow.nodes) {
-    const name = node.definition.connection;
-    if (name !== undefined && !(await provider?.get(name)))
-      missing.set(name, [...(missing.get(name) ?? []), node]);
-  }
-  if (missing.size === 0) return;
-  const known = (await provider?.list?.()) ?? [];
-  const stored = known.length ? `stored connections are ${known.join(", ")}` : "no connections are stored";
-  const required: string[] = [];
-  for (const [name, nodes] of missing) {
-    if (nodes.some((node) => node.dynamicConnection === undefined)) {
-      required.push(name);
-    } else {
-      io.stderr(
-        `warning: static connection "${name}" (the fallback of ${nodes.map((node) => `"${node.id}"`).join(", ")}) is not stored: ` +
-          `the run fails if the dynamic connection resolves to nothing (${stored})\n`,
-      );
-    }
-  }
-  if (required.length === 0) return;
+async function checkStaticConnections(engine: Engine, flow: CompiledFlow, io: CliIo): Promise<void> {
+  const problems = await engine.checkConnections(flow);
+  const errors = problems.filter((problem) => problem.severity === "error");
+  const warnings = problems.filter((problem) => problem.severity === "warning");
+  for (const warning of warnings.slice(0, MAX_SUGGESTED_NAMES)) io.stderr(`warning: ${warning.message}\n`);
+  if (warnings.length > MAX_SUGGESTED_NAMES)
+    io.stderr(`warning: ${warnings.length - MAX_SUGGESTED_NAMES} more unknown fallback connections\n`);
+  const [first, ...others] = errors;
+  if (first === undefined) return;
+  const more =
+    others.length === 0
+      ? ""
+      : ` (and ${others.length} more unknown connection${others.length === 1 ? "" : "s"})`;
   throw new FlowError(
-    "connection.unknown",
-    `unknown connection${required.length > 1 ? "s" : ""} ${required.map((name) => `"${name}"`).join(", ")}: ${stored} (add one with: weft connection create <name> ...)`,
+    first.code,
+    `${first.message}${more} (add one with: weft connection create <name> ...)`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { FlowError, type ValidationIssue } from "@weft/engine";
+import { FlowError, isFlowIssueCode, type ValidationIssue } from "@weft/engine";
 import { EXIT_INVALID, EXIT_OK } from "../cli-error.js";
 import { createCliEngine } from "../create-engine.js";
 import { formatIssues, readFlowText } from "../flow-file.js";
@@ -17,7 +17,8 @@ export async function validateCommand(
     try {
       issues = engine.validate(await readFlowText(file));
     } catch (error) {
-      if (!(error instanceof FlowError)) throw error;
+      // A file that cannot be read (`flow.file`) is a problem of that file; anything else stops.
+      if (!(error instanceof FlowError && isFlowIssueCode(error.code))) throw error;
       issues = [{ code: error.code, message: error.message.replace(`${file}: `, "") }];
     }
     report.push({ file, valid: issues.length === 0, issues });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { FlowError } from "../errors.js";
+import { endpointKind, settingsKind, testConnectionKinds } from "../../test-support/test-connection-kinds.js";
+import { FlowError } from "../errors/flow-error.js";
 import { Secret } from "../secrets/secret.js";
 import { ConnectionKinds } from "./connection-kinds.js";
 import { defineConnectionKind, secretField } from "./define-connection-kind.js";
-import { endpointKind, settingsKind, testConnectionKinds } from "./test-connection-kinds.test-helper.js";
 
 const kinds = new ConnectionKinds(testConnectionKinds);
 const ENDPOINT = "https://customer.example.com/models";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { describeValue, type ErrorLocation, FlowError } from "../errors.js";
+import { describeValue, type ErrorLocation, FlowError } from "../errors/flow-error.js";
 import { Secret } from "../secrets/secret.js";
 import { type ConnectionField, describeConnectionFields } from "./connection-fields.js";
 import type { AnyConnectionKind, Connection } from "./define-connection-kind.js";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { testConnectionKinds } from "../../test-support/test-connection-kinds.js";
+import { callNodeType } from "../../test-support/test-node-types.js";
 import { createEngine } from "../engine.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
-import { callNodeType } from "../node-type/test-node-types.test-helper.js";
 import { Secret } from "../secrets/secret.js";
 import { type ConnectionProvider, InMemoryConnectionProvider } from "./provider.js";
-import { testConnectionKinds } from "./test-connection-kinds.test-helper.js";
 
 const endpoint = "https://contoso.services.ai.azure.com/models";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { callNodeType, setNodeType } from "../../test-support/test-node-types.js";
 import { createEngine } from "../engine.js";
 import { MAX_ECHOED_STRING_LENGTH, MAX_ISSUE_MESSAGE_LENGTH, MAX_LISTED_ISSUES } from "../limits.js";
-import { callNodeType, setNodeType } from "../node-type/test-node-types.test-helper.js";
 import { FlowValidationError, type ValidationIssue } from "./issues.js";
 
 const engine = createEngine({ nodeTypes: [setNodeType, callNodeType] });

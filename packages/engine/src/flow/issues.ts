@@ -1,11 +1,12 @@
-import { FlowError } from "../errors.js";
+import type { FlowIssueCode } from "../errors/codes.js";
+import { FlowError } from "../errors/flow-error.js";
 import { MAX_ECHOED_STRING_LENGTH, MAX_ISSUE_MESSAGE_LENGTH, MAX_LISTED_ISSUES } from "../limits.js";
 import { clip } from "./echo.js";
 
 /** One problem found while loading or validating a flow. */
 export interface ValidationIssue {
   /** Stable code, e.g. `flow.schema`, `flow.cycle`, `flow.unknown-node-type`. */
-  code: string;
+  code: FlowIssueCode;
   /** What is wrong and what was expected. */
   message: string;
   /** JSON path inside the flow, e.g. `nodes[2].inputs.endpoint`. */

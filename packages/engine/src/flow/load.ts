@@ -11,7 +11,7 @@ import { echo } from "./echo.js";
 import { formatPath, IssueList, type ValidationIssue } from "./issues.js";
 import { findTooDeepInText, findTooDeepInValue } from "./nesting-depth.js";
 import { findReservedNames } from "./reserved-names.js";
-import { type Flow, type FlowDefinition, flowSchema } from "./schema.js";
+import { type Flow, flowSchema } from "./schema.js";
 
 /** The outcome of reading a flow: the flow if its shape is valid, and every problem found. */
 export interface LoadResult {
@@ -55,11 +55,13 @@ export function parseFlowText(text: string, limits: FlowLimits = DEFAULT_FLOW_LI
   if (errors.length > 0 || !tree) {
     // Only the first syntax error: the parser's guesses after it are mostly echoes of it
     // (a trailing comma is also "expected a property name" and "expected a value").
-    const issues = errors.slice(0, 1).map((error) => ({
-      code: "flow.json",
-      message: `malformed JSON: ${describeParseError(error)}`,
-      ...position(error.offset),
-    }));
+    const issues = errors.slice(0, 1).map(
+      (error): ValidationIssue => ({
+        code: "flow.json",
+        message: `malformed JSON: ${describeParseError(error)}`,
+        ...position(error.offset),
+      }),
+    );
     if (issues.length === 0)
       issues.push({ code: "flow.json", message: "malformed JSON: the file is empty", line: 1, column: 1 });
     return { issues, locate };
@@ -81,11 +83,6 @@ export function checkFlowSchema(
   limits: FlowLimits = DEFAULT_FLOW_LIMITS,
 ): { flow?: Flow; issues: ValidationIssue[] } {
   return checkFlowValue(value, limits, true);
-}
-
-/** Validates a flow object from code; same checks as a file, without positions. */
-export function parseFlow(value: FlowDefinition | unknown): { flow?: Flow; issues: ValidationIssue[] } {
-  return checkFlowSchema(value);
 }
 
 function checkFlowValue(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { setNodeType } from "../../test-support/test-node-types.js";
 import { createEngine } from "../engine.js";
 import { MAX_FLOW_DEPTH } from "../limits.js";
-import { setNodeType } from "../node-type/test-node-types.test-helper.js";
 import { findTooDeepInText, findTooDeepInValue } from "./nesting-depth.js";
 
 const engine = createEngine({ nodeTypes: [setNodeType] });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { testConnectionKinds } from "../../test-support/test-connection-kinds.js";
+import { setNodeType } from "../../test-support/test-node-types.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
-import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
 import { createEngine } from "../engine.js";
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
-import { setNodeType } from "../node-type/test-node-types.test-helper.js";
 import { Secret } from "../secrets/secret.js";
 
 /** Names every plain object inherits: in a flow they are names like any other. */

@@ -9,7 +9,7 @@
  * `"__proto__"` key stays a key, as `JSON.parse` made it, and never becomes a prototype.
  */
 
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import { clip, echo } from "./echo.js";
 import { pathKey } from "./issues.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { compileTestFlow, setNodeType, testRegistry } from "../../test-support/test-node-types.js";
 import { createEngine } from "../engine.js";
-import { compileTestFlow, setNodeType, testRegistry } from "../node-type/test-node-types.test-helper.js";
 import { checkFlowSchema, parseFlowText } from "./load.js";
 import { RESERVED_NAMES } from "./reserved-names.js";
 import { type Flow, flowSchema } from "./schema.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { setNodeType } from "../../test-support/test-node-types.js";
 import { type Flow, type FlowDefinition, flowSchema } from "../flow/schema.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { NodeTypeRegistry } from "../node-type/registry.js";
-import { setNodeType } from "../node-type/test-node-types.test-helper.js";
 import { findOutputPathProblem } from "./check-output-paths.js";
 import { compileFlow } from "./compile-flow.js";
 

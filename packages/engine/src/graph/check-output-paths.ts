@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { describeValue } from "../errors.js";
+import { describeValue } from "../errors/flow-error.js";
 import { didYouMean } from "../flow/closest-names.js";
 import type { Reference } from "../flow/references.js";
 import { MAX_ECHOED_STRING_LENGTH } from "../limits.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { compileTestFlow, compileValidFlow } from "../../test-support/test-node-types.js";
 import type { ValidationIssue } from "../flow/issues.js";
 import type { FlowDefinition } from "../flow/schema.js";
-import { compileTestFlow, compileValidFlow } from "../node-type/test-node-types.test-helper.js";
 import { idOfGraphKey } from "./build-graph.js";
 import type { CompiledFlow } from "./compile-flow.js";
 

@@ -1,6 +1,6 @@
 import type { Graph } from "@dagrejs/graphlib";
 import { z } from "zod";
-import { describeValue } from "../errors.js";
+import { describeValue } from "../errors/flow-error.js";
 import { expectedOneOf } from "../flow/closest-names.js";
 import { clip, echo } from "../flow/echo.js";
 import { checkInputType } from "../flow/input-types.js";

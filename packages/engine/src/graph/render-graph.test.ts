@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileValidFlow } from "../node-type/test-node-types.test-helper.js";
+import { compileValidFlow } from "../../test-support/test-node-types.js";
 import { renderGraph } from "./render-graph.js";
 
 const flow = compileValidFlow({

@@ -1,4 +1,4 @@
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import type { AnyNodeType } from "./define-node-type.js";
 
 /** The node types an engine knows, by `type`. Built from a plain array; never global. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
+import { createHarness, recordEvents } from "../../test-support/run-harness.js";
+import { FlowError } from "../errors/flow-error.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { MAX_ERROR_MESSAGE_LENGTH, MAX_RESULT_JSON_LENGTH } from "../limits.js";
 import { stringifyBounded } from "./bounded-json.js";
-import { createHarness, recordEvents } from "./run-harness.test-helper.js";
 
 describe("a node's output", () => {
   it("fails its node with node.output-too-large past maxOutputLength, and writes no variable", async () => {

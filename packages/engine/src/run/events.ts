@@ -1,4 +1,4 @@
-import type { ErrorInfo } from "../errors.js";
+import type { ErrorInfo } from "../errors/flow-error.js";
 import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
 
 /** Fields every event has. */

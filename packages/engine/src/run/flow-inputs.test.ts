@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
+import { createHarness } from "../../test-support/run-harness.js";
+import { FlowError } from "../errors/flow-error.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { coerceInputText } from "./flow-inputs.js";
-import { createHarness } from "./run-harness.test-helper.js";
 
 const flow: FlowDefinition = {
   inputs: {
@@ -79,6 +79,12 @@ describe("run inputs", () => {
       'input "tags": expected a JSON array, got an object',
     );
     expect(inputError({ question: "q", seats: Number.NaN }).message).toContain("expected a number");
+  });
+
+  it("takes a Secret only for a secret input, not as a JSON object", () => {
+    expect(inputError({ question: "q", config: new Secret("s3cret-value") }).message).toMatch(
+      /^input "config": expected a JSON object, got /,
+    );
   });
 
   it("never prints the value given for a secret input", () => {

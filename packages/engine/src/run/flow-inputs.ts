@@ -1,4 +1,4 @@
-import { describeValue, FlowError } from "../errors.js";
+import { describeValue, FlowError } from "../errors/flow-error.js";
 import { expectedOneOf } from "../flow/closest-names.js";
 import { echo } from "../flow/echo.js";
 import { checkInputType } from "../flow/input-types.js";

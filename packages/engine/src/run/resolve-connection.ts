@@ -1,7 +1,7 @@
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
-import { FlowError } from "../errors.js";
-import { expectedOneOf } from "../flow/closest-names.js";
+import { unknownConnectionError } from "../connection-kind/unknown-connection.js";
+import { FlowError } from "../errors/flow-error.js";
 import { clip, echo } from "../flow/echo.js";
 import type { Reference } from "../flow/references.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
@@ -51,16 +51,10 @@ export async function resolveConnection(
     const found = provider ? await provider.get(name) : undefined;
     if (!found) {
       const known = (await provider?.list?.()) ?? [];
-      throw new FlowError(
-        "connection.unknown",
-        `unknown connection ${echo(name)}${dynamicNote ? ` (and ${dynamicNote})` : ""}: ${expectedOneOf(
-          name,
-          known,
-          "connections",
-          "(no connections are configured)",
-        )}`,
-        { nodeId: node.id },
-      );
+      throw unknownConnectionError(name, known, {
+        ...(dynamicNote ? { note: `and ${dynamicNote}` } : {}),
+        nodeId: node.id,
+      });
     }
     // An app's provider may give secret fields as plain strings: they are wrapped here.
     const connection = kinds.parse(found, {

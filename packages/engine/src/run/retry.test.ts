@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { FlowError } from "../errors.js";
+import { createHarness } from "../../test-support/run-harness.js";
+import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { computeRetryDelay, DEFAULT_RETRY_POLICY, resolveRetryPolicy, sleep } from "./retry.js";
-import { createHarness } from "./run-harness.test-helper.js";
 
 const policy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 1_000 };
 

@@ -1,4 +1,4 @@
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 
 /** A retry policy with every field filled in. */
 export interface ResolvedRetryPolicy {

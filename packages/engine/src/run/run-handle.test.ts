@@ -1,11 +1,11 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { FlowError } from "../errors.js";
+import { createHarness, STATIC_KEY } from "../../test-support/run-harness.js";
+import { FlowError } from "../errors/flow-error.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 import { RUN_EVENT_NAMES } from "./events.js";
-import { createHarness, STATIC_KEY } from "./run-harness.test-helper.js";
 
 describe("events", () => {
   it("go from run:start to run:end, each with the runId and a numeric timestamp", async () => {

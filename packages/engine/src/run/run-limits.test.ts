@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { recordEvents, waitForAbort } from "../../test-support/run-harness.js";
+import { testConnectionKinds } from "../../test-support/test-connection-kinds.js";
 import type { Connection } from "../connection-kind/define-connection-kind.js";
 import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
-import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
 import { createEngine, type EngineOptions } from "../engine.js";
 import type { FlowDefinition } from "../flow/schema.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RUN_TIMEOUT_MS } from "../limits.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
-import { recordEvents, waitForAbort } from "./run-harness.test-helper.js";
 import { resolveDeadline } from "./run-limits.js";
 
 /** Waits for its signal: a node whose service never answers, with no request of its own. */

@@ -1,4 +1,4 @@
-import { FlowError } from "../errors.js";
+import { FlowError } from "../errors/flow-error.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 
 /** The limits a run enforces, as the app set them (engine options, overridden by run options). */

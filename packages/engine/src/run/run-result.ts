@@ -1,4 +1,4 @@
-import type { ErrorInfo } from "../errors.js";
+import type { ErrorInfo } from "../errors/flow-error.js";
 import type { TokenUsage } from "../node-type/define-node-type.js";
 
 /** How a node ended. `skipped`: its `when` was false or its data came from a skipped or failed node. */

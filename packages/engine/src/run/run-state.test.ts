@@ -1,8 +1,5 @@
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { FlowError } from "../errors.js";
-import { countNodeType } from "../node-type/test-node-types.test-helper.js";
-import { Secret } from "../secrets/secret.js";
 import {
   createHarness,
   deferred,
@@ -10,7 +7,10 @@ import {
   type RecordedEvent,
   timeline,
   waitForAbort,
-} from "./run-harness.test-helper.js";
+} from "../../test-support/run-harness.js";
+import { countNodeType } from "../../test-support/test-node-types.js";
+import { FlowError } from "../errors/flow-error.js";
+import { Secret } from "../secrets/secret.js";
 
 const ended = (events: readonly RecordedEvent[], nodeId: string) =>
   events.some((event) => event.name === "node:end" && event.nodeId === nodeId);

@@ -2,7 +2,7 @@ import type { EventEmitter } from "eventemitter3";
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
-import { type ErrorInfo, FlowError, toErrorInfo } from "../errors.js";
+import { type ErrorInfo, FlowError, toErrorInfo } from "../errors/flow-error.js";
 import {
   evaluateTemplate,
   type Reference,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { deferred, recordEvents } from "../../test-support/run-harness.js";
 import { defineConnectionKind, secretField } from "../connection-kind/define-connection-kind.js";
 import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
 import { createEngine } from "../engine.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
-import { deferred, recordEvents } from "./run-harness.test-helper.js";
 
 /** A kind nobody built in: a JSON service with an API key. */
 const weatherKind = defineConnectionKind({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createHarness } from "./run-harness.test-helper.js";
+import { createHarness } from "../../test-support/run-harness.js";
 
 describe("RunOptions.stream", () => {
   /** A node that streams its value when the run asks for streaming, and says what it was asked. */

@@ -75,6 +75,21 @@ describe("Redactor", () => {
     expect(JSON.stringify(redacted)).not.toContain(CANARY);
   });
 
+  it("redacts a property named __proto__ as data, never as the copy's prototype", () => {
+    const redactor = redactorOf(CANARY);
+    const value = JSON.parse(
+      `{"__proto__": {"key": "${CANARY}"}, "usage": {"__proto__": {"n": 1}, "${CANARY}": 2}}`,
+    ) as Record<string, unknown>;
+    const redacted = redactor.redact(value) as Record<string, Record<string, unknown>>;
+    expect(Object.getPrototypeOf(redacted)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(redacted, "__proto__")?.value).toEqual({ key: SECRET_MASK });
+    const usage = redacted.usage!;
+    expect(Object.getPrototypeOf(usage)).toBe(Object.prototype);
+    expect(Object.keys(usage)).toEqual(["__proto__", SECRET_MASK]);
+    expect(Object.getOwnPropertyDescriptor(usage, "__proto__")?.value).toEqual({ n: 1 });
+    expect(JSON.stringify(redacted)).not.toContain(CANARY);
+  });
+
   it("turns an Error into a plain object with its message scrubbed", () => {
     const redacted = redactorOf(CANARY).redact({ error: new TypeError(`401 for key ${CANARY}`) });
     expect(redacted).toEqual({ error: { name: "TypeError", message: `401 for key ${SECRET_MASK}` } });

@@ -113,6 +113,14 @@ function redactValue(value: unknown, redactor: Redactor, depth: number): unknown
 /** A secret can be a property name too (usage or limits kept per key): mask it there as well. */
 function redactKeys(value: Record<string, unknown>, redactor: Redactor): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
-  for (const key in value) copy[redactor.redactText(key)] = value[key];
+  for (const key in value) defineOwn(copy, redactor.redactText(key), value[key]);
   return copy;
+}
+
+/**
+ * Sets a property as data. Keys come from user data (a parsed JSON `"__proto__"`): assigning one
+ * to a fresh object would set its prototype instead, and drop the property.
+ */
+function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

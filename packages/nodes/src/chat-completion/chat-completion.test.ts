@@ -6,7 +6,6 @@ import {
   Secret,
 } from "@weft/engine";
 import { describe, expect, it } from "vitest";
-import { builtinConnectionKinds, builtinNodeTypes } from "../index.js";
 import {
   chatOutput,
   createTestEngine,
@@ -18,7 +17,8 @@ import {
   runFlow,
   serverHost,
   useLlmServer,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
+import { builtinConnectionKinds, builtinNodeTypes } from "../index.js";
 
 const server = useLlmServer();
 

@@ -9,7 +9,7 @@ import {
   runFlow,
   useLlmServer,
   waitUntil,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
 
 // Every answer takes a while, so that requests overlap whenever the engine lets them.
 const server = useLlmServer({ defaultDelayMs: 150 });

@@ -10,7 +10,7 @@ import {
   type RecordedEvent,
   runFlow,
   useLlmServer,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
 
 /** A customer's key that must never show up anywhere but in the request that needs it. */
 const CANARY = "canary-9c41-5e7f-b2d8-0a63";

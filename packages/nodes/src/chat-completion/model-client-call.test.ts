@@ -12,7 +12,7 @@ import {
   serverHost,
   useLlmServer,
   waitUntil,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
 
 const server = useLlmServer();
 

@@ -7,7 +7,7 @@ import {
   KEYS,
   runFlow,
   useLlmServer,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
 
 const server = useLlmServer();
 

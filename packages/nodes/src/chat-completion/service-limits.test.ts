@@ -10,7 +10,7 @@ import {
   runFlow,
   serverHost,
   useLlmServer,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
 
 const server = useLlmServer();
 

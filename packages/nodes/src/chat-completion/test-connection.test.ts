@@ -1,6 +1,6 @@
 import { Secret } from "@weft/engine";
 import { describe, expect, it } from "vitest";
-import { foundryEndpoint, KEYS, useLlmServer } from "../offline-engine.test-helper.js";
+import { foundryEndpoint, KEYS, useLlmServer } from "../../test-support/offline-engine.js";
 import { testConnection } from "./test-connection.js";
 
 const server = useLlmServer();

@@ -1,7 +1,6 @@
 import { inspect } from "node:util";
 import { type FlowDefinition, SECRET_MASK } from "@weft/engine";
 import { describe, expect, it } from "vitest";
-import { ACCEPTED_ENDPOINT_SHAPES } from "../connection-kinds/azure-ai/endpoint.js";
 import {
   chatOutput,
   createTestEngine,
@@ -11,7 +10,8 @@ import {
   KEYS,
   runFlow,
   useLlmServer,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
+import { ACCEPTED_ENDPOINT_SHAPES } from "../connection-kinds/azure-ai/endpoint.js";
 
 const server = useLlmServer();
 

@@ -1,7 +1,21 @@
-import { defineNodeType, describeValue, FlowError, Secret } from "@weft/engine";
+import {
+  checkInputType,
+  defineNodeType,
+  describeValue,
+  FlowError,
+  type InputType,
+  type Secret,
+} from "@weft/engine";
 import { z } from "zod";
 
-const valueTypes = ["string", "number", "boolean", "object", "array", "secret"] as const;
+const valueTypes = [
+  "string",
+  "number",
+  "boolean",
+  "object",
+  "array",
+  "secret",
+] as const satisfies readonly InputType[];
 
 /** Writes a value into a variable of the run's scope, optionally checking its type. */
 export const declareVariable = defineNodeType({
@@ -24,42 +38,14 @@ export const declareVariable = defineNodeType({
   run(input, context) {
     const { name, value, type } = input;
     if (type === undefined) return value;
-    if (type === "secret") {
-      if (typeof value !== "string" && !(value instanceof Secret)) {
-        throw new FlowError(
-          "node.type",
-          `variable "${name}": expected a string for type secret, got ${describeValue(value)}`,
-          {
-            nodeId: context.nodeId,
-          },
-        );
-      }
-      return context.secret(value);
-    }
-    if (!matchesType(type, value)) {
+    const expected = checkInputType(type, value);
+    if (expected !== undefined) {
       throw new FlowError(
         "node.type",
-        `variable "${name}": expected ${type === "array" || type === "object" ? `an ${type}` : `a ${type}`}, got ${describeValue(value)}`,
+        `variable "${name}": expected ${expected}${type === "secret" ? " for type secret" : ""}, got ${describeValue(value)}`,
         { nodeId: context.nodeId },
       );
     }
-    return value;
+    return type === "secret" ? context.secret(value as string | Secret) : value;
   },
 });
-
-function matchesType(type: Exclude<(typeof valueTypes)[number], "secret">, value: unknown): boolean {
-  switch (type) {
-    case "string":
-      return typeof value === "string";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value);
-    case "boolean":
-      return typeof value === "boolean";
-    case "array":
-      return Array.isArray(value);
-    case "object":
-      return (
-        value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Secret)
-      );
-  }
-}

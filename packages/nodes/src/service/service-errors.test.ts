@@ -13,7 +13,7 @@ import {
   serverHost,
   useLlmServer,
   waitUntil,
-} from "../offline-engine.test-helper.js";
+} from "../../test-support/offline-engine.js";
 import {
   isRetryableStatus,
   networkError,

@@ -15,8 +15,8 @@ import {
 } from "@weft/engine";
 import { type LlmServer, type LlmServerOptions, startLlmServer } from "@weft/testing";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import type { ChatCompletionOutput } from "./chat-completion/chat-completion.js";
-import { builtinConnectionKinds, builtinNodeTypes } from "./index.js";
+import type { ChatCompletionOutput } from "../src/chat-completion/chat-completion.js";
+import { builtinConnectionKinds, builtinNodeTypes } from "../src/index.js";
 
 /** The keys the offline server accepts, by the name its request log shows for them. */
 export const KEYS = {

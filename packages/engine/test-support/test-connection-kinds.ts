@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineConnectionKind, secretField } from "./define-connection-kind.js";
+import { defineConnectionKind, secretField } from "../src/connection-kind/define-connection-kind.js";
 
 /** A key and an optional base URL, as an OpenAI-style service has. */
 export const keyedKind = defineConnectionKind({

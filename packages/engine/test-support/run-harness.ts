@@ -1,14 +1,14 @@
 import { z } from "zod";
-import type { Connection } from "../connection-kind/define-connection-kind.js";
-import { InMemoryConnectionProvider } from "../connection-kind/provider.js";
-import { testConnectionKinds } from "../connection-kind/test-connection-kinds.test-helper.js";
-import { createEngine, type Engine, type EngineOptions } from "../engine.js";
-import type { FlowDefinition } from "../flow/schema.js";
-import { type AnyNodeType, defineNodeType, type NodeContext } from "../node-type/define-node-type.js";
-import { callNodeType } from "../node-type/test-node-types.test-helper.js";
-import { Secret } from "../secrets/secret.js";
-import { RUN_EVENT_NAMES, type RunEventName, type RunEvents } from "./events.js";
-import type { RunHandle } from "./run-handle.js";
+import type { Connection } from "../src/connection-kind/define-connection-kind.js";
+import { InMemoryConnectionProvider } from "../src/connection-kind/provider.js";
+import { createEngine, type Engine, type EngineOptions } from "../src/engine.js";
+import type { FlowDefinition } from "../src/flow/schema.js";
+import { type AnyNodeType, defineNodeType, type NodeContext } from "../src/node-type/define-node-type.js";
+import { RUN_EVENT_NAMES, type RunEventName, type RunEvents } from "../src/run/events.js";
+import type { RunHandle } from "../src/run/run-handle.js";
+import { Secret } from "../src/secrets/secret.js";
+import { testConnectionKinds } from "./test-connection-kinds.js";
+import { callNodeType } from "./test-node-types.js";
 
 /** A promise with its resolve and reject in hand, so a test decides when things happen. */
 export interface Deferred<T> {

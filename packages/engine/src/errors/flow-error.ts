@@ -1,3 +1,5 @@
+import { type ErrorCode, type ErrorKind, errorKind } from "./codes.js";
+
 /**
  * Errors a user can act on. Every user-facing failure is a `FlowError` with a stable `code`,
  * the place it concerns (a JSON path, a node id, a file) and what was expected.
@@ -6,7 +8,7 @@
 /** A plain, serialisable description of an error, as it appears in run results and events. */
 export interface ErrorInfo {
   /** Stable machine-readable code, e.g. `flow.invalid`, `node.timeout`, `connection.missing`. */
-  code: string;
+  code: ErrorCode;
   /** Human-readable message; never contains a secret. */
   message: string;
   /** The node the error concerns, when there is one. */
@@ -25,10 +27,11 @@ export interface ErrorLocation {
   nodeId?: string;
 }
 
-/** An error caused by the user's flow, input, connection or command, with a stable `code`. */
+/** An error with a stable `code` (one of `ERROR_CODES`) and the place it concerns. */
 export class FlowError extends Error {
   override name = "FlowError";
-  readonly code: string;
+  /** Stable machine-readable code, one of `ERROR_CODES`. */
+  readonly code: ErrorCode;
   readonly nodeId: string | undefined;
   readonly path: string | undefined;
   readonly file: string | undefined;
@@ -40,7 +43,7 @@ export class FlowError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: ErrorLocation & {
       status?: number;
@@ -58,6 +61,16 @@ export class FlowError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
   }
+
+  /** Who can act on it: the user, a service (later), or nobody but a fix (`internal`). */
+  get kind(): ErrorKind {
+    return errorKind(this.code);
+  }
+}
+
+/** The kind of anything thrown: a `FlowError`'s own, `internal` for anything else. */
+export function errorKindOf(error: unknown): ErrorKind {
+  return error instanceof FlowError ? error.kind : "internal";
 }
 
 /** Converts anything thrown into a plain `ErrorInfo`. Unknown errors keep only their message. */

@@ -2,7 +2,7 @@ import { AzureKeyCredential } from "@azure/core-auth";
 import { createSseStream, type NodeJSReadableStream } from "@azure/core-sse";
 import ModelClient from "@azure-rest/ai-inference";
 import OpenAI, { AzureOpenAI } from "openai";
-import type { LlmServer } from "./types.js";
+import type { LlmServer } from "../src/types.js";
 
 /** The key the tests use; the server logs must never contain it. */
 export const testKey = "test-key-123";

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { type Flow, type FlowDefinition, flowSchema } from "../flow/schema.js";
-import { type CompiledFlow, compileFlow } from "../graph/compile-flow.js";
-import { defineNodeType } from "./define-node-type.js";
-import { NodeTypeRegistry } from "./registry.js";
+import { type Flow, type FlowDefinition, flowSchema } from "../src/flow/schema.js";
+import { type CompiledFlow, compileFlow } from "../src/graph/compile-flow.js";
+import { defineNodeType } from "../src/node-type/define-node-type.js";
+import { NodeTypeRegistry } from "../src/node-type/registry.js";
 
 /** Returns its `value` input; writes it to the variable named by `name`, like declare-variable. */
 export const setNodeType = defineNodeType({

@@ -67,3 +67,4 @@ export { RunHandle } from "./run/run-handle.js";
 export type { NodeResult, NodeStatus, RunResult, RunStatus, RunUsage } from "./run/run-result.js";
 export { Redactor } from "./secrets/redactor.js";
 export { isSecret, SECRET_MASK, Secret } from "./secrets/secret.js";
+export { hasUrlUserinfo, maskUrlCredentials } from "./secrets/url-credentials.js";

@@ -485,7 +485,7 @@ export class RunState implements ReferenceResolver {
     if (error) this.#errors[index] = error;
     if (reason !== undefined) this.#reasons[index] = reason;
     this.#ended++;
-    this.#tokens.end(node);
+    this.#tokens.end(node, state !== "succeeded");
     if (this.#events.listenerCount("node:end")) {
       this.#events.emit("node:end", {
         runId: this.runId,
@@ -541,7 +541,9 @@ export class RunState implements ReferenceResolver {
   }
 
   #redactError(info: ErrorInfo): ErrorInfo {
-    return this.redactor.isEmpty ? info : { ...info, message: this.redactor.redactText(info.message) };
+    // Even a run that knows no secret scrubs messages: they can quote a URL with credentials.
+    const message = this.redactor.redactText(info.message);
+    return message === info.message ? info : { ...info, message };
   }
 
   #finished = false;

@@ -102,6 +102,22 @@ describe("importConnections: promptflow files", () => {
     );
   });
 
+  it("never echoes credentials put in api_base, in errors or notes", () => {
+    for (const type of ["azure_open_ai", "serverless"]) {
+      const userinfo = importError(
+        `name: c\ntype: ${type}\napi_key: k\napi_base: https://user:test-key-pf-base@example.com:99999/\n`,
+      );
+      expect(userinfo.message).toBe(
+        'connections.yaml: api_base (connection "c"): expected a URL without credentials (user:password@); keys belong in apiKey',
+      );
+      const [query] = importConnections(
+        `name: c\ntype: ${type}\napi_key: k\napi_base: https://res.example.com/?api-key=test-key-pf-base\n`,
+      );
+      expect(query?.notes.join("\n")).toContain("?api-key=***");
+      expect(query?.notes.join("\n")).not.toContain("test-key-pf");
+    }
+  });
+
   it("reports bad fields with promptflow's names and never echoes a secret", () => {
     const masked = importError("name: o\ntype: open_ai\napi_key: '******'\n");
     expect(masked.message).toContain('connections.yaml: api_key (connection "o"): is a masked value');

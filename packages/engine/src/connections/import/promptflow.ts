@@ -1,4 +1,5 @@
 import { describeValue } from "../../errors.js";
+import { maskUrlCredentials } from "../../secrets/url-credentials.js";
 import { classifyAzureEndpoint } from "../endpoint.js";
 import { hasEnvReference } from "../env.js";
 import { type ConnectionInput, type InputLocation, invalid } from "../store/connection-input.js";
@@ -102,7 +103,9 @@ export function convertPromptflowConnection(
       return {
         connection: { type: "openai", baseUrl: trimSlash(apiBase), apiKey },
         fieldNames: { apiKey: "api_key", baseUrl: "api_base" },
-        notes: [`serverless connection imported as an openai connection to ${trimSlash(apiBase)}`],
+        notes: [
+          `serverless connection imported as an openai connection to ${maskUrlCredentials(trimSlash(apiBase))}`,
+        ],
       };
     }
     case "custom": {
@@ -161,7 +164,7 @@ function convertAzureOpenAi(value: Record<string, unknown>, at: InputLocation & 
   }
   const baseUrl = `${trimSlash(apiBase).replace(/\/openai$/i, "")}/openai/v1`;
   notes.push(
-    `api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to ${baseUrl} ` +
+    `api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to ${maskUrlCredentials(baseUrl)} ` +
       "(the Azure OpenAI v1 API); a node's model names the deployment" +
       (apiVersion === undefined ? "" : "; api_version is not used by that API and was left out"),
   );

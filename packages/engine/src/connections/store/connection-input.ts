@@ -1,5 +1,6 @@
 import { describeValue, FlowError } from "../../errors.js";
 import { Secret } from "../../secrets/secret.js";
+import { hasUrlUserinfo, maskUrlCredentials } from "../../secrets/url-credentials.js";
 import type { Connection } from "../connection.js";
 import { classifyAzureEndpoint } from "../endpoint.js";
 import {
@@ -241,10 +242,11 @@ function readRecord(at: InputLocation & { connection: string }, field: Connectio
 }
 
 function checkUrls(at: InputLocation & { connection: string }, connection: Connection): void {
-  // A URL with user:password@ is refused without quoting it, since the password would be printed.
+  // A URL with user:password@ (well-formed or not) is refused without quoting it, since the
+  // password would be printed.
   for (const field of ["endpoint", "baseUrl"] as const) {
     const url = (connection as Partial<Record<typeof field, string>>)[field];
-    if (url !== undefined && hasCredentials(url)) {
+    if (url !== undefined && hasUrlUserinfo(url)) {
       throw invalid(at, field, "expected a URL without credentials (user:password@); keys belong in apiKey");
     }
   }
@@ -268,17 +270,12 @@ function checkUrls(at: InputLocation & { connection: string }, connection: Conne
       url = undefined;
     }
     if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
-      throw invalid(at, "baseUrl", `expected an http(s) URL, got ${describeValue(connection.baseUrl)}`);
+      throw invalid(
+        at,
+        "baseUrl",
+        `expected an http(s) URL, got ${describeValue(maskUrlCredentials(connection.baseUrl))}`,
+      );
     }
-  }
-}
-
-function hasCredentials(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.username !== "" || url.password !== "";
-  } catch {
-    return false;
   }
 }
 

@@ -35,6 +35,11 @@ export async function applyFault(fault: Fault, context: FaultContext): Promise<v
     case "drop":
       exchange.req.socket.destroy();
       return;
+    case "raw-body":
+      sendRaw(exchange, fault.status ?? 200, fault.body, {
+        "content-type": fault.contentType ?? "text/plain; charset=utf-8",
+      });
+      return;
     case "malformed-json": {
       const whole = JSON.stringify(buildCompletion(request, reply));
       sendRaw(exchange, 200, whole.slice(0, Math.floor(whole.length / 2)));

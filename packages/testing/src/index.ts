@@ -15,6 +15,7 @@ export type {
   LlmServerOptions,
   LlmServerStats,
   MalformedJsonFault,
+  RawBodyFault,
   RequestLogEntry,
   RouteName,
   Rule,

@@ -104,6 +104,20 @@ export interface StreamErrorFault {
   code?: string;
 }
 
+/**
+ * Answer with exactly this body and content type: a `null` or a text page where a completion was
+ * expected, a plain-text error, a body in a shape the services never send.
+ */
+export interface RawBodyFault {
+  type: "raw-body";
+  /** The body, sent as is. */
+  body: string;
+  /** The HTTP status; default 200. */
+  status?: number;
+  /** The `content-type` header; default `text/plain; charset=utf-8`. */
+  contentType?: string;
+}
+
 /** A way for a request to fail on purpose. */
 export type Fault =
   | StatusFault
@@ -111,7 +125,8 @@ export type Fault =
   | DropFault
   | MalformedJsonFault
   | StreamCutFault
-  | StreamErrorFault;
+  | StreamErrorFault
+  | RawBodyFault;
 
 /** A string matches exactly; a RegExp is tested. */
 export type TextMatcher = string | RegExp;

@@ -65,12 +65,13 @@ function classify(endpoint: string, where: { nodeId?: string; path?: string }): 
       where,
     );
   };
-  if (hasUrlUserinfo(endpoint)) fail("the endpoint must not contain credentials");
   let url: URL;
   try {
     url = new URL(endpoint.trim());
   } catch {
-    return fail("invalid endpoint URL");
+    return fail(
+      hasUrlUserinfo(endpoint) ? "the endpoint must not contain credentials" : "invalid endpoint URL",
+    );
   }
   if (url.protocol === "http:") {
     if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");

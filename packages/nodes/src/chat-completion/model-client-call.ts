@@ -10,7 +10,13 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
-import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
+import {
+  describeJsonError,
+  networkError,
+  readErrorBody,
+  readRetryAfter,
+  serviceError,
+} from "./sdk-errors.js";
 
 type AzureSdk = {
   inference: typeof import("@azure-rest/ai-inference");
@@ -65,7 +71,11 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
           (name) => (response.headers as Record<string, string | undefined>)[name],
         );
         throw serviceError(
-          { status, ...describeBody(body), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+          {
+            status,
+            ...describeBody(body, call.apiKey),
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          },
           where,
         );
       }
@@ -89,7 +99,7 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
       throw serviceError(
         {
           status,
-          ...describeBody(parseJson(text) ?? text),
+          ...describeBody(parseJson(text) ?? text, call.apiKey),
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         },
         where,
@@ -154,8 +164,8 @@ function readCompletion(
   };
 }
 
-function describeBody(body: unknown): { code?: string; message: string } {
-  const { code, message } = readErrorBody(body);
+function describeBody(body: unknown, apiKey: string): { code?: string; message: string } {
+  const { code, message } = readErrorBody(body, apiKey);
   return { ...(code ? { code } : {}), message: message ?? "no error message" };
 }
 
@@ -195,10 +205,14 @@ function normalizeError(error: unknown, call: ChatCall, where: { nodeId: string;
       ? /^Error "(?:SyntaxError: )?(.*?)" occurred while parsing the response body/s.exec(message ?? "")
       : null;
   if (parseFailure) {
-    return new FlowError("llm.response", `${where.host} sent a malformed response: ${parseFailure[1]}`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
+    return new FlowError(
+      "llm.response",
+      `${where.host} sent a malformed response: ${describeJsonError(parseFailure[1] ?? "")}`,
+      {
+        nodeId: where.nodeId,
+        retryable: true,
+      },
+    );
   }
   if (typeof code === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(code)) return networkError(code, where);
   if (name === "RestError") return networkError(message ?? "request failed", where);

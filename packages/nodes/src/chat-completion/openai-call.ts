@@ -8,7 +8,7 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
-import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
+import { describeJsonError, networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type OpenAiSdk = typeof import("openai");
 let sdk: Promise<OpenAiSdk> | undefined;
@@ -137,10 +137,14 @@ function normalizeError(
     );
   }
   if (error instanceof SyntaxError) {
-    return new FlowError("llm.response", `${where.host} sent a malformed response: ${error.message}`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
+    return new FlowError(
+      "llm.response",
+      `${where.host} sent a malformed response: ${describeJsonError(error.message)}`,
+      {
+        nodeId: where.nodeId,
+        retryable: true,
+      },
+    );
   }
   // A socket cut while a stream is read surfaces from fetch as `TypeError: terminated`, the socket
   // error in its cause; it is not an `APIConnectionError`.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasUrlUserinfo, maskUrlCredentials } from "./url-credentials.js";
+import { hasUrlCredentialParameter, hasUrlUserinfo, maskUrlCredentials } from "./url-credentials.js";
 
 const KEY = "test-key-CANARY-url-8d1e";
 
@@ -91,5 +91,14 @@ describe("hasUrlUserinfo", () => {
     expect(hasUrlUserinfo("https://example.com/models")).toBe(false);
     expect(hasUrlUserinfo("https://medium.com/@someone")).toBe(false);
     expect(hasUrlUserinfo(`https://example.com/models?api-key=${KEY}`)).toBe(false);
+  });
+});
+
+describe("hasUrlCredentialParameter", () => {
+  it("finds a query or fragment parameter that carries a key", () => {
+    expect(hasUrlCredentialParameter(`https://example.com/models?api-key=${KEY}`)).toBe(true);
+    expect(hasUrlCredentialParameter(`https://example.com/models?x=1&Subscription-Key=${KEY}`)).toBe(true);
+    expect(hasUrlCredentialParameter("https://example.com/models?api-version=2024-10-21")).toBe(false);
+    expect(hasUrlCredentialParameter("https://example.com/models")).toBe(false);
   });
 });

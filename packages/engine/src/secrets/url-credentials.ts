@@ -66,6 +66,15 @@ export function hasUrlUserinfo(text: string): boolean {
   return false;
 }
 
+/** Whether `text` holds a query (or fragment) parameter that carries a key (`?api-key=…`). */
+export function hasUrlCredentialParameter(text: string): boolean {
+  if (!text.includes("=")) return false;
+  CREDENTIAL_PARAMETER.lastIndex = 0;
+  const found = CREDENTIAL_PARAMETER.test(text);
+  CREDENTIAL_PARAMETER.lastIndex = 0;
+  return found;
+}
+
 function maskUserinfo(whole: string, scheme: string, candidate: string): string {
   return isUserinfo(candidate) ? `${scheme}${SECRET_MASK}@` : whole;
 }

@@ -1,6 +1,10 @@
 import { describeValue, FlowError } from "../../errors.js";
 import { Secret } from "../../secrets/secret.js";
-import { hasUrlUserinfo, maskUrlCredentials } from "../../secrets/url-credentials.js";
+import {
+  hasUrlCredentialParameter,
+  hasUrlUserinfo,
+  maskUrlCredentials,
+} from "../../secrets/url-credentials.js";
 import type { Connection } from "../connection.js";
 import { classifyAzureEndpoint } from "../endpoint.js";
 import {
@@ -242,12 +246,19 @@ function readRecord(at: InputLocation & { connection: string }, field: Connectio
 }
 
 function checkUrls(at: InputLocation & { connection: string }, connection: Connection): void {
-  // A URL with user:password@ (well-formed or not) is refused without quoting it, since the
-  // password would be printed.
+  // A URL with user:password@ or a key in its query (well-formed or not) is refused without
+  // quoting it: the store keeps URLs as plain text, and the key would be printed.
   for (const field of ["endpoint", "baseUrl"] as const) {
     const url = (connection as Partial<Record<typeof field, string>>)[field];
     if (url !== undefined && hasUrlUserinfo(url)) {
       throw invalid(at, field, "expected a URL without credentials (user:password@); keys belong in apiKey");
+    }
+    if (url !== undefined && hasUrlCredentialParameter(url)) {
+      throw invalid(
+        at,
+        field,
+        "expected a URL without a key in its query (?api-key=…); keys belong in apiKey",
+      );
     }
   }
   if (connection.type === "azure-ai" && !hasEnvReference(connection.endpoint)) {

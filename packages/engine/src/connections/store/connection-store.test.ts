@@ -493,12 +493,13 @@ describe("ConnectionStore", () => {
       [
         { type: "openai", apiKey: "k", baseUrl: "https://example.com:99999/v1?api-key=test-key-pw" },
         "connection.invalid",
-        'connection "c" baseUrl: expected an http(s) URL, got "https://example.com:99999/v1?api-key=***"',
+        'connection "c" baseUrl: expected a URL without a key in its query (?api-key=…); keys belong in apiKey',
       ],
       [
-        { type: "azure-ai", apiKey: "k", endpoint: "https://example.com/v1?api-key=test-key-pw" },
-        "connection.endpoint",
-        'connection "c" endpoint: unrecognised Azure AI endpoint: expected ',
+        // Accepted as an endpoint shape, but the store would keep the key as plain text.
+        { type: "azure-ai", apiKey: "k", endpoint: `${FOUNDRY}?api-key=test-key-pw` },
+        "connection.invalid",
+        'connection "c" endpoint: expected a URL without a key in its query (?api-key=…); keys belong in apiKey',
       ],
       [
         { type: "openai", apiKey: "${env:1BAD}" },

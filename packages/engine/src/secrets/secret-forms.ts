@@ -31,13 +31,13 @@ function computeForms(secret: string): readonly string[] {
   const hex = bytes.toString("hex");
   const forms = new Set<string>([secret, hex, hex.toUpperCase()]);
   const encoded = encodeUriComponentSafely(secret);
-  if (encoded !== undefined) {
+  if (encoded !== undefined && encoded !== secret) {
     forms.add(encoded);
     forms.add(encoded.replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()));
   }
   for (const core of base64Cores(bytes)) {
     forms.add(core);
-    forms.add(core.replaceAll("+", "-").replaceAll("/", "_"));
+    if (/[+/]/.test(core)) forms.add(core.replaceAll("+", "-").replaceAll("/", "_"));
   }
   return Object.freeze([...forms]);
 }

@@ -63,6 +63,21 @@ describe("maskUrlCredentials", () => {
     );
   });
 
+  it("masks a URL cut short before its userinfo ended, as a long value quoted in a message is", () => {
+    const long = `https://user:${KEY}${"x".repeat(80)}@example.com/models`;
+    expect(maskUrlCredentials(`got "${long.slice(0, 30)}…" (${long.length} characters)`)).toBe(
+      `got "https://***…" (${long.length} characters)`,
+    );
+    expect(maskUrlCredentials(`got "${long.slice(0, 30)}..."`)).toBe('got "https://***..."');
+    expect(maskUrlCredentials(`https://example.com/models?api-key=${KEY.slice(0, 10)}…`)).toBe(
+      "https://example.com/models?api-key=***",
+    );
+    // A cut after the host is not userinfo.
+    expect(maskUrlCredentials("see https://example.com/a/long/path…")).toBe(
+      "see https://example.com/a/long/path…",
+    );
+  });
+
   it("leaves URLs without credentials as they are", () => {
     for (const text of [
       "https://res.services.ai.azure.com/models?api-version=2024-05-01-preview",

@@ -37,6 +37,16 @@ const URL_END = "\\s\"'<>`\\\\";
  */
 const USERINFO = new RegExp(`([A-Za-z][A-Za-z0-9+.-]*://)((?:[^${URL_END}:]|:(?!//))*)@`, "g");
 
+/**
+ * A URL cut short (`...` or `…`) before its userinfo ended: `scheme://user:pass` with no `@`, `/`,
+ * `?` or `#` yet. It may be `host:port` as well; masked all the same, since a password cut before
+ * its `@` would otherwise be shown.
+ */
+const CUT_USERINFO = new RegExp(
+  `([A-Za-z][A-Za-z0-9+.-]*://)([^${URL_END}/?#@:]*:[^${URL_END}/?#@]*?)(?=\\.\\.\\.|\u2026)`,
+  "g",
+);
+
 /** `?name=value`, `&name=value`, `#name=value` or `;name=value` with a credential name. */
 const CREDENTIAL_PARAMETER = new RegExp(
   `([?&#;](?:${CREDENTIAL_PARAMETER_NAMES.join("|")})=)([^&#;${URL_END}]+)`,
@@ -45,15 +55,19 @@ const CREDENTIAL_PARAMETER = new RegExp(
 
 /**
  * Masks the userinfo of every URL in `text` (`https://***@host`) and the value of every query
- * parameter that carries a credential (`?api-key=***`), whether the URL is well-formed or not.
- * Text without either is returned as it is.
+ * parameter that carries a credential (`?api-key=***`), whether the URL is well-formed or not,
+ * and a URL cut short (`...`, `…`) before its userinfo ended (`https://***…`). Text without any
+ * of them is returned as it is.
  */
 export function maskUrlCredentials(text: string): string {
-  // Both shapes need one of these characters: most text is returned after two fast scans.
+  // Every shape needs one of these characters: most text is returned after a few fast scans.
   const at = text.includes("@");
-  if (!at && !text.includes("=")) return text;
+  if (!at && !text.includes("=") && !text.includes("://")) return text;
   let out = at ? text.replace(USERINFO, maskUserinfo) : text;
   if (out.includes("=")) out = out.replace(CREDENTIAL_PARAMETER, maskParameter);
+  if (out.includes(":") && (out.includes("...") || out.includes("\u2026"))) {
+    out = out.replace(CUT_USERINFO, (_whole, scheme: string) => `${scheme}${SECRET_MASK}`);
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { ModelClient } from "@azure-rest/ai-inference";
-import { FlowError } from "@weft/engine";
+import { describeJsonError, FlowError } from "@weft/engine";
 import {
   type ChatCall,
   type ChatCallResult,
@@ -10,13 +10,7 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
-import {
-  describeJsonError,
-  networkError,
-  readErrorBody,
-  readRetryAfter,
-  serviceError,
-} from "./sdk-errors.js";
+import { networkError, readErrorBody, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type AzureSdk = {
   inference: typeof import("@azure-rest/ai-inference");

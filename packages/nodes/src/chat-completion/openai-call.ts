@@ -1,4 +1,4 @@
-import { FlowError } from "@weft/engine";
+import { describeJsonError, FlowError } from "@weft/engine";
 import type { OpenAI } from "openai";
 import {
   type ChatCall,
@@ -8,7 +8,7 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 import type { ChatTarget } from "./chat-request.js";
-import { describeJsonError, networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
+import { networkError, readRetryAfter, serviceError } from "./sdk-errors.js";
 
 type OpenAiSdk = typeof import("openai");
 let sdk: Promise<OpenAiSdk> | undefined;

@@ -17,7 +17,6 @@ import {
 } from "../offline-engine.test-helper.js";
 import {
   cutServiceText,
-  describeJsonError,
   isRetryableStatus,
   MAX_SERVICE_TEXT_LENGTH,
   networkError,
@@ -125,27 +124,6 @@ describe("readErrorBody", () => {
     const encoded = `${"y".repeat(250)} token=${Buffer.from(`u:${key}`).toString("base64")}`;
     expect(cutServiceText(encoded, key)).not.toContain(Buffer.from(key).toString("base64").slice(4, 16));
     expect(cutServiceText("z".repeat(1000), key)).toHaveLength(MAX_SERVICE_TEXT_LENGTH);
-  });
-});
-
-describe("describeJsonError", () => {
-  it("drops the piece of the body V8 quotes, which may hold part of a key", () => {
-    const key = "test-key-CANARY-json-8e9f";
-    for (const body of [key, `{"a": ${key}}`, `{"aaaaaaaaaaaaaaaaaaaaaaaaa": 1, "b": x${key}}`]) {
-      let message = "";
-      try {
-        JSON.parse(body);
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toMatch(/is not valid JSON$/);
-      const described = describeJsonError(message);
-      expect(described).toMatch(
-        /^Unexpected token '.', \(not valid JSON\)$|^Unexpected token '.' \(not valid JSON\)$/,
-      );
-      expect(described).not.toContain("key");
-    }
-    expect(describeJsonError("Unexpected end of JSON input")).toBe("Unexpected end of JSON input");
   });
 });
 

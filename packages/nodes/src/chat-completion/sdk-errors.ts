@@ -88,15 +88,6 @@ export function cutServiceText(text: string, apiKey: string | undefined): string
 }
 
 /**
- * What `JSON.parse` said about a body, without the piece of the body V8 quotes in its message
- * (`Unexpected token 'k', "key=sk-abc"... is not valid JSON`): that piece is cut at both ends, so
- * a key in it could no longer be recognised and masked.
- */
-export function describeJsonError(message: string): string {
-  return message.replace(/,\s*(?:\.\.\.)?"[\s\S]*"(?:\.\.\.)?\s+is not valid JSON$/, " (not valid JSON)");
-}
-
-/**
  * Reads `{ error: { code, message } }` bodies (OpenAI and Azure shapes) into plain fields; a text
  * body becomes the message, scrubbed of `apiKey` and then cut short (`cutServiceText`).
  */

@@ -102,6 +102,13 @@ describe("importConnections: promptflow files", () => {
     );
   });
 
+  it("does not quote a piece of a JSON file it cannot parse, which may hold a key", () => {
+    const text = '{"name": "c", "type": "openai", "apiKey": test-key-import-7c8d9e}';
+    expect(() => importConnections(text, { format: "json", file: "c.json" })).toThrow(
+      /^c\.json: not valid JSON: Unexpected token 'e' \(not valid JSON\)$/,
+    );
+  });
+
   it("refuses credentials put in api_base without echoing them", () => {
     for (const type of ["azure_open_ai", "serverless"]) {
       const userinfo = importError(

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from "yaml";
 import { describeValue, FlowError } from "../../errors.js";
+import { describeJsonError } from "../../secrets/json-error.js";
 import {
   type ConnectionInput,
   checkConnectionName,
@@ -86,9 +87,14 @@ function readJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new FlowError("connection.invalid", `${file}: not valid JSON: ${(error as Error).message}`, {
-      file,
-    });
+    // A file of connections may hold keys: never quote the piece of it V8 puts in the message.
+    throw new FlowError(
+      "connection.invalid",
+      `${file}: not valid JSON: ${describeJsonError((error as Error).message)}`,
+      {
+        file,
+      },
+    );
   }
 }
 

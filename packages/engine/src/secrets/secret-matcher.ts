@@ -11,6 +11,7 @@ export class SecretMatcher {
   readonly #forms: readonly string[];
   /** The longest form: no start of a form reaches further back from the end of a text. */
   readonly #longest: number;
+  readonly #shortest: number;
   #scanned = 0;
   #pattern: RegExp | undefined;
   #byFirstChar: FormsByFirstChar | undefined;
@@ -19,11 +20,18 @@ export class SecretMatcher {
   constructor(forms: readonly string[]) {
     this.#forms = forms;
     this.#longest = forms.reduce((longest, form) => Math.max(longest, form.length), 0);
+    this.#shortest = forms.reduce(
+      (shortest, form) => Math.min(shortest, form.length),
+      Number.POSITIVE_INFINITY,
+    );
   }
 
   /** Replaces every form of every secret in `text` with the mask. */
   scrub(text: string): string {
     if (this.#pattern) return text.replace(this.#pattern, SECRET_MASK);
+    // Most texts a run lets out are short (names, ids, hosts): one pass over the table of the
+    // forms' first two characters rules them out faster than a search for each form.
+    if (text.length <= SHORT_TEXT_LENGTH && !this.#mayHoldForm(text)) return text;
     this.#scanned += text.length;
     if (this.#scanned > COMPILE_AFTER_CHARACTERS) {
       this.#pattern = new RegExp(this.#forms.map(escapeRegExp).join("|"), "g");
@@ -58,6 +66,16 @@ export class SecretMatcher {
       }
     }
     return 0;
+  }
+
+  /** Whether a form could start somewhere in `text`, by its first two characters. */
+  #mayHoldForm(text: string): boolean {
+    const pairs = this.#pairs();
+    const last = text.length - this.#shortest;
+    for (let at = 0; at <= last; at++) {
+      if (hasPair(pairs, pairIndex(text.charCodeAt(at), text.charCodeAt(at + 1)))) return true;
+    }
+    return false;
   }
 
   #pairs(): number[] {
@@ -123,6 +141,9 @@ interface FormsByFirstChar {
 }
 
 const PAIR_TABLE_SIZE = 4096;
+
+/** Texts up to this long are first checked against the table of first-character pairs. */
+const SHORT_TEXT_LENGTH = 256;
 
 function pairIndex(first: number, second: number): number {
   // NaN (past the end of the text) becomes 0 in the bitwise operations, like any other pair.

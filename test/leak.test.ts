@@ -58,8 +58,38 @@ afterAll(async () => {
 
 // --- outcomes --------------------------------------------------------------------------------
 
-type Outcome = "ok" | "401" | "unreachable" | "echo-reply" | "echo-error";
+type Outcome =
+  | "ok"
+  | "401"
+  | "unreachable"
+  | "echo-reply"
+  | "echo-error"
+  | "echo-cut-reply"
+  | "echo-encoded-reply"
+  | "echo-cut-error";
 const OUTCOMES: readonly Outcome[] = ["ok", "401", "unreachable", "echo-reply", "echo-error"];
+/**
+ * Services that give the key back cut short or encoded: a reply that ends in the middle of the key
+ * (a stream cut mid-key), a reply holding it base64-, base64url- and hex-encoded, and a plain-text
+ * 401 whose key sits past the first 280 characters (where messages cut service text).
+ */
+const CUT_AND_ENCODED_OUTCOMES: readonly Outcome[] = [
+  "echo-cut-reply",
+  "echo-encoded-reply",
+  "echo-cut-error",
+];
+
+/** The reply of `echo-cut-reply`: the key cut after 20 of its 28 characters. */
+const CUT_REPLY = `Your key is ${CANARY.slice(0, 20)}`;
+/** The reply of `echo-encoded-reply`: the key as a Basic credential, hex in both cases, base64url. */
+const ENCODED_REPLY = [
+  `Authorization: Basic ${Buffer.from(`user:${CANARY}`).toString("base64")}`,
+  `dump ${Buffer.from(CANARY).toString("hex")}`,
+  `DUMP ${Buffer.from(CANARY).toString("hex").toUpperCase()}`,
+  `token ${Buffer.from(`{"k":"${CANARY}"}`).toString("base64url")}`,
+].join(" ; ");
+/** The body of `echo-cut-error`: the key starts at character 285, past where service text is cut. */
+const CUT_ERROR_BODY = `${"x".repeat(280)} key=${CANARY}`;
 
 /**
  * A server set up for one outcome. The offline server's reply functions never see the key, so a
@@ -71,25 +101,48 @@ async function serverFor(outcome: Outcome): Promise<LlmServer> {
   const rules: Rule[] =
     outcome === "echo-reply"
       ? [{ reply: `Your key ${CANARY} is valid.` }]
-      : outcome === "echo-error"
-        ? [
-            {
-              fault: {
-                type: "status",
-                status: 401,
-                code: "invalid_api_key",
-                message: `Incorrect API key provided: ${CANARY}.`,
-              },
-            },
-          ]
-        : [];
+      : outcome === "echo-cut-reply"
+        ? [{ reply: CUT_REPLY }]
+        : outcome === "echo-encoded-reply"
+          ? [{ reply: ENCODED_REPLY }]
+          : outcome === "echo-cut-error"
+            ? [{ fault: { type: "raw-body", status: 401, body: CUT_ERROR_BODY } }]
+            : outcome === "echo-error"
+              ? [
+                  {
+                    fault: {
+                      type: "status",
+                      status: 401,
+                      code: "invalid_api_key",
+                      message: `Incorrect API key provided: ${CANARY}.`,
+                    },
+                  },
+                ]
+              : [];
   const server = await startLlmServer({ keys, rules });
   servers.push(server);
   return server;
 }
 
 /** Whether the run is expected to succeed. */
-const succeeds = (outcome: Outcome) => outcome === "ok" || outcome === "echo-reply";
+const succeeds = (outcome: Outcome) =>
+  outcome === "ok" ||
+  outcome === "echo-reply" ||
+  outcome === "echo-cut-reply" ||
+  outcome === "echo-encoded-reply";
+
+/** The HTTP status the server answers an outcome with (when the request reaches it). */
+const answeredStatus = (outcome: Outcome) =>
+  outcome === "echo-error" || outcome === "echo-cut-error" ? 401 : 200;
+
+/** What the service's answer looks like once masked, in stdout or a message. */
+const MASKED_ECHOES: Partial<Record<Outcome, string>> = {
+  "echo-reply": "Your key *** is valid.",
+  "echo-error": "provided: ***.",
+  "echo-cut-reply": "Your key is ***",
+  "echo-encoded-reply": "Authorization: Basic ",
+  "echo-cut-error": `${"x".repeat(200)}`,
+};
 
 // --- paths -----------------------------------------------------------------------------------
 
@@ -257,7 +310,7 @@ function expectRequests(server: LlmServer, outcome: Outcome, stream: boolean, wh
     } else {
       expect(request, where).toMatchObject({
         keyName: "customer",
-        status: outcome === "echo-error" ? 401 : 200,
+        status: answeredStatus(outcome),
         stream,
       });
     }
@@ -274,6 +327,25 @@ function expectRunResult(result: RunResult, outcome: Outcome, where: string): vo
     case "echo-reply":
       // The echoed key was in the reply and was masked: the redaction really had work to do.
       expect(result.outputs.answer, where).toBe("Your key *** is valid.");
+      break;
+    case "echo-cut-reply":
+      // The reply ended 20 characters into the key: what there was of it is masked.
+      expect(result.outputs.answer, where).toBe("Your key is ***");
+      break;
+    case "echo-encoded-reply": {
+      // Each of the four encodings was found and masked; what is left are their edges.
+      const answer = String(result.outputs.answer);
+      expect(answer, where).toMatch(
+        /^Authorization: Basic .*\*\*\*.* ; dump \*\*\* ; DUMP \*\*\* ; token .*\*\*\*/,
+      );
+      expect(answer.split("***").length - 1, where).toBe(4);
+      break;
+    }
+    case "echo-cut-error":
+      // The service's text was quoted (cut short), the key in it masked before the cut.
+      expect(result.error, where).toMatchObject({ code: "llm.auth", status: 401, nodeId: "answer" });
+      expect(result.error?.message, where).toContain(`${"x".repeat(200)}`);
+      expect(result.error?.message, where).toContain("key=***");
       break;
     case "401":
       expect(result.error, where).toMatchObject({ code: "llm.auth", status: 401, nodeId: "answer" });
@@ -384,8 +456,8 @@ class Sinks {
   }
 
   /** Fails listing every sink that holds the canary; otherwise returns how many were searched. */
-  check(): number {
-    expectNoCanaryIn(this.texts);
+  check(forms?: CanaryForm[]): number {
+    expectNoCanaryIn(this.texts, forms);
     return Object.keys(this.texts).length;
   }
 }
@@ -408,6 +480,11 @@ interface CliMode {
  * result with progress and node logs, tokens on stderr beside the outputs, events as JSON lines
  * before the result, and a trace of a request streamed and of one not.
  */
+/** The run result on stdout: the whole of it under `--json`, its last line under `--json --stream`. */
+function runResultOf(stdout: string, mode: CliMode): RunResult {
+  return JSON.parse(mode.stream ? (stdout.trimEnd().split("\n").at(-1) ?? "") : stdout) as RunResult;
+}
+
 const CLI_MODES: readonly CliMode[] = [
   { name: "plain", args: () => [] },
   {
@@ -436,14 +513,27 @@ const CLI_MODES: readonly CliMode[] = [
 const TEST_OUTCOMES: Record<Outcome, string> = {
   ok: "ok",
   "echo-reply": "ok",
+  "echo-cut-reply": "ok",
+  "echo-encoded-reply": "ok",
   "401": "auth failed",
   "echo-error": "auth failed",
+  "echo-cut-error": "auth failed",
   unreachable: "unreachable",
 };
 
+/** The paths the cut and encoded echoes go through: a stored Foundry connection and a customer's deployment. */
+const CUT_AND_ENCODED_PATHS = PATHS.filter(
+  (path) => path.id === "static-store" || path.id === "dynamic-input",
+);
+
+/** Every path with every outcome, and the cut and encoded echoes through both SDKs. */
+const CASES = [
+  ...PATHS.flatMap((path) => OUTCOMES.map((outcome) => ({ path, outcome }))),
+  ...CUT_AND_ENCODED_PATHS.flatMap((path) => CUT_AND_ENCODED_OUTCOMES.map((outcome) => ({ path, outcome }))),
+];
+
 describe.concurrent("weft run (and weft connection test): the canary never leaves the process", () => {
-  const cases = PATHS.flatMap((path) => OUTCOMES.map((outcome) => ({ path, outcome })));
-  it.each(cases)("$path.id × $outcome (every CLI mode)", async ({ path, outcome }) => {
+  it.each(CASES)("$path.id × $outcome (every CLI mode)", async ({ path, outcome }) => {
     const server = await serverFor(outcome);
     const endpoint = endpointFor(path, outcome, server);
     const home = tempHome();
@@ -496,8 +586,8 @@ describe.concurrent("weft run (and weft connection test): the canary never leave
         if (streamed) expect(result.stderr, where).toMatch(/^\[answer\] /m);
       }
       if (mode.verbose) expect(result.stderr, where).toMatch(/● answer chat-completion started/);
-      if (outcome === "echo-reply") expect(result.stdout, where).toContain("Your key *** is valid.");
-      if (outcome === "echo-error") expect(result.stdout + result.stderr, where).toContain("provided: ***.");
+      const echo = MASKED_ECHOES[outcome];
+      if (echo) expect(result.stdout + result.stderr, where).toContain(echo);
       if (mode.trace) {
         const lines = readFileSync(trace, "utf8").trimEnd().split("\n");
         const names = lines.map((line) => (JSON.parse(line) as { event: RunEventName }).event);
@@ -528,6 +618,7 @@ describe.concurrent("weft run (and weft connection test): the canary never leave
           : tested.stdout;
         expect(reported, where).toContain(TEST_OUTCOMES[outcome]);
         if (outcome === "echo-error") expect(tested.stdout, where).toContain("provided: ***.");
+        if (outcome === "echo-cut-error") expect(tested.stdout, where).toContain("key=***");
       }
       expectStore(home, path, `${path.id} × ${outcome}`);
     }
@@ -670,8 +761,7 @@ function joinTokens(events: ApiRun["events"]): string {
 const eventNames = (run: ApiRun) => new Set(run.events.map((entry) => entry.name));
 
 describe.concurrent("createEngine: the canary never leaves the run", () => {
-  const cases = PATHS.flatMap((path) => OUTCOMES.map((outcome) => ({ path, outcome })));
-  it.each(cases)("$path.id × $outcome (streamed and not)", async ({ path, outcome }) => {
+  it.each(CASES)("$path.id × $outcome (streamed and not)", async ({ path, outcome }) => {
     const server = await serverFor(outcome);
     const endpoint = endpointFor(path, outcome, server);
     const home = tempHome();
@@ -740,7 +830,7 @@ describe.concurrent("createEngine: the canary never leaves the run", () => {
 
 // --- a custom connection secret, through a custom node type that misbehaves ------------------
 
-type Behaviour = "return" | "throw" | "retry";
+type Behaviour = "return" | "throw" | "retry" | "cut-stream";
 
 /**
  * A node type that resolves a `custom` connection and then does everything it should not with its
@@ -766,6 +856,11 @@ const leakyNode = defineNodeType({
     context.emit(` then cut in two: ${key.slice(0, 11)}`);
     context.emit(key.slice(11));
     const behaviour = input.behaviour as Behaviour;
+    if (behaviour === "cut-stream") {
+      // The upstream hangs up six characters into the key: too short a start to scrub as text.
+      context.emit(` and then ${key.slice(0, 6)}`);
+      throw new Error("upstream hung up");
+    }
     if (behaviour === "throw") throw new Error(`upstream refused ${key}`);
     if (behaviour === "retry" && context.attempt === 1) {
       throw new FlowError("custom.flaky", `upstream flaked for ${key}`, { retryable: true });
@@ -783,7 +878,7 @@ const leakyNode = defineNodeType({
 });
 
 describe.concurrent("a custom node type with a custom connection secret", () => {
-  const behaviours: readonly Behaviour[] = ["return", "throw", "retry"];
+  const behaviours: readonly Behaviour[] = ["return", "throw", "retry", "cut-stream"];
   it.each(behaviours)("misbehaves (%s): logs, streams, returns and throws the secret", async (behaviour) => {
     const provider = new InMemoryConnectionProvider({
       "canary-custom": {
@@ -828,6 +923,12 @@ describe.concurrent("a custom node type with a custom connection secret", () => 
     if (behaviour === "throw") {
       expect(result.status).toBe("failed");
       expect(leaky.error).toMatchObject({ code: "node.error", message: "upstream refused ***" });
+    } else if (behaviour === "cut-stream") {
+      // The stream was cut after the start of the key: what was held back is masked, not let out.
+      expect(result.status).toBe("failed");
+      const tokens = joinTokens(run.events);
+      expect(tokens).toMatch(/ and then \*\*\*$/);
+      expect(tokens).not.toContain(CANARY.slice(0, 6));
     } else {
       expect(result.status).toBe("succeeded");
       expect(result.outputs.key).toBe("***");
@@ -837,6 +938,397 @@ describe.concurrent("a custom node type with a custom connection secret", () => 
       if (behaviour === "retry") expect(names.has("node:retry")).toBe(true);
     }
     sinks.check();
+  });
+});
+
+// --- credentials in endpoint URLs -------------------------------------------------------------
+
+/** Endpoints carrying the canary as a password or a query parameter, parsed by `new URL()` or not. */
+const CREDENTIAL_ENDPOINTS = [
+  {
+    name: "user:KEY@ with a port out of range",
+    endpoint: `https://user:${CANARY}@example.com:99999/models`,
+    refused: "the endpoint must not contain credentials",
+    shown: "https://***@example.com:99999/models",
+  },
+  {
+    name: "?api-key=KEY in an unrecognised endpoint",
+    endpoint: `https://example.com/v1/chat?api-key=${CANARY}`,
+    refused: "unrecognised Azure AI endpoint",
+    shown: "https://example.com/v1/chat?api-key=***",
+  },
+] as const;
+
+/** A customer flow that also copies its endpoint into a variable and the outputs, as the examples do. */
+function endpointEchoFlow(): FlowDefinition {
+  return {
+    name: "leak-endpoint",
+    inputs: dynamicInputs,
+    nodes: [
+      {
+        id: "endpoint",
+        type: "declare-variable",
+        inputs: { name: "endpoint", value: "${inputs.customerEndpoint}" },
+      },
+      {
+        ...customerConnectionNode,
+        inputs: { ...customerConnectionNode.inputs, endpoint: "${vars.endpoint}" },
+      },
+      chatNode({ dynamicConnection: "${vars.customerConnection}" }),
+    ],
+    outputs: { endpoint: "${vars.endpoint}", text: "endpoint: ${inputs.customerEndpoint}" },
+  };
+}
+
+describe.concurrent("credentials in endpoint URLs never leave the process", () => {
+  it.each(CREDENTIAL_ENDPOINTS)("weft run and createEngine: $name", async ({ endpoint, refused, shown }) => {
+    const home = tempHome();
+    const files = scratch();
+    const sinks = new Sinks(`[endpoint ${shown}]`);
+    const flowFile = join(files, "endpoint.flow.json");
+    writeFileSync(flowFile, JSON.stringify(endpointEchoFlow(), null, 2));
+    const env = { WEFT_HOME: home, OTHER_KEY };
+    const inputArgs = ["--input-env", "customerKey=OTHER_KEY", "--input", `customerEndpoint=${endpoint}`];
+    for (const mode of CLI_MODES) {
+      const where = `endpoint × weft run ${mode.name}`;
+      const trace = join(files, `${mode.name.replace(/[^a-z]+/g, "-")}.trace.jsonl`);
+      const result = await runCli(["run", flowFile, ...inputArgs, ...mode.args(trace)], { env });
+      sinks.add(`run ${mode.name} › stdout`, result.stdout);
+      sinks.add(`run ${mode.name} › stderr`, result.stderr);
+      // Positive controls: the endpoint was refused, and both the refusal and the copies show it masked.
+      expect(result.code, `${where}\n${result.stderr}`).toBe(1);
+      expect(result.stdout + result.stderr, where).toContain(refused);
+      expect(result.stdout + result.stderr, where).toContain(shown);
+      if (mode.json) {
+        const run = runResultOf(result.stdout, mode);
+        // A literal checked at validate time, a reference when the node's inputs are checked.
+        expect(run.nodes.conn?.error, where).toMatchObject({ code: "node.input" });
+        expect(run.nodes.conn?.error?.message, where).toContain(`got "${shown}"`);
+        expect(run.nodes.endpoint?.output, where).toBe(shown);
+        expect(run.outputs, where).toEqual({ endpoint: shown, text: `endpoint: ${shown}` });
+      }
+      if (mode.trace) expect(readFileSync(trace, "utf8"), where).toContain(shown);
+    }
+    sinks.addFilesUnder("trace and flow files", files);
+
+    const engine = createEngine({ nodeTypes: builtinNodeTypes });
+    const run = await runThroughApi(
+      engine,
+      endpointEchoFlow(),
+      { customerKey: OTHER_KEY, customerEndpoint: endpoint },
+      sinks,
+      "api",
+    );
+    expect(run.result?.status).toBe("failed");
+    expect(run.result?.error?.message).toContain(refused);
+    expect(run.result?.outputs.endpoint).toBe(shown);
+    expect(eventNames(run).has("node:end")).toBe(true);
+    sinks.check();
+  });
+
+  it("createEngine: a key in the query of an endpoint that works is masked wherever the endpoint is copied", async () => {
+    const server = await serverFor("ok");
+    const sinks = new Sinks("[endpoint ?api-key= that works × api]");
+    const endpoint = `${server.url}/models?api-key=${CANARY}`;
+    const engine = createEngine({ nodeTypes: builtinNodeTypes });
+    const run = await runThroughApi(
+      engine,
+      endpointEchoFlow(),
+      { customerKey: OTHER_KEY, customerEndpoint: endpoint, stream: true },
+      sinks,
+      "api",
+    );
+    sinks.add("server request log", JSON.stringify(server.requests));
+    // Positive controls: the run used the endpoint (its query left out), and copies show it masked.
+    expect(run.result?.status).toBe("succeeded");
+    expect(server.requests).toMatchObject([{ keyName: "other", status: 200, stream: true }]);
+    expect(run.result?.outputs.endpoint).toBe(`${server.url}/models?api-key=***`);
+    expect(eventNames(run).has("node:token")).toBe(true);
+    sinks.check();
+  });
+
+  it("weft connection create, update and import refuse credentials in URLs without echoing them", async () => {
+    const home = tempHome();
+    const files = scratch();
+    const sinks = new Sinks("[connection commands × URLs with credentials]");
+    const env = { WEFT_HOME: home, OTHER_KEY };
+    const azure = ["connection", "create", "c", "--type", "azure-ai", "--api-key-env", "OTHER_KEY"];
+    const openai = ["connection", "create", "o", "--type", "openai", "--api-key-env", "OTHER_KEY"];
+    const promptflow = (name: string, text: string) => {
+      const file = join(files, name);
+      writeFileSync(file, text);
+      return ["connection", "import", file];
+    };
+    const attempts: Array<{ args: string[]; refused: RegExp }> = [
+      ...CREDENTIAL_ENDPOINTS.map(({ endpoint }) => ({
+        args: [...azure, "--endpoint", endpoint],
+        refused: /^error: connection "c" endpoint: (expected a URL without|unrecognised Azure AI endpoint)/,
+      })),
+      {
+        args: [...azure, "--endpoint", `https://res.services.ai.azure.com/models?api-key=${CANARY}`],
+        refused: /^error: connection "c" endpoint: expected a URL without a key in its query/,
+      },
+      {
+        args: [...openai, "--base-url", `https://user:${CANARY}@example.com:99999/v1`],
+        refused: /^error: connection "o" baseUrl: expected a URL without credentials/,
+      },
+      {
+        args: [...openai, "--base-url", `https://example.com:99999/v1?api-key=${CANARY}`],
+        refused: /^error: connection "o" baseUrl: expected a URL without a key in its query/,
+      },
+      {
+        args: promptflow(
+          "azure.yaml",
+          `name: pf\ntype: azure_open_ai\napi_key: \${env:OTHER_KEY}\napi_base: https://user:${CANARY}@res.openai.azure.com:99999/\n`,
+        ),
+        refused: /api_base \(connection "pf"\): expected a URL without credentials/,
+      },
+      {
+        args: promptflow(
+          "serverless.yaml",
+          `name: pf\ntype: serverless\napi_key: \${env:OTHER_KEY}\napi_base: https://llama.example.com/v1?api-key=${CANARY}\n`,
+        ),
+        refused: /api_base \(connection "pf"\): expected a URL without a key in its query/,
+      },
+    ];
+    for (const { args, refused } of attempts) {
+      const result = await runCli(args, { env });
+      const where = args.slice(0, 3).join(" ");
+      sinks.add(`${where} › stdout`, result.stdout);
+      sinks.add(`${where} › stderr`, result.stderr);
+      expect(result.code, `${where}\n${result.stderr}`).toBe(2);
+      expect(result.stderr, where).toMatch(refused);
+    }
+    // Positive control for update: a stored connection whose endpoint is then given with a key.
+    const created = await runCli([...azure, "--endpoint", "https://res.services.ai.azure.com/models"], {
+      env,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const updated = await runCli(
+      ["connection", "update", "c", "--endpoint", CREDENTIAL_ENDPOINTS[0].endpoint],
+      {
+        env,
+      },
+    );
+    expect(updated.code).toBe(2);
+    expect(updated.stderr).toMatch(/expected a URL without credentials/);
+    sinks.add("update › stderr", updated.stderr);
+    sinks.addFilesUnder("WEFT_HOME", home);
+    sinks.check();
+  });
+
+  it("a stored ${env:NAME} endpoint that holds credentials: weft run, connection test and the API", async () => {
+    const home = tempHome();
+    const files = scratch();
+    const sinks = new Sinks("[${env:CANARY_ENDPOINT} endpoint]");
+    const created = await runCli(
+      [
+        "connection",
+        "create",
+        STORED_NAME,
+        "--type",
+        "azure-ai",
+        "--endpoint",
+        "${env:CANARY_ENDPOINT}",
+        "--api-key-env",
+        "OTHER_KEY",
+      ],
+      { env: { WEFT_HOME: home, OTHER_KEY } },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const flow = PATHS.find((path) => path.id === "static-store")!.flow();
+    const flowFile = join(files, "static.flow.json");
+    writeFileSync(flowFile, JSON.stringify(flow));
+    for (const { endpoint } of [
+      CREDENTIAL_ENDPOINTS[0],
+      { endpoint: `https://res.services.ai.azure.com/models?api-key=${CANARY}` },
+    ]) {
+      const env = { WEFT_HOME: home, CANARY_ENDPOINT: endpoint };
+      for (const args of [
+        ["run", flowFile],
+        ["run", flowFile, "--json", "--verbose", "--trace", join(files, "env.trace.jsonl")],
+        ["connection", "test", STORED_NAME],
+        ["connection", "test", STORED_NAME, "--json"],
+        ["connection", "show", STORED_NAME],
+      ]) {
+        const result = await runCli(args, { env });
+        const where = `${args.join(" ")} (${endpoint.slice(0, 12)})`;
+        sinks.add(`${where} › stdout`, result.stdout);
+        sinks.add(`${where} › stderr`, result.stderr);
+        if (args[1] === "show") {
+          expect(result.stdout, where).toContain("endpoint: ${env:CANARY_ENDPOINT}");
+          continue;
+        }
+        // Positive control: the variable was read, and what it held refused by name (an invalid
+        // connection: exit 2, for the run as for the test).
+        expect(result.code, `${where}\n${result.stderr}`).toBe(2);
+        expect(result.stdout + result.stderr, where).toMatch(
+          new RegExp(`connection "${STORED_NAME}" endpoint: expected a URL without`),
+        );
+      }
+      const provider = openConnectionStore({
+        connectionKinds: builtinConnectionKinds,
+        env: { WEFT_HOME: home, CANARY_ENDPOINT: endpoint },
+      });
+      const engine = createEngine({ nodeTypes: builtinNodeTypes, connections: provider });
+      const run = await runThroughApi(engine, flow, {}, sinks, `api (${endpoint.slice(0, 12)})`);
+      expect(run.result?.status).toBe("failed");
+      expect(run.result?.error?.message).toMatch(/endpoint: expected a URL without/);
+    }
+    sinks.addFilesUnder("WEFT_HOME", home);
+    sinks.addFilesUnder("trace and flow files", files);
+    sinks.check();
+  });
+});
+
+// --- a key learned late, and a key with characters that encodings change ---------------------
+
+/**
+ * The customer's key as a plain `string` input: it becomes a secret only when the connection node
+ * runs, after two nodes have copied it. Those copies end before, and must be scrubbed all the same.
+ */
+function plainKeyFlow(): FlowDefinition {
+  return {
+    name: "leak-plain-key",
+    inputs: { ...dynamicInputs, customerKey: { type: "string" } },
+    nodes: [
+      { id: "copy", type: "declare-variable", inputs: { name: "keyCopy", value: "${inputs.customerKey}" } },
+      {
+        id: "greeting",
+        type: "declare-variable",
+        inputs: { name: "greeting", value: "your key: ${inputs.customerKey}" },
+      },
+      { ...customerConnectionNode, dependsOn: ["copy", "greeting"] },
+      chatNode({ dynamicConnection: "${vars.customerConnection}" }),
+    ],
+    outputs: { ...chatOutputs, copied: "${vars.keyCopy}", greeting: "${vars.greeting}" },
+  };
+}
+
+describe.concurrent("a key given as a plain string input, used as a key later", () => {
+  it("is scrubbed from the events of the nodes that ended before (weft run, every mode, and the API)", async () => {
+    const server = await serverFor("ok");
+    const endpoint = `${server.url}/openai/deployments/gpt-4o-mini`;
+    const home = tempHome();
+    const files = scratch();
+    const sinks = new Sinks("[plain string key]");
+    const flowFile = join(files, "plain-key.flow.json");
+    writeFileSync(flowFile, JSON.stringify(plainKeyFlow(), null, 2));
+    const env = { WEFT_HOME: home, CANARY_KEY: CANARY };
+    const inputArgs = ["--input-env", "customerKey=CANARY_KEY", "--input", `customerEndpoint=${endpoint}`];
+    for (const mode of CLI_MODES) {
+      const where = `plain key × weft run ${mode.name}`;
+      const trace = join(files, `${mode.name.replace(/[^a-z]+/g, "-")}.trace.jsonl`);
+      server.reset();
+      const result = await runCli(["run", flowFile, ...inputArgs, ...mode.args(trace)], { env });
+      sinks.add(`run ${mode.name} › stdout`, result.stdout);
+      sinks.add(`run ${mode.name} › stderr`, result.stderr);
+      sinks.add(`run ${mode.name} › server request log`, JSON.stringify(server.requests));
+      expect(result.code, `${where}\n${result.stderr}`).toBe(0);
+      expectRequests(server, "ok", mode.stream === true, where);
+      if (mode.json) {
+        const run = runResultOf(result.stdout, mode);
+        expect(run.outputs, where).toMatchObject({ copied: "***", greeting: "your key: ***" });
+      }
+      if (mode.trace) {
+        // Positive control: the copies ended before the key was made a secret.
+        const events = readFileSync(trace, "utf8")
+          .trimEnd()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { event: string; nodeId?: string; output?: unknown });
+        const copied = events.findIndex((entry) => entry.event === "node:end" && entry.nodeId === "copy");
+        const connected = events.findIndex(
+          (entry) => entry.event === "node:start" && entry.nodeId === "conn",
+        );
+        expect(copied, where).toBeGreaterThan(-1);
+        expect(copied, where).toBeLessThan(connected);
+        expect(events[copied]?.output, where).toBe("***");
+      }
+    }
+    sinks.addFilesUnder("trace and flow files", files);
+
+    const engine = createEngine({ nodeTypes: builtinNodeTypes });
+    for (const stream of [false, true]) {
+      server.reset();
+      const mode = `api ${stream ? "streamed" : "not streamed"}`;
+      const run = await runThroughApi(
+        engine,
+        plainKeyFlow(),
+        { customerKey: CANARY, customerEndpoint: endpoint, stream },
+        sinks,
+        mode,
+      );
+      expect(run.result?.status, mode).toBe("succeeded");
+      expect(run.result?.outputs, mode).toMatchObject({ copied: "***", greeting: "your key: ***" });
+      expectRequests(server, "ok", stream, mode);
+    }
+    sinks.check();
+  });
+});
+
+/** A key with characters URL-encoding and base64 change: `/`, `+`, `=`. */
+const SPECIAL_CANARY = "test-key-CANARY-9b8a/7c6d+5e4f=";
+
+describe.concurrent("a key with characters that encodings change, echoed encoded", () => {
+  it("is scrubbed URL-encoded (either case), hex and base64 at any alignment (weft run and the API)", async () => {
+    const bytes = Buffer.from(SPECIAL_CANARY);
+    const reply = [
+      `GET /v1?key=${encodeURIComponent(SPECIAL_CANARY)}`,
+      `get /v1?k=${encodeURIComponent(SPECIAL_CANARY).replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase())}`,
+      `hex ${bytes.toString("hex")}`,
+      ...["", "a", "ab"].map(
+        (prefix) => `b64 ${Buffer.from(`${prefix}${SPECIAL_CANARY}!`).toString("base64")}`,
+      ),
+      `b64url ${Buffer.from(`x${SPECIAL_CANARY}`).toString("base64url")}`,
+    ].join(" | ");
+    const server = await startLlmServer({ keys: { customer: SPECIAL_CANARY }, rules: [{ reply }] });
+    servers.push(server);
+    const endpoint = `${server.url}/models`;
+    const forms = canaryForms(SPECIAL_CANARY);
+    // Positive control: the encodings really differ from the key as written.
+    expect(forms.map((form) => form.encoding)).toContain("URL-encoded (lower-case escapes)");
+    const sinks = new Sinks("[special key echoed encoded]");
+    const files = scratch();
+    const flowFile = join(files, "special.flow.json");
+    writeFileSync(flowFile, JSON.stringify(PATHS.find((path) => path.id === "dynamic-input")!.flow()));
+    const env = { WEFT_HOME: tempHome(), CANARY_KEY: SPECIAL_CANARY };
+    for (const mode of CLI_MODES) {
+      const trace = join(files, `${mode.name.replace(/[^a-z]+/g, "-")}.trace.jsonl`);
+      const result = await runCli(
+        [
+          "run",
+          flowFile,
+          "--input-env",
+          "customerKey=CANARY_KEY",
+          "--input",
+          `customerEndpoint=${endpoint}`,
+          ...mode.args(trace),
+        ],
+        { env },
+      );
+      sinks.add(`run ${mode.name} › stdout`, result.stdout);
+      sinks.add(`run ${mode.name} › stderr`, result.stderr);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr, mode.name).toContain("GET /v1?key=***");
+    }
+    sinks.addFilesUnder("trace and flow files", files);
+    const engine = createEngine({ nodeTypes: builtinNodeTypes });
+    for (const stream of [false, true]) {
+      const mode = `api ${stream ? "streamed" : "not streamed"}`;
+      const run = await runThroughApi(
+        engine,
+        PATHS.find((path) => path.id === "dynamic-input")!.flow(),
+        { customerKey: new Secret(SPECIAL_CANARY), customerEndpoint: endpoint, stream },
+        sinks,
+        mode,
+      );
+      const answer = String(run.result?.outputs.answer);
+      expect(run.result?.status, mode).toBe("succeeded");
+      // Each of the seven echoes was masked.
+      expect(answer.split("***").length - 1, `${mode}: ${answer}`).toBe(7);
+    }
+    sinks.add("server request log", JSON.stringify(server.requests));
+    sinks.check(forms);
   });
 });
 

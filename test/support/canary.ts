@@ -15,9 +15,9 @@ export interface CanaryForm {
 
 /**
  * The forms the canary is searched in: as written, each half of it (a key cut short by a message
- * is still a leak), hex, and base64 / base64url at each of the three byte alignments it can have
- * inside a longer encoded text (the last partial group is left out, since it depends on the
- * bytes that follow).
+ * is still a leak), URL-encoded (with upper- and lower-case escapes, when that changes it), hex,
+ * and base64 / base64url at each of the three byte alignments it can have inside a longer encoded
+ * text (the last partial group is left out, since it depends on the bytes that follow).
  */
 export function canaryForms(canary: string = CANARY): CanaryForm[] {
   const half = Math.ceil(canary.length / 2);
@@ -25,6 +25,11 @@ export function canaryForms(canary: string = CANARY): CanaryForm[] {
     { encoding: "plain text", text: canary },
     { encoding: "its first half", text: canary.slice(0, half) },
     { encoding: "its second half", text: canary.slice(canary.length - half) },
+    { encoding: "URL-encoded", text: encodeURIComponent(canary) },
+    {
+      encoding: "URL-encoded (lower-case escapes)",
+      text: encodeURIComponent(canary).replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()),
+    },
     { encoding: "hex", text: Buffer.from(canary).toString("hex") },
     { encoding: "upper-case hex", text: Buffer.from(canary).toString("hex").toUpperCase() },
   ];
@@ -34,7 +39,8 @@ export function canaryForms(canary: string = CANARY): CanaryForm[] {
     forms.push({ encoding: `base64 (shift ${shift})`, text: bytes.toString("base64") });
     forms.push({ encoding: `base64url (shift ${shift})`, text: bytes.toString("base64url") });
   }
-  return forms;
+  // A canary without characters to escape is the same text URL-encoded: search it once.
+  return forms.filter((form, index) => forms.findIndex((other) => other.text === form.text) === index);
 }
 
 const FORMS = canaryForms();

@@ -77,5 +77,7 @@ export { coerceInputText } from "./run/flow-inputs.js";
 export { computeRetryDelay, type ResolvedRetryPolicy, resolveRetryPolicy, sleep } from "./run/retry.js";
 export { RunHandle } from "./run/run-handle.js";
 export type { NodeResult, NodeStatus, RunResult, RunStatus, RunUsage } from "./run/run-result.js";
+export { describeJsonError } from "./secrets/json-error.js";
 export { Redactor } from "./secrets/redactor.js";
 export { isSecret, SECRET_MASK, Secret } from "./secrets/secret.js";
+export { hasUrlCredentialParameter, hasUrlUserinfo, maskUrlCredentials } from "./secrets/url-credentials.js";

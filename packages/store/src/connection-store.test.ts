@@ -443,6 +443,17 @@ describe("ConnectionStore", () => {
     const badEndpoint = await flowError(store.get("tenant"));
     expect(badEndpoint.code).toBe("connection.endpoint");
     expect(badEndpoint.message).toMatch(/^connection "tenant" endpoint: unrecognised Azure AI endpoint/);
+
+    // A variable holding credentials in a URL, malformed or with a key in its query: never echoed.
+    for (const endpoint of [
+      "https://user:test-key-env-pw@example.com:99999/models",
+      "https://example.com/chat?api-key=test-key-env-pw",
+    ]) {
+      env.TENANT_ENDPOINT = endpoint;
+      const error = await flowError(store.get("tenant"));
+      expect(error.message).toMatch(/^connection "tenant" endpoint: /);
+      expect(error.message).not.toContain("test-key-env");
+    }
   });
 
   it("rejects invalid connections with the field and what was expected", async () => {
@@ -481,6 +492,28 @@ describe("ConnectionStore", () => {
         },
         "connection.invalid",
         'connection "c" endpoint: expected a URL without credentials (user:password@); keys belong in apiKey',
+      ],
+      [
+        // Malformed (port out of range): credentials are found without a URL parser.
+        { type: "azure-ai", apiKey: "k", endpoint: "https://user:test-key-pw@example.com:99999/models" },
+        "connection.invalid",
+        'connection "c" endpoint: expected a URL without credentials (user:password@); keys belong in apiKey',
+      ],
+      [
+        { type: "openai", apiKey: "k", baseUrl: "https://user:test-key-pw@example.com:99999/v1" },
+        "connection.invalid",
+        'connection "c" baseUrl: expected a URL without credentials (user:password@); keys belong in apiKey',
+      ],
+      [
+        { type: "openai", apiKey: "k", baseUrl: "https://example.com:99999/v1?api-key=test-key-pw" },
+        "connection.invalid",
+        'connection "c" baseUrl: expected a URL without a key in its query (?api-key=…); keys belong in apiKey',
+      ],
+      [
+        // Accepted as an endpoint shape, but the store would keep the key as plain text.
+        { type: "azure-ai", apiKey: "k", endpoint: `${FOUNDRY}?api-key=test-key-pw` },
+        "connection.invalid",
+        'connection "c" endpoint: expected a URL without a key in its query (?api-key=…); keys belong in apiKey',
       ],
       [
         { type: "openai", apiKey: "${env:1BAD}" },

@@ -1,4 +1,9 @@
-import { type ConnectionField, ConnectionKinds, MAX_STORE_FILE_BYTES } from "@weft/engine";
+import {
+  type ConnectionField,
+  ConnectionKinds,
+  MAX_STORE_FILE_BYTES,
+  maskUrlCredentials,
+} from "@weft/engine";
 import {
   type ConnectionInput,
   type ConnectionPatch,
@@ -73,7 +78,11 @@ export function registerConnectionCommands(
     .description("List stored connections (never their secrets)")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
-      const summaries = await store().listSummaries();
+      const summaries = (await store().listSummaries()).map((summary) =>
+        summary.endpoint === undefined
+          ? summary
+          : { ...summary, endpoint: maskUrlCredentials(summary.endpoint) },
+      );
       if (options.json) {
         io.stdout(`${JSON.stringify(summaries, null, 2)}\n`);
         return;
@@ -97,7 +106,7 @@ export function registerConnectionCommands(
     .argument("<name>")
     .option("--json", "print JSON")
     .action(async (name: string, options: { json?: boolean }) => {
-      const shown = await store().show(name);
+      const shown = withMaskedUrls(await store().show(name));
       io.stdout(options.json ? `${JSON.stringify(shown, null, 2)}\n` : formatConnection(shown));
     });
 
@@ -314,6 +323,15 @@ function requireEnv(io: ConnectionCommandIo, variable: string, option: string): 
 }
 
 /** `show` as text: one `field: value` line each, records indented. Secrets are already masked. */
+/** A key someone put in an endpoint's query (`?api-key=…`) is shown masked, like the other secrets. */
+function withMaskedUrls(connection: MaskedConnection): MaskedConnection {
+  const fields = { ...connection } as Record<string, unknown>;
+  for (const field of ["endpoint", "baseUrl"]) {
+    if (typeof fields[field] === "string") fields[field] = maskUrlCredentials(fields[field]);
+  }
+  return fields as MaskedConnection;
+}
+
 function formatConnection(connection: MaskedConnection): string {
   const lines: string[] = [];
   for (const [field, value] of Object.entries(connection)) {

@@ -1,5 +1,6 @@
 import { EventEmitter } from "eventemitter3";
 import type { CompiledFlow } from "../graph/compile-flow.js";
+import { secretValuesAtStart } from "../graph/secret-sources.js";
 import type { RunEventListeners } from "./events.js";
 import { prepareInputs } from "./flow-inputs.js";
 import type { RunLimits } from "./run-limits.js";
@@ -34,6 +35,8 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
     this.#state = new RunState(flow, services, this, options);
     this.result = this.#state.result;
     const inputs = prepareInputs(flow.flow.inputs, options.inputs, this.#state.redactor);
+    // Values that become keys later in the run are scrubbed from its first event on.
+    for (const secret of secretValuesAtStart(flow, inputs)) this.#state.redactor.add(secret);
     // Start on the next microtask, so listeners added right after `run()` see every event.
     queueMicrotask(() => {
       this.#started = true;

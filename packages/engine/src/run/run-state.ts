@@ -534,7 +534,7 @@ export class RunState implements ReferenceResolver {
     if (error) this.#errors[index] = error;
     if (reason !== undefined) this.#reasons[index] = reason;
     this.#ended++;
-    this.#tokens.end(node);
+    this.#tokens.end(node, state !== "succeeded");
     if (this.#events.listenerCount("node:end")) {
       this.#events.emit("node:end", {
         runId: this.runId,
@@ -591,6 +591,7 @@ export class RunState implements ReferenceResolver {
 
   /** Scrubs secrets from an error's message, then cuts it: cutting first could leave half a secret. */
   #redactError(info: ErrorInfo): ErrorInfo {
+    // Even a run that knows no secret scrubs messages: they can quote a URL with credentials.
     const message = cutText(this.redactor.redactText(info.message), MAX_ERROR_MESSAGE_LENGTH);
     return message === info.message ? info : { ...info, message };
   }

@@ -25,20 +25,24 @@ export class TokenStreams {
     if (!this.#events.listenerCount("node:token")) return;
     let stream = this.#streams.get(node.index);
     if (stream?.attempt !== attempt) {
-      this.end(node);
+      // A new attempt: the previous one failed, so its stream was cut short.
+      this.end(node, true);
       stream = { attempt, redactor: new StreamRedactor(this.#redactor) };
       this.#streams.set(node.index, stream);
     }
     this.#emit(node, attempt, stream.redactor.push(token));
   }
 
-  /** Lets out what a node's stream held back (the start of a secret, or not). */
-  end(node: CompiledNode): void {
+  /**
+   * Lets out what a node's stream held back (the start of a secret, or not); masked when the
+   * stream was `interrupted` (the node failed or was cancelled) or it is long enough to matter.
+   */
+  end(node: CompiledNode, interrupted: boolean): void {
     if (this.#streams.size === 0) return;
     const stream = this.#streams.get(node.index);
     if (!stream) return;
     this.#streams.delete(node.index);
-    this.#emit(node, stream.attempt, stream.redactor.end());
+    this.#emit(node, stream.attempt, stream.redactor.end({ interrupted }));
   }
 
   #emit(node: CompiledNode, attempt: number, token: string): void {

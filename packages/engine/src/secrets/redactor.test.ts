@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Redactor } from "./redactor.js";
+import { MIN_SCRUBBED_LENGTH, Redactor } from "./redactor.js";
 import { SECRET_MASK, Secret } from "./secret.js";
 
 const CANARY = "test-key-CANARY-123";
@@ -133,4 +133,103 @@ describe("Redactor", () => {
     expect(text).toContain("[too deep]");
     expect(text).not.toContain(CANARY);
   });
+
+  it("scrubs a secret URL-encoded, hex-encoded (either case), base64 and base64url at any alignment", () => {
+    // A key with characters that URL and base64 encodings change (`/`, `+`, `=`, a space).
+    const key = "k3y/with+plus=and space-CANARY-91";
+    const redactor = redactorOf(key);
+    const encoded = (prefix: string, encoding: "base64" | "base64url") =>
+      Buffer.from(`${prefix}${key}, said the service`).toString(encoding);
+    const texts = [
+      `GET /v1?key=${encodeURIComponent(key)}&x=1`,
+      `GET /v1?key=${encodeURIComponent(key).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())}`,
+      `dump: ${Buffer.from(key).toString("hex")}`,
+      `DUMP: ${Buffer.from(key).toString("hex").toUpperCase()}`,
+      ...["", "a", "ab"].flatMap((prefix) => [
+        `Authorization: Basic ${encoded(prefix, "base64")}`,
+        `token ${encoded(prefix, "base64url")}`,
+      ]),
+    ];
+    for (const text of texts) {
+      const redacted = redactor.redactText(text);
+      expect(redacted, text).toContain(SECRET_MASK);
+      for (const form of encodedForms(key))
+        expect(redacted, `${text} as ${form.name}`).not.toContain(form.text);
+    }
+  });
+
+  it("masks the start of a secret where a text was cut short: at its end or before ... or …", () => {
+    const redactor = redactorOf(CANARY);
+    // The Foundry path cut service text at 300 characters before scrubbing it.
+    const cut = `${"x".repeat(280)} key=${CANARY}`.slice(0, 300);
+    expect(redactor.redactText(cut)).toBe(`${"x".repeat(280)} key=${SECRET_MASK}`);
+    expect(redactor.redactText(`got "${CANARY.slice(0, 12)}..." instead`)).toBe(
+      `got "${SECRET_MASK}..." instead`,
+    );
+    expect(redactor.redactText(`got ${CANARY.slice(0, 10)}… (80 characters)`)).toBe(
+      `got ${SECRET_MASK}… (80 characters)`,
+    );
+    // How V8 quotes a body JSON.parse refused.
+    expect(redactor.redactText(`Unexpected token 'e', "${CANARY.slice(0, 11)}"... is not valid JSON`)).toBe(
+      `Unexpected token 'e', "${SECRET_MASK}"... is not valid JSON`,
+    );
+    // Encoded keys are cut too.
+    const hex = Buffer.from(CANARY).toString("hex");
+    expect(redactor.redactText(`dump ${hex.slice(0, 20)}`)).toBe(`dump ${SECRET_MASK}`);
+  });
+
+  it("leaves a cut start shorter than the scrubbed length, which ordinary words share with keys", () => {
+    const redactor = redactorOf(CANARY);
+    const short = CANARY.slice(0, MIN_SCRUBBED_LENGTH - 1);
+    expect(redactor.redactText(`a ${short}`)).toBe(`a ${short}`);
+    expect(redactor.redactText(`a ${short}...`)).toBe(`a ${short}...`);
+    expect(redactor.redactText("let us test it...")).toBe("let us test it...");
+  });
+
+  it("masks credentials in URLs, whether or not the run knows them", () => {
+    const text = "got https://user:pw-9f8e7d6c@example.com:99999/models?api-key=abc123def456";
+    for (const redactor of [new Redactor(), redactorOf(CANARY)]) {
+      expect(redactor.redactText(text)).toBe("got https://***@example.com:99999/models?api-key=***");
+      expect(redactor.redact({ endpoint: text })).toEqual({
+        endpoint: "got https://***@example.com:99999/models?api-key=***",
+      });
+    }
+  });
+
+  it("gives the same result before and after a busy set of secrets is compiled into one pattern", () => {
+    const key = "busy-key-CANARY-3c4d5e6f";
+    const other = "busy-key-CANARY-3c4d5e6f-longer";
+    const texts = [
+      `a ${key} b ${other} c`,
+      `hex ${Buffer.from(key).toString("hex")} b64 ${Buffer.from(`x${other}`).toString("base64")}`,
+      `url ${encodeURIComponent(other)}`,
+      "nothing to see here",
+    ];
+    const before = texts.map((text) => redactorOf(key, other).redactText(text));
+    // Enough text to make the set of secrets worth compiling.
+    redactorOf(key, other).redactText("lorem ipsum ".repeat(10_000));
+    const after = texts.map((text) => redactorOf(other, key).redactText(text));
+    expect(after).toEqual(before);
+    expect(before[0]).toBe(`a ${SECRET_MASK} b ${SECRET_MASK} c`);
+    expect(before.slice(1, 3).every((text) => !text.includes("busy") && text.includes(SECRET_MASK))).toBe(
+      true,
+    );
+  });
 });
+
+/** The forms a service may echo a key in, for checks that none of them is left. */
+function encodedForms(key: string): Array<{ name: string; text: string }> {
+  const bytes = Buffer.from(key);
+  const forms = [
+    { name: "plain", text: key },
+    { name: "URL-encoded", text: encodeURIComponent(key) },
+    { name: "hex", text: bytes.toString("hex") },
+    { name: "HEX", text: bytes.toString("hex").toUpperCase() },
+  ];
+  for (let shift = 0; shift < 3; shift++) {
+    const aligned = bytes.subarray(shift, shift + Math.floor((bytes.length - shift) / 3) * 3);
+    forms.push({ name: `base64 ${shift}`, text: aligned.toString("base64") });
+    forms.push({ name: `base64url ${shift}`, text: aligned.toString("base64url") });
+  }
+  return forms;
+}

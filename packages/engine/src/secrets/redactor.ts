@@ -1,27 +1,34 @@
 import { SECRET_MASK, Secret } from "./secret.js";
+import { type SecretMatcher, secretMatcherFor } from "./secret-matcher.js";
+import { maskUrlCredentials } from "./url-credentials.js";
 
 /**
  * Secrets shorter than this are not scrubbed from text: they would mask ordinary words in
  * messages ("wrong", "test"). Real API keys are far longer, and `Secret` values themselves are
  * masked whatever their length.
  */
-const MIN_SCRUBBED_LENGTH = 8;
+export const MIN_SCRUBBED_LENGTH = 8;
 
 /**
  * A run-scoped scrubber. It learns every secret string in play (secret inputs, connection keys,
  * dynamic connections made during the run) and removes them from anything the run lets out:
  * events, outputs, errors, traces. It is the second line of defence after `Secret`.
+ *
+ * Each secret is scrubbed as written and in the encodings services echo keys in (URL-encoded,
+ * hex, base64 and base64url at any alignment). Credentials in URLs (`https://user:pass@…`,
+ * `?api-key=…`) are masked too, whether the run knows them or not.
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
-  #sorted: string[] | undefined;
+  /** Shared by the runs that know the same secrets; found again when a secret is added. */
+  #matcher: SecretMatcher | undefined;
 
   /** Remembers a secret so that it is scrubbed from everything redacted afterwards. */
   add(secret: string | Secret): void {
     const value = secret instanceof Secret ? secret.reveal() : secret;
     if (value.length < MIN_SCRUBBED_LENGTH || this.#secrets.has(value)) return;
     this.#secrets.add(value);
-    this.#sorted = undefined;
+    this.#matcher = undefined;
   }
 
   /** Whether any secret string is known. */
@@ -29,34 +36,46 @@ export class Redactor {
     return this.#secrets.size === 0;
   }
 
-  /** Replaces every known secret in a string with the mask. */
+  /**
+   * Replaces every known secret (in any of its encodings) and every URL credential with the mask.
+   * A text cut short — by a service, a stream or a length limit — can end in the middle of a key:
+   * the first `MIN_SCRUBBED_LENGTH` or more characters of a secret are masked too where the text
+   * ends or a cut is marked (`...`, `…`).
+   */
   redactText(text: string): string {
-    if (this.#secrets.size === 0) return text;
-    // Longest first, so that a secret containing another is masked whole.
-    this.#sorted ??= [...this.#secrets].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const secret of this.#sorted) {
-      if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK);
-    }
-    return out;
+    return this.#redact(text, true);
   }
 
   /**
-   * How many characters at the end of `text` could be the start of a known secret (0 if none):
-   * text streamed in pieces must hold them back until the next piece shows whether they are.
+   * `redactText` for a piece of a text that may go on: its end is left as it is (the stream
+   * redactor holds a possible start of a secret back instead).
+   */
+  redactPiece(text: string): string {
+    return this.#redact(text, false);
+  }
+
+  #redact(text: string, whole: boolean): string {
+    let out = text;
+    if (this.#secrets.size > 0 && text.length >= MIN_SCRUBBED_LENGTH) {
+      const matcher = this.#matcherOf();
+      out = maskCutSecrets(matcher, matcher.scrub(text), whole);
+    }
+    return maskUrlCredentials(out);
+  }
+
+  /**
+   * How many characters at the end of `text` could be the start of a known secret, as written or
+   * encoded (0 if none): text streamed in pieces must hold them back until the next piece shows
+   * whether they are.
    */
   trailingSecretStart(text: string): number {
-    let longest = 0;
-    for (const secret of this.#secrets) {
-      const first = secret.charCodeAt(0);
-      for (let at = Math.max(0, text.length - secret.length + 1); at < text.length - longest; at++) {
-        if (text.charCodeAt(at) === first && secret.startsWith(text.slice(at))) {
-          longest = text.length - at;
-          break;
-        }
-      }
-    }
-    return longest;
+    if (this.#secrets.size === 0) return 0;
+    return this.#matcherOf().startBefore(text, text.length, 1);
+  }
+
+  #matcherOf(): SecretMatcher {
+    this.#matcher ??= secretMatcherFor(this.#secrets);
+    return this.#matcher;
   }
 
   /**
@@ -69,6 +88,30 @@ export class Redactor {
 }
 
 const MAX_DEPTH = 64;
+
+/** Where text was cut short: `...` or `…`, after a closing quote or not (`"sk-abc"...`). */
+const CUT_MARKER = /"?(?:\.\.\.|…)/g;
+
+/** Masks the start of a secret before each cut marker and, for a whole text, at its end. */
+function maskCutSecrets(matcher: SecretMatcher, text: string, whole: boolean): string {
+  let out = text;
+  if (out.includes("...") || out.includes("…")) {
+    let result = "";
+    let last = 0;
+    for (const match of out.matchAll(CUT_MARKER)) {
+      const start = matcher.startBefore(out, match.index, MIN_SCRUBBED_LENGTH);
+      if (start === 0 || match.index - start < last) continue;
+      result += out.slice(last, match.index - start) + SECRET_MASK;
+      last = match.index;
+    }
+    if (last > 0) out = result + out.slice(last);
+  }
+  if (whole) {
+    const start = matcher.startBefore(out, out.length, MIN_SCRUBBED_LENGTH);
+    if (start > 0) out = out.slice(0, out.length - start) + SECRET_MASK;
+  }
+  return out;
+}
 
 function redactValue(value: unknown, redactor: Redactor, depth: number): unknown {
   if (typeof value === "string") return redactor.redactText(value);

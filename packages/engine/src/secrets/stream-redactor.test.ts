@@ -27,8 +27,41 @@ describe("StreamRedactor", () => {
     expect(pushAll(streamOf(CANARY), ["a test", "-run", " ok"])).toEqual(["a ", "test-run", " ok", ""]);
   });
 
-  it("lets out what is still held when the stream ends", () => {
+  it("lets out a short end still held when the stream ends: answers often end like a key starts", () => {
     expect(pushAll(streamOf(CANARY), ["last word: te"])).toEqual(["last word: ", "te"]);
+  });
+
+  it("masks what it held when the stream ended in the middle of a key", () => {
+    expect(pushAll(streamOf(CANARY), ["your key: test-", "key-CAN"])).toEqual([
+      "your key: ",
+      "",
+      SECRET_MASK,
+    ]);
+  });
+
+  it("masks whatever it held when the stream was interrupted", () => {
+    const stream = streamOf(CANARY);
+    expect(stream.push("cut here: te")).toBe("cut here: ");
+    expect(stream.end({ interrupted: true })).toBe(SECRET_MASK);
+    expect(stream.end({ interrupted: true })).toBe("");
+  });
+
+  it("masks a key encoded in hex or base64 and cut across pieces", () => {
+    for (const encoded of [
+      Buffer.from(CANARY).toString("hex"),
+      Buffer.from(CANARY).toString("hex").toUpperCase(),
+      Buffer.from(`Basic ${CANARY}`).toString("base64"),
+    ]) {
+      const out = pushAll(streamOf(CANARY), [
+        `dump ${encoded.slice(0, 9)}`,
+        encoded.slice(9, 20),
+        `${encoded.slice(20)} end`,
+      ]);
+      const joined = out.join("");
+      expect(joined, encoded).toContain(SECRET_MASK);
+      // What is left of the encoding is at most its edges, which also encode the bytes around the key.
+      expect(joined.replace(SECRET_MASK, "").length, encoded).toBeLessThan(`dump  end`.length + 16);
+    }
   });
 
   it("passes pieces through unchanged when no secret could start in them", () => {

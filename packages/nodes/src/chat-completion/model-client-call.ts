@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { ModelClient } from "@azure-rest/ai-inference";
-import { FlowError } from "@weft/engine";
+import { describeJsonError, FlowError } from "@weft/engine";
 import { networkError, readErrorBody, readRetryAfter, serviceError } from "../service/service-errors.js";
 import {
   type ChatCall,
@@ -72,7 +72,11 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
           (name) => (response.headers as Record<string, string | undefined>)[name],
         );
         throw serviceError(
-          { status, ...describeBody(body), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+          {
+            status,
+            ...describeBody(body, call.apiKey),
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          },
           where,
         );
       }
@@ -96,7 +100,7 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
       throw serviceError(
         {
           status,
-          ...describeBody(parseJson(text) ?? text),
+          ...describeBody(parseJson(text) ?? text, call.apiKey),
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         },
         where,
@@ -135,8 +139,8 @@ export async function callModelClient(target: FoundryTarget, call: ChatCall): Pr
   }
 }
 
-function describeBody(body: unknown): { code?: string; message: string } {
-  const { code, message } = readErrorBody(body);
+function describeBody(body: unknown, apiKey: string): { code?: string; message: string } {
+  const { code, message } = readErrorBody(body, apiKey);
   return { ...(code ? { code } : {}), message: message ?? "no error message" };
 }
 
@@ -182,10 +186,14 @@ function normalizeError(error: unknown, call: ChatCall, where: { nodeId: string;
       ? /^Error "(?:SyntaxError: )?(.*?)" occurred while parsing the response body/s.exec(message ?? "")
       : null;
   if (parseFailure) {
-    return new FlowError("llm.response", `${where.host} sent a malformed response: ${parseFailure[1]}`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
+    return new FlowError(
+      "llm.response",
+      `${where.host} sent a malformed response: ${describeJsonError(parseFailure[1] ?? "")}`,
+      {
+        nodeId: where.nodeId,
+        retryable: true,
+      },
+    );
   }
   if (typeof code === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(code)) return networkError(code, where);
   if (name === "RestError") return networkError(message ?? "request failed", where);

@@ -1,4 +1,4 @@
-import { FlowError } from "@weft/engine";
+import { describeJsonError, FlowError } from "@weft/engine";
 import type { OpenAI } from "openai";
 import { networkError, readRetryAfter, serviceError } from "../service/service-errors.js";
 import {
@@ -145,10 +145,14 @@ function normalizeError(
     );
   }
   if (error instanceof SyntaxError) {
-    return new FlowError("llm.response", `${where.host} sent a malformed response: ${error.message}`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
+    return new FlowError(
+      "llm.response",
+      `${where.host} sent a malformed response: ${describeJsonError(error.message)}`,
+      {
+        nodeId: where.nodeId,
+        retryable: true,
+      },
+    );
   }
   // A socket cut while a stream is read surfaces from fetch as `TypeError: terminated`, the socket
   // error in its cause; it is not an `APIConnectionError`.

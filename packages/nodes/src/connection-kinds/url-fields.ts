@@ -1,17 +1,19 @@
+import { hasUrlCredentialParameter, hasUrlUserinfo } from "@weft/engine";
+
 /** Checks shared by kinds whose fields hold URLs. */
 
-/** Whether a URL carries `user:password@`, which would be stored and printed in clear. */
-export function hasCredentials(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.username !== "" || url.password !== "";
-  } catch {
-    return false;
-  }
+/**
+ * What is wrong with a URL field that carries a credential — `user:password@` or a key in its
+ * query (`?api-key=…`), well-formed URL or not — or undefined. The store keeps URLs as plain
+ * text and prints them, so a key belongs in the secret field; the URL itself is never quoted.
+ */
+export function credentialProblem(text: string): string | undefined {
+  if (hasUrlUserinfo(text))
+    return "expected a URL without credentials (user:password@); keys belong in apiKey";
+  if (hasUrlCredentialParameter(text))
+    return "expected a URL without a key in its query (?api-key=…); keys belong in apiKey";
+  return undefined;
 }
-
-/** What a URL field with credentials is told (the URL itself is never quoted: it holds a password). */
-export const NO_CREDENTIALS = "expected a URL without credentials (user:password@); keys belong in apiKey";
 
 /** The host of a URL, or `unknown` for text that is not one. */
 export function hostOf(url: string): string {

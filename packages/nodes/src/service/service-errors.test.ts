@@ -8,6 +8,7 @@ import {
   eventsNamed,
   FAST_RETRY,
   foundryEndpoint,
+  KEYS,
   recordEvents,
   runFlow,
   serverHost,
@@ -15,7 +16,9 @@ import {
   waitUntil,
 } from "../../test-support/offline-engine.js";
 import {
+  cutServiceText,
   isRetryableStatus,
+  MAX_SERVICE_TEXT_LENGTH,
   networkError,
   readErrorBody,
   readRetryAfter,
@@ -112,6 +115,15 @@ describe("readErrorBody", () => {
     expect(readErrorBody("x".repeat(1000)).message).toHaveLength(300);
     expect(readErrorBody(undefined)).toEqual({});
     expect(readErrorBody({ detail: "no envelope" })).toEqual({});
+  });
+
+  it("masks the request's key in a text body before cutting it short", () => {
+    const key = "test-key-CANARY-cut-4a5b6c";
+    const body = `${"x".repeat(280)} key=${key} and more`;
+    expect(readErrorBody(body, key).message).toBe(`${"x".repeat(280)} key=*** and more`);
+    const encoded = `${"y".repeat(250)} token=${Buffer.from(`u:${key}`).toString("base64")}`;
+    expect(cutServiceText(encoded, key)).not.toContain(Buffer.from(key).toString("base64").slice(4, 16));
+    expect(cutServiceText("z".repeat(1000), key)).toHaveLength(MAX_SERVICE_TEXT_LENGTH);
   });
 });
 
@@ -278,6 +290,34 @@ describe.each(CLIENTS)("failures through $label", ({ connection }) => {
 
     expect(result.nodes.answer?.error?.code).toBe("llm.network");
     expect(result.nodes.answer?.attempts).toBe(2);
+  });
+
+  it("masks the key in a text error body before cutting it short", async () => {
+    const { result, events } = await runWithFault(
+      // A 401 adds a hint after the service's text, so a cut key would not be at the end.
+      { type: "raw-body", status: 401, body: `${"x".repeat(280)} key=${KEYS.shared}` },
+      { node: { retry: { ...FAST_RETRY, maxAttempts: 1 } } },
+    );
+
+    const message = result.nodes.answer?.error?.message ?? "";
+    // Positive control: the body was quoted, the key in it masked.
+    expect(message).toContain(`${"x".repeat(50)}`);
+    expect(message).toContain("key=***");
+    for (const text of [message, JSON.stringify(result), JSON.stringify(events)]) {
+      expect(text).not.toContain(KEYS.shared.slice(0, 8));
+    }
+  });
+
+  it("does not quote a piece of a malformed body, which may hold part of the key", async () => {
+    const { result } = await runWithFault(
+      { type: "raw-body", contentType: "application/json", body: `{"error": ${KEYS.shared} and more}` },
+      { node: { retry: { ...FAST_RETRY, maxAttempts: 1 } } },
+    );
+
+    const error = result.nodes.answer?.error;
+    expect(error?.code).toBe("llm.response");
+    expect(error?.message).toMatch(/sent a malformed response: Unexpected token .* \(not valid JSON\)$/);
+    expect(error?.message).not.toContain(KEYS.shared.slice(0, 6));
   });
 
   it("reports a malformed JSON body as a malformed response", async () => {

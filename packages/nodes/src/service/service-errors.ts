@@ -1,4 +1,4 @@
-import { FlowError } from "@weft/engine";
+import { FlowError, Redactor } from "@weft/engine";
 
 /** What we keep of an HTTP error from a service: plain data, never the SDK object (it can hold the key). */
 export interface ServiceErrorInfo {
@@ -72,8 +72,26 @@ export function networkError(message: string, where: { nodeId: string; host: str
   });
 }
 
-/** Reads `{ error: { code, message } }` bodies (OpenAI and Azure shapes) into plain fields. */
-export function readErrorBody(body: unknown): { code?: string; message?: string } {
+/** A service's own text (an error page, a plain-text error) is cut to this many characters in messages. */
+export const MAX_SERVICE_TEXT_LENGTH = 300;
+
+/**
+ * Masks the key a request was sent with (as written or encoded) in text the service sent back,
+ * then cuts the text to `MAX_SERVICE_TEXT_LENGTH`. In that order: cut first, a key at the cut keeps
+ * its first characters, and nothing downstream can tell them from other text any more.
+ */
+export function cutServiceText(text: string, apiKey: string | undefined): string {
+  if (apiKey === undefined) return text.slice(0, MAX_SERVICE_TEXT_LENGTH);
+  const redactor = new Redactor();
+  redactor.add(apiKey);
+  return redactor.redactText(text).slice(0, MAX_SERVICE_TEXT_LENGTH);
+}
+
+/**
+ * Reads `{ error: { code, message } }` bodies (OpenAI and Azure shapes) into plain fields; a text
+ * body becomes the message, scrubbed of `apiKey` and then cut short (`cutServiceText`).
+ */
+export function readErrorBody(body: unknown, apiKey?: string): { code?: string; message?: string } {
   const error = (body as { error?: unknown } | null | undefined)?.error;
   if (error && typeof error === "object") {
     const { code, message, type } = error as { code?: unknown; message?: unknown; type?: unknown };
@@ -90,6 +108,6 @@ export function readErrorBody(body: unknown): { code?: string; message?: string 
       ...(typeof message === "string" ? { message } : {}),
     };
   }
-  if (typeof body === "string" && body.trim()) return { message: body.trim().slice(0, 300) };
+  if (typeof body === "string" && body.trim()) return { message: cutServiceText(body.trim(), apiKey) };
   return {};
 }

@@ -106,6 +106,30 @@ describe("importConnections: promptflow files", () => {
     );
   });
 
+  it("does not quote a piece of a JSON file it cannot parse, which may hold a key", () => {
+    const text = '{"name": "c", "type": "openai", "apiKey": test-key-import-7c8d9e}';
+    expect(() =>
+      importConnections(text, { connectionKinds: builtinConnectionKinds, format: "json", file: "c.json" }),
+    ).toThrow(/^c\.json: not valid JSON: Unexpected token 'e' \(not valid JSON\)$/);
+  });
+
+  it("refuses credentials put in api_base without echoing them", () => {
+    for (const type of ["azure_open_ai", "serverless"]) {
+      const userinfo = importError(
+        `name: c\ntype: ${type}\napi_key: k\napi_base: https://user:test-key-pf-base@example.com:99999/\n`,
+      );
+      expect(userinfo.message).toBe(
+        'connections.yaml: api_base (connection "c"): expected a URL without credentials (user:password@); keys belong in apiKey',
+      );
+      const query = importError(
+        `name: c\ntype: ${type}\napi_key: k\napi_base: https://res.example.com/?api-key=test-key-pf-base\n`,
+      );
+      expect(query.message).toBe(
+        'connections.yaml: api_base (connection "c"): expected a URL without a key in its query (?api-key=…); keys belong in apiKey',
+      );
+    }
+  });
+
   it("reports bad fields with promptflow's names and never echoes a secret", () => {
     const masked = importError("name: o\ntype: open_ai\napi_key: '******'\n");
     expect(masked.message).toContain('connections.yaml: api_key (connection "o"): is a masked value');

@@ -1,4 +1,10 @@
-import { type AnyConnectionKind, ConnectionKinds, describeValue, FlowError } from "@weft/engine";
+import {
+  type AnyConnectionKind,
+  ConnectionKinds,
+  describeJsonError,
+  describeValue,
+  FlowError,
+} from "@weft/engine";
 import { parseAllDocuments } from "yaml";
 import {
   type ConnectionInput,
@@ -89,9 +95,14 @@ function readJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new FlowError("connection.invalid", `${file}: not valid JSON: ${(error as Error).message}`, {
-      file,
-    });
+    // A file of connections may hold keys: never quote the piece of it V8 puts in the message.
+    throw new FlowError(
+      "connection.invalid",
+      `${file}: not valid JSON: ${describeJsonError((error as Error).message)}`,
+      {
+        file,
+      },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { type ConnectionOf, defineConnectionKind, secretField } from "@weft/engine";
 import { z } from "zod";
-import { hasCredentials, hostOf, NO_CREDENTIALS } from "../url-fields.js";
+import { credentialProblem, hostOf } from "../url-fields.js";
 import { classifyAzureEndpoint } from "./endpoint.js";
 import { convertAzureOpenAi } from "./promptflow.js";
 
@@ -23,7 +23,8 @@ export const azureAiConnectionKind = defineConnectionKind({
   identity: (connection) => [connection.endpoint],
   checkField(field, value) {
     if (field !== "endpoint" || typeof value !== "string") return undefined;
-    if (hasCredentials(value)) return NO_CREDENTIALS;
+    const credential = credentialProblem(value);
+    if (credential) return credential;
     classifyAzureEndpoint(value);
     return undefined;
   },

@@ -1,4 +1,4 @@
-import { describeValue, FlowError } from "@weft/engine";
+import { describeValue, FlowError, hasUrlUserinfo, maskUrlCredentials } from "@weft/engine";
 
 /** The Azure OpenAI api-version used when neither the connection nor the URL gives one. */
 export const DEFAULT_AZURE_OPENAI_API_VERSION = "2024-10-21";
@@ -55,11 +55,12 @@ const CLASSIFIED_CAPACITY = 256;
 const classified = new Map<string, AzureEndpoint>();
 
 function classify(endpoint: string, where: { nodeId?: string; path?: string }): AzureEndpoint {
-  let shown = endpoint;
   const fail = (why: string): never => {
+    // Errors end up in results, events and traces: never repeat a password or a key someone put
+    // in the URL, parsed or not, and mask it before the echo is cut short.
     throw new FlowError(
       "connection.endpoint",
-      `${why}: expected ${ACCEPTED_ENDPOINT_SHAPES}, got ${describeValue(shown)}`,
+      `${why}: expected ${ACCEPTED_ENDPOINT_SHAPES}, got ${describeValue(maskUrlCredentials(endpoint))}`,
       where,
     );
   };
@@ -67,10 +68,10 @@ function classify(endpoint: string, where: { nodeId?: string; path?: string }): 
   try {
     url = new URL(endpoint.trim());
   } catch {
-    return fail("invalid endpoint URL");
+    return fail(
+      hasUrlUserinfo(endpoint) ? "the endpoint must not contain credentials" : "invalid endpoint URL",
+    );
   }
-  // Errors end up in results, events and traces: never repeat a password someone put in the URL.
-  if (url.username || url.password) shown = withMaskedCredentials(url);
   if (url.protocol === "http:") {
     if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");
   } else if (url.protocol !== "https:") {
@@ -95,11 +96,4 @@ function classify(endpoint: string, where: { nodeId?: string; path?: string }): 
     });
   }
   return fail("unrecognised Azure AI endpoint");
-}
-
-function withMaskedCredentials(url: URL): string {
-  const masked = new URL(url.href);
-  masked.username = "***";
-  masked.password = "";
-  return masked.href;
 }

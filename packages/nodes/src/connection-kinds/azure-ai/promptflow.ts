@@ -1,4 +1,9 @@
-import { describeValue, type PromptflowConversion, type PromptflowReader } from "@weft/engine";
+import {
+  describeValue,
+  maskUrlCredentials,
+  type PromptflowConversion,
+  type PromptflowReader,
+} from "@weft/engine";
 import { classifyAzureEndpoint } from "./endpoint.js";
 
 /** How promptflow names the fields of an `azure-ai` connection. */
@@ -46,7 +51,7 @@ export function convertAzureOpenAi(
   }
   const baseUrl = `${trimSlash(apiBase).replace(/\/openai$/i, "")}/openai/v1`;
   notes.push(
-    `api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to ${baseUrl} ` +
+    `api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to ${maskUrlCredentials(baseUrl)} ` +
       "(the Azure OpenAI v1 API); a node's model names the deployment" +
       (apiVersion === undefined ? "" : "; api_version is not used by that API and was left out"),
   );

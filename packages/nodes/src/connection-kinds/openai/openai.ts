@@ -1,6 +1,12 @@
-import { type ConnectionOf, defineConnectionKind, describeValue, secretField } from "@weft/engine";
+import {
+  type ConnectionOf,
+  defineConnectionKind,
+  describeValue,
+  maskUrlCredentials,
+  secretField,
+} from "@weft/engine";
 import { z } from "zod";
-import { hasCredentials, hostOf, NO_CREDENTIALS } from "../url-fields.js";
+import { credentialProblem, hostOf } from "../url-fields.js";
 import { convertOpenAi, convertServerless } from "./promptflow.js";
 
 const fields = {
@@ -22,7 +28,8 @@ export const openAiConnectionKind = defineConnectionKind({
   identity: (connection) => [connection.baseUrl ?? ""],
   checkField(field, value) {
     if (field !== "baseUrl" || typeof value !== "string") return undefined;
-    if (hasCredentials(value)) return NO_CREDENTIALS;
+    const credential = credentialProblem(value);
+    if (credential) return credential;
     let url: URL | undefined;
     try {
       url = new URL(value);
@@ -30,7 +37,7 @@ export const openAiConnectionKind = defineConnectionKind({
       url = undefined;
     }
     if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
-      return `expected an http(s) URL, got ${describeValue(value)}`;
+      return `expected an http(s) URL, got ${describeValue(maskUrlCredentials(value))}`;
     }
     return undefined;
   },

@@ -1,4 +1,4 @@
-import type { PromptflowConversion, PromptflowReader } from "@weft/engine";
+import { maskUrlCredentials, type PromptflowConversion, type PromptflowReader } from "@weft/engine";
 import { AZURE_NAMES, classifiesAsAzureEndpoint, trimSlash } from "../azure-ai/promptflow.js";
 
 /** Promptflow `open_ai` → `openai` (`api_key`, `base_url`, `organization`). */
@@ -39,6 +39,8 @@ export function convertServerless(
   return {
     connection: { type: "openai", baseUrl: trimSlash(apiBase), apiKey },
     fieldNames: { apiKey: "api_key", baseUrl: "api_base" },
-    notes: [`serverless connection imported as an openai connection to ${trimSlash(apiBase)}`],
+    notes: [
+      `serverless connection imported as an openai connection to ${maskUrlCredentials(trimSlash(apiBase))}`,
+    ],
   };
 }

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { FlowError, Secret } from "@weft/engine";
 import { builtinConnectionKinds } from "@weft/nodes";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ConnectionStoreOptions, openConnectionStore } from "./connection-store.js";
+import { openConnectionStore } from "./connection-store.js";
+import type { ConnectionStoreOptions } from "./connection-store-types.js";
 
 const homes: string[] = [];
 afterEach(async () => {
@@ -128,7 +129,9 @@ describe("ConnectionStore", () => {
     });
     const unknown = await flowError(store.show("foundy"));
     expect(unknown.code).toBe("connection.unknown");
-    expect(unknown.message).toContain("known: foundry, search");
+    expect(unknown.message).toBe(
+      `unknown connection "foundy" (in ${store.path}): expected one of foundry, search`,
+    );
   });
 
   it("creates the directory 0700 and the store and key files 0600", async () => {

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import type { AnyConnectionKind, Connection, ConnectionProvider } from "@weft/engine";
-import { ConnectionKinds, FlowError } from "@weft/engine";
+import type { Connection, ConnectionProvider } from "@weft/engine";
+import { ConnectionKinds, FlowError, unknownConnectionError } from "@weft/engine";
+import { applyConnectionPatch } from "./apply-connection-patch.js";
 import { removeLeftoverTempFiles } from "./atomic-write.js";
 import {
   type ConnectionInput,
@@ -14,88 +14,21 @@ import {
   resolveConnectionEnv,
 } from "./connection-input.js";
 import { maskConnectionRecord, openConnectionRecord, sealConnection } from "./connection-record.js";
+import type {
+  ConnectionStoreOptions,
+  CreateConnectionOptions,
+  KeyRotationResult,
+  NamedConnectionInput,
+  RotateKeyOptions,
+  StoredConnectionSummary,
+} from "./connection-store-types.js";
+import { describeStoreFileError } from "./describe-store-file-error.js";
 import { removeAbandonedLockFiles, withFileLock } from "./file-lock.js";
 import { describeFileError } from "./read-regular-file.js";
-import { deriveSecretKey, SECRET_KEY_BYTES } from "./secret-cipher.js";
-import {
-  createKeyFile,
-  describeKeySource,
-  discardNextKeyFile,
-  exists,
-  findSecretKey,
-  KEY_FILE,
-  type LoadedSecretKey,
-  NEXT_KEY_FILE,
-  PREVIOUS_KEY_FILE,
-  promoteNextKeyFile,
-  SECRET_KEY_ENV,
-  writeNextKeyFile,
-} from "./secret-key.js";
+import { checkNewKey, rotateKey } from "./rotate-key.js";
+import { describeKeySource, KEY_FILE, type LoadedSecretKey, NEXT_KEY_FILE } from "./secret-key.js";
 import { readStoreDocument, STORE_FILE, type StoreDocument, writeStoreDocument } from "./store-file.js";
-
-/** Options of `openConnectionStore`. */
-export interface ConnectionStoreOptions {
-  /**
-   * The connection kinds the store accepts (e.g. `builtinConnectionKinds` from `@weft/nodes`):
-   * records are checked against their kind's schema, and its secret fields are encrypted.
-   */
-  connectionKinds: ConnectionKinds | readonly AnyConnectionKind[];
-  /** The store's directory. Default: `$WEFT_HOME`, else `~/.weft`. */
-  home?: string;
-  /**
-   * Where `WEFT_HOME`, `WEFT_SECRET_KEY` and `${env:…}` references are read. Default:
-   * `process.env`, read each time (references resolve when a connection is fetched).
-   */
-  env?: NodeJS.ProcessEnv;
-  /** How long a write waits for another process's lock, in ms. Default 15 000. */
-  lockTimeoutMs?: number;
-}
-
-/** One line of `weft connection list`: never a secret. */
-export interface StoredConnectionSummary {
-  name: string;
-  type: string;
-  /** Where it points (the kind's `endpointField`), as written (possibly a `${env:…}` reference). */
-  endpoint?: string;
-  maxConcurrency?: number;
-}
-
-/** Options of `create` and `createMany`. */
-export interface CreateConnectionOptions {
-  /** Replace a connection of the same name instead of failing with `connection.exists`. */
-  overwrite?: boolean;
-}
-
-/** A connection to save, with its name. */
-export interface NamedConnectionInput {
-  name: string;
-  connection: ConnectionInput;
-}
-
-/** Options of `rotateKey`. */
-export interface RotateKeyOptions {
-  /**
-   * The new key (32 bytes). Required when the current key comes from `WEFT_SECRET_KEY`, since
-   * the store cannot change that variable; otherwise a random key is made and saved to the key
-   * file.
-   */
-  newKey?: Uint8Array;
-}
-
-/** What `rotateKey` did. */
-export interface KeyRotationResult {
-  /** The id of the key the store was sealed with before, if it held anything or had a key. */
-  previousKeyId: string | undefined;
-  keyId: string;
-  /** How many connections were re-encrypted. */
-  connections: number;
-  /** The key file now holding the new key, if the store keeps one. */
-  keyFile?: string;
-  /** Where the previous key file was kept, if there was one. */
-  previousKeyFile?: string;
-  /** Whether `WEFT_SECRET_KEY` must now be set to the new key. */
-  updateEnv: boolean;
-}
+import { StoreKeys } from "./store-keys.js";
 
 /** Opens (lazily: nothing is read or created until used) the local connection store. */
 export function openConnectionStore(options: ConnectionStoreOptions): ConnectionStore {
@@ -118,6 +51,7 @@ export class ConnectionStore implements ConnectionProvider {
   /** The kinds of connection it accepts. */
   readonly kinds: ConnectionKinds;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #keys: StoreKeys;
   readonly #lockPath: string;
   readonly #lockTimeoutMs: number | undefined;
 
@@ -132,6 +66,7 @@ export class ConnectionStore implements ConnectionProvider {
     this.keyPath = join(this.home, KEY_FILE);
     this.#lockPath = join(this.home, `${STORE_FILE}.lock`);
     this.#lockTimeoutMs = options.lockTimeoutMs;
+    this.#keys = new StoreKeys(this.home, this.path, this.keyPath, this.#env);
   }
 
   /** Names of the stored connections, sorted. Needs no key. */
@@ -167,9 +102,9 @@ export class ConnectionStore implements ConnectionProvider {
       const document = await readStoreDocument(this.path);
       const record = document.connections.get(name);
       if (record === undefined) return undefined;
-      const loaded = await this.#readerKey(document, name);
+      const loaded = await this.#keys.readerKey(document, name);
       try {
-        this.#checkStoreKey(document, loaded, name);
+        this.#keys.checkStoreKey(document, loaded, name);
         const stored = openConnectionRecord(name, record, loaded.key, this.#context(loaded));
         return resolveConnectionEnv(this.kinds, name, stored, this.#env);
       } catch (error) {
@@ -240,7 +175,7 @@ export class ConnectionStore implements ConnectionProvider {
       const record = this.#find(document, name);
       const loaded = await key();
       const stored = openConnectionRecord(name, record, loaded.key, this.#context(loaded));
-      const merged = applyPatch(this.kinds, stored, patch);
+      const merged = applyConnectionPatch(this.kinds, stored, patch);
       document.connections.set(
         name,
         sealConnection(this.kinds, name, parseConnectionInput(this.kinds, name, merged), loaded.key),
@@ -266,56 +201,8 @@ export class ConnectionStore implements ConnectionProvider {
    * and set the variable to it afterwards.
    */
   async rotateKey(options: RotateKeyOptions = {}): Promise<KeyRotationResult> {
-    if (options.newKey !== undefined && options.newKey.length !== SECRET_KEY_BYTES) {
-      throw new FlowError(
-        "store.key-invalid",
-        `the new key must be ${SECRET_KEY_BYTES} bytes, got ${options.newKey.length}`,
-      );
-    }
-    return this.#locked(async (document) => {
-      const current = await findSecretKey(this.home, this.#env, document.keyId);
-      if (current === undefined && document.connections.size > 0) throw this.#keyMissing();
-      if (current !== undefined) this.#checkStoreKey(document, current);
-      if (current?.pendingPromotion) await promoteNextKeyFile(this.home);
-      if (current?.source === "env" && options.newKey === undefined) {
-        throw new FlowError(
-          "store.key-rotation",
-          `the key comes from ${SECRET_KEY_ENV}; make a new one (\`openssl rand -base64 32\`), pass it in ` +
-            `another variable (weft connection rotate-key --new-key-env VAR), then set ${SECRET_KEY_ENV} to it`,
-        );
-      }
-      const raw = options.newKey ?? randomBytes(SECRET_KEY_BYTES);
-      const next = deriveSecretKey(raw);
-      if (next.id === current?.key.id) {
-        throw new FlowError("store.key-rotation", "the new key is the same as the current one");
-      }
-      const context = current && this.#context(current);
-      const resealed = [...document.connections].map(
-        ([name, record]) =>
-          [
-            name,
-            sealConnection(
-              this.kinds,
-              name,
-              openConnectionRecord(name, record, current!.key, context!),
-              next,
-            ),
-          ] as const,
-      );
-      const keepsKeyFile = current === undefined || current.source === "file" || (await exists(this.keyPath));
-      if (keepsKeyFile) await writeNextKeyFile(this.home, raw);
-      await writeStoreDocument(this.path, { keyId: next.id, connections: new Map(resealed) });
-      if (keepsKeyFile) await promoteNextKeyFile(this.home);
-      const hadKeyFile = current !== undefined && keepsKeyFile;
-      return {
-        previousKeyId: current?.key.id,
-        keyId: next.id,
-        connections: resealed.length,
-        ...(keepsKeyFile ? { keyFile: this.keyPath } : {}),
-        ...(hadKeyFile ? { previousKeyFile: join(this.home, PREVIOUS_KEY_FILE) } : {}),
-        updateEnv: current?.source === "env",
-      };
-    });
+    checkNewKey(options.newKey);
+    return this.#locked((document) => rotateKey(this.#keys, this.kinds, document, options));
   }
 
   /** Runs a read-modify-write of the store under the lock; `key()` loads (or first makes) the key. */
@@ -325,7 +212,7 @@ export class ConnectionStore implements ConnectionProvider {
     await this.#locked(async (document) => {
       let loaded: LoadedSecretKey | undefined;
       const key = async () => {
-        loaded ??= await this.#writerKey(document);
+        loaded ??= await this.#keys.writerKey(document);
         return loaded;
       };
       await change(document, key);
@@ -363,53 +250,6 @@ export class ConnectionStore implements ConnectionProvider {
     }
   }
 
-  /** The key for reading: never created, never moved. */
-  async #readerKey(document: StoreDocument, name: string): Promise<LoadedSecretKey> {
-    const loaded = await findSecretKey(this.home, this.#env, document.keyId);
-    if (loaded === undefined) throw this.#keyMissing(name);
-    return loaded;
-  }
-
-  /** The key for writing: made on first use of an empty store; finishes an interrupted rotation. */
-  async #writerKey(document: StoreDocument): Promise<LoadedSecretKey> {
-    const loaded = await findSecretKey(this.home, this.#env, document.keyId);
-    if (loaded === undefined) {
-      if (document.connections.size > 0) throw this.#keyMissing();
-      return createKeyFile(this.home);
-    }
-    this.#checkStoreKey(document, loaded);
-    if (loaded.pendingPromotion) await promoteNextKeyFile(this.home);
-    else await discardNextKeyFile(this.home);
-    return loaded;
-  }
-
-  /**
-   * A store holds data of one key only: its `keyId`, checked before anything is decrypted (so a
-   * file written under another key says so, rather than failing on its first record) and before
-   * anything is written with another key. `name` is the connection being read, if any.
-   */
-  #checkStoreKey(document: StoreDocument, loaded: LoadedSecretKey, name?: string): void {
-    if (document.keyId === undefined || document.keyId === loaded.key.id) return;
-    throw new FlowError(
-      "store.wrong-key",
-      `${name === undefined ? "" : `cannot open connection "${name}": `}${this.path} was saved with key ` +
-        `${document.keyId}, but the key from ${describeKeySource(loaded)} is ${loaded.key.id}; ` +
-        "use the key it was saved with",
-      { file: this.path, ...(name === undefined ? {} : { path: name }) },
-    );
-  }
-
-  #keyMissing(name?: string): FlowError {
-    const subject =
-      name === undefined ? `${this.path} holds encrypted connections` : `connection "${name}" is encrypted`;
-    return new FlowError(
-      "store.key-missing",
-      `${subject}, but there is no key: set ${SECRET_KEY_ENV} or restore ${this.keyPath} ` +
-        "(a new key cannot open what the old one sealed)",
-      { file: this.path },
-    );
-  }
-
   #context(loaded: LoadedSecretKey) {
     return { kinds: this.kinds, file: this.path, keySource: describeKeySource(loaded) };
   }
@@ -417,55 +257,9 @@ export class ConnectionStore implements ConnectionProvider {
   #find(document: StoreDocument, name: string) {
     const record = document.connections.get(name);
     if (record !== undefined) return record;
-    const known = [...document.connections.keys()].sort();
-    throw new FlowError(
-      "connection.unknown",
-      `no connection named "${name}" in ${this.path}` +
-        (known.length > 0
-          ? `; known: ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", …" : ""}`
-          : ""),
-      { file: this.path },
-    );
+    throw unknownConnectionError(name, [...document.connections.keys()].sort(), {
+      note: `in ${this.path}`,
+      file: this.path,
+    });
   }
-}
-
-/**
- * A file system error from a store operation (a full disk, a lock file that is a directory, a
- * read-only directory) as a one-line `store.file` error naming the path; other errors unchanged.
- */
-function describeStoreFileError(error: unknown): unknown {
-  const { code, path } = error as NodeJS.ErrnoException;
-  if (error instanceof FlowError || typeof code !== "string" || typeof path !== "string") return error;
-  const action = code === "ENOENT" || code === "EISDIR" || code === "ELOOP" ? "read" : "write";
-  return new FlowError(
-    "store.file",
-    `${path}: ${describeFileError(error, path, "a file of the connection store", action)}`,
-    { file: path },
-  );
-}
-
-/** Applies a patch to a stored connection; the result is checked by the caller. */
-function applyPatch(
-  kinds: ConnectionKinds,
-  stored: Connection,
-  patch: ConnectionPatch,
-): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...stored };
-  const recordFields = new Set((kinds.fields(stored.type) ?? []).filter((f) => f.record).map((f) => f.name));
-  for (const [field, value] of Object.entries(patch as Record<string, unknown>)) {
-    if (value === undefined) continue;
-    if (value === null) {
-      delete merged[field];
-    } else if (recordFields.has(field) && typeof value === "object" && !Array.isArray(value)) {
-      const entries = { ...(merged[field] as Record<string, unknown>) };
-      for (const [entry, item] of Object.entries(value)) {
-        if (item === null) delete entries[entry];
-        else if (item !== undefined) entries[entry] = item;
-      }
-      merged[field] = entries;
-    } else {
-      merged[field] = value;
-    }
-  }
-  return merged;
 }

@@ -7,16 +7,15 @@ export {
   parseConnectionInput,
   resolveConnectionEnv,
 } from "./connection-input.js";
-export {
-  ConnectionStore,
-  type ConnectionStoreOptions,
-  type CreateConnectionOptions,
-  type KeyRotationResult,
-  type NamedConnectionInput,
-  openConnectionStore,
-  type RotateKeyOptions,
-  type StoredConnectionSummary,
-} from "./connection-store.js";
+export { ConnectionStore, openConnectionStore } from "./connection-store.js";
+export type {
+  ConnectionStoreOptions,
+  CreateConnectionOptions,
+  KeyRotationResult,
+  NamedConnectionInput,
+  RotateKeyOptions,
+  StoredConnectionSummary,
+} from "./connection-store-types.js";
 export {
   type EnvReferenceLocation,
   findEnvReferences,

@@ -49,7 +49,7 @@ function runWithStdout(args: string[], stdout: number): Promise<CliResult> {
       stdio: ["ignore", stdout, "pipe"],
     });
     let stderr = "";
-    child.stderr.on("data", (chunk) => {
+    child.stderr?.on("data", (chunk) => {
       stderr += chunk;
     });
     child.on("close", (code) => done({ code: code ?? 128, stdout: "", stderr }));

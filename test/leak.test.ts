@@ -863,7 +863,7 @@ const leakyNode = defineNodeType({
     }
     if (behaviour === "throw") throw new Error(`upstream refused ${key}`);
     if (behaviour === "retry" && context.attempt === 1) {
-      throw new FlowError("custom.flaky", `upstream flaked for ${key}`, { retryable: true });
+      throw new FlowError("llm.server", `upstream flaked for ${key}`, { retryable: true });
     }
     return {
       key,

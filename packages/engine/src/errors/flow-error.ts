@@ -78,16 +78,18 @@ export class FlowError extends Error {
   get [FLOW_ERROR_BRAND](): true {
     return true;
   }
+}
 
-  /**
-   * `error instanceof FlowError` holds for a `FlowError` of any copy of `@weft/engine`; subclasses
-   * (`FlowValidationError`) keep the ordinary check.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
+/**
+ * `error instanceof FlowError` holds for a `FlowError` of any copy of `@weft/engine`; subclasses
+ * (`FlowValidationError`) keep the ordinary check, through the prototype chain.
+ */
+Object.defineProperty(FlowError, Symbol.hasInstance, {
+  value(this: unknown, value: unknown): boolean {
     if (this !== FlowError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return value instanceof Error && (value as { [FLOW_ERROR_BRAND]?: unknown })[FLOW_ERROR_BRAND] === true;
-  }
-}
+  },
+});
 
 /** The kind of anything thrown: a `FlowError`'s own, `internal` for anything else. */
 export function errorKindOf(error: unknown): ErrorKind {

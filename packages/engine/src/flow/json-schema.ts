@@ -47,6 +47,7 @@ function addNodeTypes(schema: JsonSchema, nodeTypes: readonly NodeTypeSchemaSour
   schema.$defs = { ...(schema.$defs as JsonSchema | undefined), reference: REFERENCE_SCHEMA };
   item.allOf = sorted.map((nodeType) => ({
     if: { properties: { type: { const: nodeType.type } }, required: ["type"] },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword, not a thenable
     then: { properties: { inputs: inputSchemaOf(nodeType) } },
   }));
 }

@@ -100,7 +100,8 @@ function acceptsAnyString(schema: JsonSchema): boolean {
 
 /** The schema with `allowReferences` applied to the values it holds (properties, items, unions). */
 function mapChildren(schema: JsonSchema): JsonSchema {
-  const out: JsonSchema = { ...schema };
+  // `secret` marks secret fields for Weft; to JSON Schema it is an unknown keyword.
+  const { secret: _, ...out } = schema;
   const properties = schema.properties as Record<string, JsonSchema> | undefined;
   if (properties) {
     out.properties = Object.fromEntries(

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunResult } from "@weft/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startJsonService } from "../examples/plugin/server.mjs";
+import { startServer } from "../examples/plugin/server.mjs";
 import { cleanForSnapshot } from "./support/clean.js";
 import { BIN, ROOT, tempHome } from "./support/cli.js";
 import { runCommand, userEnv } from "./support/commands.js";
@@ -18,7 +18,7 @@ const FLOW = join(FOLDER, "plugin.flow.json");
 const PLUGIN = ["--plugin", "./examples/plugin/json-service.mjs"];
 const KEYS = { shared: "test-key-json-shared-0001", customer: "test-key-json-customer-0001" };
 
-let service: Awaited<ReturnType<typeof startJsonService>>;
+let service: Awaited<ReturnType<typeof startServer>>;
 let env: NodeJS.ProcessEnv;
 
 function weft(args: string[], cwd = ROOT) {
@@ -28,7 +28,7 @@ function weft(args: string[], cwd = ROOT) {
 beforeAll(async () => {
   // Answers wait until three requests with one key are in flight (or 300 ms): whatever the
   // machine's speed, a client that sends three at once is seen doing so.
-  service = await startJsonService({ keys: KEYS, delayMs: 300, releaseAt: 3 });
+  service = await startServer({ keys: KEYS, delayMs: 300, releaseAt: 3 });
   env = userEnv({
     WEFT_HOME: tempHome(),
     SHARED_KEY: KEYS.shared,

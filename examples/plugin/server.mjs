@@ -18,7 +18,7 @@ const NEGATIVE = new Set(["bad", "slow", "broken", "hate", "late", "poor", "angr
  * test then sees every request a client sends at once, however slow the machine). With
  * `echoKeyInErrors` it quotes a refused key back in its error, as careless services do.
  */
-export async function startJsonService({
+export async function startServer({
   port = 0,
   host = "127.0.0.1",
   keys = {},
@@ -119,6 +119,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const { values } = parseArgs({
     options: { port: { type: "string", default: "4020" }, delay: { type: "string", default: "0" } },
   });
-  const service = await startJsonService({ port: Number(values.port), delayMs: Number(values.delay) });
+  const service = await startServer({ port: Number(values.port), delayMs: Number(values.delay) });
   process.stdout.write(`json service listening on ${service.url} (POST /v1/analyze, any non-empty key)\n`);
 }

@@ -80,22 +80,22 @@ function pluginError(entry: PluginEntry, why: string): FlowError {
 }
 
 /**
- * A path (`./x.mjs`, `../x.js`, `/abs/x.mjs`, `file:` URL) is resolved from the entry's folder; a
- * package name as Node's `require.resolve` finds it from there (its `exports`, else `main`).
+ * A path (`./x.mjs`, `../x.js`, `/abs/x.mjs`, a `file:` URL, or `nodes/x.mjs` when that file exists)
+ * is resolved from the entry's folder; anything else is a package name, found as Node's
+ * `require.resolve` finds it from there (its `exports`, else `main`).
  */
 async function resolvePlugin(entry: PluginEntry): Promise<string> {
   const { specifier, base } = entry;
-  if (specifier.startsWith("file:") || specifier.startsWith(".") || isAbsolute(specifier)) {
-    let file: string;
-    try {
-      file = specifier.startsWith("file:") ? fileURLToPath(specifier) : resolve(base, specifier);
-    } catch {
-      throw pluginError(entry, "expected a file path or a file: URL");
-    }
-    const found = await stat(file).catch(() => undefined);
-    if (!found?.isFile()) throw pluginError(entry, `cannot find the module ${file}`);
-    return file;
+  const isPath = specifier.startsWith("file:") || specifier.startsWith(".") || isAbsolute(specifier);
+  let file: string;
+  try {
+    file = specifier.startsWith("file:") ? fileURLToPath(specifier) : resolve(base, specifier);
+  } catch {
+    throw pluginError(entry, "expected a file path or a file: URL");
   }
+  const found = (await stat(file).catch(() => undefined))?.isFile();
+  if (found) return file;
+  if (isPath) throw pluginError(entry, `cannot find the module ${file}`);
   try {
     return createRequire(join(base, "weft-plugin-resolver.js")).resolve(specifier);
   } catch {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -247,6 +247,26 @@ export default { connectionKinds: [{ ...example.connectionKinds[0] }] };
     const json = await weft(["validate", "f.flow.json", "--json", ...args], folder);
     const code = JSON.parse(json.stdout).error.code;
     expect(code).toBe(message.includes("weft.config.mjs:") ? "cli.config" : "cli.plugin");
+  });
+});
+
+describe("README's plug-in", () => {
+  it("loads, and its node type and connection kind are the command's", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)]
+      .map((match) => match[1]!)
+      .find((text) => text.includes("export default { nodeTypes"));
+    expect(block).toBeDefined();
+    const module = block!
+      .replace('from "@weft/engine"', `from ${JSON.stringify(ENGINE)}`)
+      .replace('from "zod"', `from ${JSON.stringify(ZOD)}`);
+    const folder = folderWith({ "my-nodes.mjs": module });
+    const schema = await weft(["schema", "--plugin", "./my-nodes.mjs"], folder);
+    expect(schema.code, schema.stderr).toBe(0);
+    expect(schema.stdout).toContain('"const": "ask-my-service"');
+    const help = await weft(["connection", "create", "--help", "--plugin", "./my-nodes.mjs"], folder);
+    expect(help.stdout).toMatch(/--type <type>.*my-service/s);
+    expect(help.stdout).toContain("--base-url <value>");
   });
 });
 

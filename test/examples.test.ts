@@ -11,6 +11,7 @@ import {
 import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import plugin from "../examples/plugin/json-service.mjs";
 import { cleanForSnapshot, wireSummary } from "./support/clean.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "examples");
@@ -73,6 +74,8 @@ const scenarios: Record<
       inputs: (url) => ({ customerKey: CANARY, customerEndpoint: `${url}/openai/deployments/gpt-4o-mini` }),
     },
   ],
+  // It calls a JSON service, not an LLM: test/plugin-example.test.ts runs it through the weft command.
+  plugin: [],
 };
 
 const exampleNames = readdirSync(EXAMPLES, { withFileTypes: true })
@@ -82,8 +85,8 @@ const exampleNames = readdirSync(EXAMPLES, { withFileTypes: true })
 
 function engineFor(url: string) {
   return createEngine({
-    nodeTypes: builtinNodeTypes,
-    connectionKinds: builtinConnectionKinds,
+    nodeTypes: [...builtinNodeTypes, ...plugin.nodeTypes],
+    connectionKinds: [...builtinConnectionKinds, ...plugin.connectionKinds],
     connections: new InMemoryConnectionProvider({
       "shared-foundry": { type: "azure-ai", endpoint: `${url}/models`, apiKey: new Secret(keys.shared) },
       "support-deployment": {

@@ -34,6 +34,7 @@ import {
 import { openConnectionStore } from "@weft/store";
 import { fingerprintKey, type LlmServer, type Rule, startLlmServer } from "@weft/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { startServer } from "../examples/plugin/server.mjs";
 import {
   CANARY,
   type CanaryForm,
@@ -1371,6 +1372,106 @@ function canariesOfAllSuites(): string[] {
   walk(join(ROOT, "packages"));
   return [...canaries];
 }
+
+// --- a plug-in's connection kind ---------------------------------------------------------------
+
+describe.concurrent("a plug-in's connection kind (examples/plugin): the canary never leaves the process", () => {
+  const PLUGIN_ARGS = ["--plugin", join(ROOT, "examples", "plugin", "json-service.mjs")];
+  const FLOW = join(ROOT, "examples", "plugin", "plugin.flow.json");
+  /** The CLI's printers, for a flow that streams nothing. */
+  const MODES: ReadonlyArray<{ name: string; args: (trace: string) => string[]; json?: boolean }> = [
+    { name: "plain", args: () => [] },
+    {
+      name: "--json --verbose --trace",
+      args: (trace) => ["--json", "--verbose", "--trace", trace],
+      json: true,
+    },
+    { name: "--stream --verbose --trace", args: (trace) => ["--stream", "--verbose", "--trace", trace] },
+    { name: "--json --stream", args: () => ["--json", "--stream"], json: true },
+  ];
+
+  it.each(["ok", "401 quoting the key"] as const)(
+    "stored and dynamic keys through --plugin × %s (every CLI mode, connection list and show)",
+    async (outcome) => {
+      // The service accepts the canary, or refuses it and quotes it back in its error.
+      const service = await startServer({
+        keys: outcome === "ok" ? { customer: CANARY } : { other: OTHER_KEY },
+        echoKeyInErrors: true,
+      });
+      try {
+        const home = tempHome();
+        const files = scratch();
+        const sinks = new Sinks(`[plug-in × ${outcome}]`);
+        const env = { WEFT_HOME: home, CANARY_KEY: CANARY };
+        const created = await runCli(
+          [
+            "connection",
+            "create",
+            "shared-service",
+            "--type",
+            "json-service",
+            "--base-url",
+            service.url,
+            "--api-key-env",
+            "CANARY_KEY",
+            ...PLUGIN_ARGS,
+          ],
+          { env },
+        );
+        sinks.add("connection create › stdout", created.stdout);
+        sinks.add("connection create › stderr", created.stderr);
+        expect(created.code, created.stderr).toBe(0);
+        for (const command of [
+          ["list", "--json"],
+          ["show", "shared-service", "--json"],
+          ["show", "shared-service"],
+        ]) {
+          const shown = await runCli(["connection", ...command, ...PLUGIN_ARGS], { env });
+          sinks.add(`connection ${command.join(" ")} › stdout`, shown.stdout);
+          sinks.add(`connection ${command.join(" ")} › stderr`, shown.stderr);
+          expect(shown.code, shown.stderr).toBe(0);
+          expect(shown.stdout).toContain("json-service");
+        }
+
+        for (const mode of MODES) {
+          const where = `plug-in × ${outcome} × weft run ${mode.name}`;
+          const trace = join(files, `${mode.name.replace(/[^a-z]+/g, "-")}.trace.jsonl`);
+          service.reset();
+          const result = await runCli(
+            [
+              "run",
+              FLOW,
+              "--input",
+              `customerBaseUrl=${service.url}`,
+              "--input-env",
+              "customerKey=CANARY_KEY",
+              ...PLUGIN_ARGS,
+              ...mode.args(trace),
+            ],
+            { env },
+          );
+          sinks.add(`run ${mode.name} › stdout`, result.stdout);
+          sinks.add(`run ${mode.name} › stderr`, result.stderr);
+          sinks.add(`run ${mode.name} › server request log`, JSON.stringify(service.requests));
+          // Positive controls: both keys were sent, and the run ended as the service decided.
+          expect(result.code, `${where}\n${result.stderr}`).toBe(outcome === "ok" ? 0 : 1);
+          expect(result.stderr, where).not.toMatch(/internal error|\n\s+at /);
+          expect(service.requests.length, where).toBeGreaterThanOrEqual(outcome === "ok" ? 4 : 1);
+          if (outcome === "ok") {
+            expect(result.stdout.replace(/\s/g, ""), where).toContain('"firstSource":"dynamic"');
+          } else {
+            expect(result.stdout + result.stderr, where).toContain("missing or unknown x-api-key (got ***)");
+          }
+        }
+        sinks.addFilesUnder("WEFT_HOME", home);
+        sinks.addFilesUnder("trace files", files);
+        expect(sinks.check()).toBeGreaterThanOrEqual(MODES.length * 3);
+      } finally {
+        await service.close();
+      }
+    },
+  );
+});
 
 describe("snapshot files", () => {
   it("hold no canary of any suite, in any encoding", () => {

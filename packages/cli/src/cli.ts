@@ -1,18 +1,33 @@
-import { type ErrorCode, FlowError, FlowValidationError, toErrorInfo } from "@weft/engine";
+import { ConnectionKinds, type ErrorCode, FlowError, FlowValidationError, toErrorInfo } from "@weft/engine";
 import { Command, CommanderError, Option } from "commander";
-import { EXIT_INVALID, EXIT_OK, exitCodeFor } from "./cli-error.js";
+import { EXIT_INVALID, EXIT_OK, exitCodeFor, usageError } from "./cli-error.js";
 import { registerConnectionCommands } from "./commands/connection.js";
 import { registerConnectionTest } from "./commands/connection-test.js";
 import { configureHelpPages } from "./help.js";
 import { type CliIo, paint, processIo } from "./io.js";
 import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
+import {
+  BUILTIN_CATALOG,
+  type CliCatalog,
+  loadCatalog,
+  PLUGIN_COMMANDS,
+  scanPluginOptions,
+} from "./plugins.js";
 import { cliVersion } from "./version.js";
 
 /**
  * Declares every command and runs one. Owns exit codes: each command returns its code or throws;
- * user errors print as one line without a stack trace.
+ * user errors print as one line without a stack trace. Plug-ins load before the command line is
+ * parsed: the connection commands' options come from the connection kinds.
  */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo(), cwd = process.cwd()): Promise<number> {
+  const json = jsonOutput(argv);
+  let catalog: CliCatalog;
+  try {
+    catalog = await catalogFor(argv, cwd);
+  } catch (error) {
+    return reportFailure(error, io, argv, json);
+  }
   let exitCode = EXIT_OK;
   const setExit = (code: number) => {
     exitCode = code;
@@ -22,7 +37,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .version(cliVersion(), "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+    .exitOverride()
+    .option(
+      "--plugin <module>",
+      "load node types and connection kinds from a module (repeatable; a path or a package name), besides weft.config.mjs's",
+      collect,
+      [],
+    );
 
   program
     .command("run")
@@ -51,7 +72,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option("--verbose", "print more detail (never secrets)")
     .action(async (flow: string, options) => {
       const { runCommand } = await import("./commands/run.js");
-      setExit(await runCommand(flow, options, io));
+      setExit(await runCommand(flow, { ...options, catalog }, io));
     });
 
   program
@@ -61,7 +82,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option("--json", "print the problems as JSON")
     .action(async (flows: string[], options) => {
       const { validateCommand } = await import("./commands/validate.js");
-      setExit(await validateCommand(flows, options, io));
+      setExit(await validateCommand(flows, options, io, catalog));
     });
 
   program
@@ -73,15 +94,17 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     )
     .action(async (flow: string, options) => {
       const { graphCommand } = await import("./commands/graph.js");
-      setExit(await graphCommand(flow, options, io));
+      setExit(await graphCommand(flow, options, io, catalog));
     });
 
   program
     .command("schema")
-    .description("Print the JSON Schema of flow files (for editors, via $schema)")
+    .description(
+      "Print the JSON Schema of flow files, with each node type's inputs (for editors, via $schema)",
+    )
     .action(async () => {
       const { schemaCommand } = await import("./commands/schema.js");
-      setExit(await schemaCommand(io));
+      setExit(await schemaCommand(io, catalog));
     });
 
   program
@@ -123,10 +146,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       setExit(await initCommand(dir, io));
     });
 
-  registerConnectionTest(registerConnectionCommands(program, io), io, setExit);
-  configureHelpPages(program);
+  registerConnectionTest(
+    registerConnectionCommands(program, io, new ConnectionKinds(catalog.connectionKinds)),
+    io,
+    setExit,
+    catalog,
+  );
+  configureHelpPages(program, PLUGIN_COMMANDS);
 
-  const json = jsonOutput(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -140,10 +167,37 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       }
       return EXIT_INVALID;
     }
-    reportError(error, io, argv.includes("--verbose"));
-    if (json) writeJsonError(describeError(error), io, json);
-    return exitCodeFor(error);
+    return reportFailure(error, io, argv, json);
   }
+}
+
+/**
+ * The node types and connection kinds of this command line: with plug-ins for the commands that
+ * load them (from weft.config.mjs and `--plugin`), the built-ins for the others.
+ */
+async function catalogFor(argv: readonly string[], cwd: string): Promise<CliCatalog> {
+  const { command, plugins } = scanPluginOptions(argv);
+  if (command === undefined || !PLUGIN_COMMANDS.has(command)) {
+    if (plugins.length > 0 && command !== undefined && command !== "help") {
+      throw usageError(
+        `--plugin: weft ${command} loads no plug-ins (they are for ${[...PLUGIN_COMMANDS].join(", ")})`,
+      );
+    }
+    return BUILTIN_CATALOG;
+  }
+  return loadCatalog({ plugins, cwd });
+}
+
+/** Prints an error thrown before or instead of a command's result, and gives its exit code. */
+function reportFailure(
+  error: unknown,
+  io: CliIo,
+  argv: readonly string[],
+  json: "document" | "lines" | undefined,
+): number {
+  reportError(error, io, argv.includes("--verbose"));
+  if (json) writeJsonError(describeError(error), io, json);
+  return exitCodeFor(error);
 }
 
 /**

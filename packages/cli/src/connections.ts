@@ -1,11 +1,11 @@
 import type { ConnectionProvider } from "@weft/engine";
-import { builtinConnectionKinds } from "@weft/nodes";
 import { openConnectionStore } from "@weft/store";
-
-/** The connection kinds the CLI knows: the built-in ones. */
-export const cliConnectionKinds = builtinConnectionKinds;
+import type { CliCatalog } from "./plugins.js";
 
 /** The static connections `weft run` uses by default: the local encrypted store in $WEFT_HOME. */
-export async function openCliConnections(env: NodeJS.ProcessEnv): Promise<ConnectionProvider | undefined> {
-  return openConnectionStore({ env, connectionKinds: cliConnectionKinds });
+export async function openCliConnections(
+  env: NodeJS.ProcessEnv,
+  catalog: CliCatalog,
+): Promise<ConnectionProvider | undefined> {
+  return openConnectionStore({ env, connectionKinds: catalog.connectionKinds });
 }

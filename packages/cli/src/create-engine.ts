@@ -1,14 +1,14 @@
 import { type ConnectionProvider, createEngine, type Engine } from "@weft/engine";
-import { builtinNodeTypes } from "@weft/nodes";
-import { cliConnectionKinds } from "./connections.js";
+import type { CliCatalog } from "./plugins.js";
 
-/** The engine the CLI runs flows with: the built-in node types and the given connection provider. */
+/** The engine the CLI runs flows with: the catalog's node types and kinds, and the given connections. */
 export function createCliEngine(
+  catalog: CliCatalog,
   options: { connections?: ConnectionProvider; concurrency?: number } = {},
 ): Engine {
   return createEngine({
-    nodeTypes: builtinNodeTypes,
-    connectionKinds: cliConnectionKinds,
+    nodeTypes: catalog.nodeTypes,
+    connectionKinds: catalog.connectionKinds,
     ...(options.connections ? { connections: options.connections } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });

@@ -23,14 +23,25 @@ export const HELP_EXAMPLES: ReadonlyMap<string, readonly string[]> = new Map([
       "weft run flow.json | jq .answer            # stdout is only the outputs, as JSON",
       "weft run flow.json --json                  # the whole run result, errors as JSON too",
       "weft run flow.json --json --stream         # one event per line, the result last",
+      "weft run flow.json --plugin ./my-nodes.mjs # node types and connection kinds of your own",
     ],
   ],
-  ["weft validate", ["weft validate examples/*/*.flow.json", "weft validate flow.json --json"]],
+  [
+    "weft validate",
+    [
+      "weft validate examples/*/*.flow.json",
+      "weft validate flow.json --json",
+      "weft validate flow.json --plugin ./my-nodes.mjs   # node types of your own",
+    ],
+  ],
   [
     "weft graph",
     ["weft graph flow.json > flow.mmd", "weft graph flow.json --format dot | dot -Tsvg > flow.svg"],
   ],
-  ["weft schema", ["weft schema > flow.schema.json"]],
+  [
+    "weft schema",
+    ["weft schema > flow.schema.json", "weft schema --plugin ./my-nodes.mjs > flow.schema.json"],
+  ],
   [
     "weft mock-llm",
     ["weft mock-llm --port 4010", "weft mock-llm --port 4010 --key customer=test-key-1 --delay 200"],
@@ -82,12 +93,17 @@ export function commandPath(command: Command): string {
 }
 
 /**
- * Finishes every help page of the command tree: examples at the end, and no `(default: [])` after
- * repeatable options (their empty list is an implementation detail, not a default worth reading).
+ * Finishes every help page of the command tree: examples at the end, no `(default: [])` after
+ * repeatable options (their empty list is an implementation detail, not a default worth reading),
+ * and the global options (`--plugin`) on the pages of the commands that load plug-ins.
  */
-export function configureHelpPages(program: Command): void {
+export function configureHelpPages(program: Command, pluginCommands: ReadonlySet<string>): void {
   const visit = (command: Command) => {
-    command.configureHelp({ optionDescription: describeOption });
+    const top = commandPath(command).split(" ")[1];
+    command.configureHelp({
+      optionDescription: describeOption,
+      showGlobalOptions: top !== undefined && pluginCommands.has(top),
+    });
     const examples = HELP_EXAMPLES.get(commandPath(command));
     if (examples) {
       command.addHelpText("after", `\nExamples:\n${examples.map((line) => `  $ ${line}`).join("\n")}\n`);

@@ -32,6 +32,7 @@ export {
 export { describeValue, type ErrorInfo, errorKindOf, FlowError, toErrorInfo } from "./errors/flow-error.js";
 export { checkInputType } from "./flow/input-types.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
+export { flowJsonSchema, type NodeTypeSchemaSource } from "./flow/json-schema.js";
 export { checkFlowSchema, parseFlowText } from "./flow/load.js";
 export {
   collectReferences,
@@ -49,7 +50,6 @@ export {
   type FlowInput,
   type FlowNode,
   flowInputSchema,
-  flowJsonSchema,
   flowNodeSchema,
   flowSchema,
   type InputType,

@@ -2,8 +2,8 @@ import { FlowError, unknownConnectionError } from "@weft/engine";
 import { openConnectionStore } from "@weft/store";
 import type { Command } from "commander";
 import { EXIT_OK, EXIT_RUN_FAILED } from "../cli-error.js";
-import { cliConnectionKinds } from "../connections.js";
 import { type CliIo, paint } from "../io.js";
+import { BUILTIN_CATALOG, type CliCatalog } from "../plugins.js";
 
 const OUTCOMES = {
   ok: "ok",
@@ -17,6 +17,7 @@ export function registerConnectionTest(
   connection: Command,
   io: CliIo,
   setExit: (code: number) => void,
+  catalog: CliCatalog = BUILTIN_CATALOG,
 ): void {
   connection
     .command("test")
@@ -30,7 +31,7 @@ export function registerConnectionTest(
     )
     .option("--json", "print the result as JSON")
     .action(async (name: string, options: { model?: string; json?: boolean }) => {
-      const store = openConnectionStore({ env: io.env, connectionKinds: cliConnectionKinds });
+      const store = openConnectionStore({ env: io.env, connectionKinds: catalog.connectionKinds });
       const stored = await store.get(name);
       if (!stored) throw unknownConnectionError(name, await store.list());
       const kind = store.kinds.get(stored.type);

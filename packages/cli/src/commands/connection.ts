@@ -15,9 +15,9 @@ import {
 } from "@weft/store";
 import { type Command, Option } from "commander";
 import { usageError } from "../cli-error.js";
-import { cliConnectionKinds } from "../connections.js";
 import type { CliIo } from "../io.js";
 import { collect, positiveInteger, splitPair } from "../options.js";
+import { BUILTIN_CATALOG } from "../plugins.js";
 
 /** What the connection commands read and write. */
 export type ConnectionCommandIo = Pick<CliIo, "stdout" | "stderr" | "readStdin" | "env">;
@@ -42,7 +42,7 @@ interface CliField extends ConnectionField {
 export function registerConnectionCommands(
   program: Command,
   io: ConnectionCommandIo,
-  kinds = new ConnectionKinds(cliConnectionKinds),
+  kinds = new ConnectionKinds(BUILTIN_CATALOG.connectionKinds),
 ): Command {
   const store = () => openConnectionStore({ env: io.env, connectionKinds: kinds });
   const fields = cliFields(kinds);

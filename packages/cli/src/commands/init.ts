@@ -3,6 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { flowJsonSchema } from "@weft/engine";
 import { EXIT_OK, usageError } from "../cli-error.js";
 import type { CliIo } from "../io.js";
+import { BUILTIN_CATALOG } from "../plugins.js";
 
 /** The port the scaffolded README starts `weft mock-llm` on. */
 export const INIT_MOCK_LLM_PORT = 4010;
@@ -47,7 +48,7 @@ export async function initCommand(dir: string | undefined, io: CliIo): Promise<n
 function scaffoldFiles(projectName: string): Map<string, string> {
   return new Map([
     [INIT_FLOW_FILE, HELLO_FLOW],
-    ["flow.schema.json", `${JSON.stringify(flowJsonSchema(), null, 2)}\n`],
+    ["flow.schema.json", `${JSON.stringify(flowJsonSchema(BUILTIN_CATALOG.nodeTypes), null, 2)}\n`],
     ["weft.config.mjs", WEFT_CONFIG],
     ["README.md", readme(projectName)],
   ]);
@@ -75,8 +76,9 @@ const HELLO_FLOW = `{
 }
 `;
 
-const WEFT_CONFIG = `// Weft's settings for this folder. Plug-ins (node types and connection kinds of your own) will be
-// listed here; for now weft reads nothing from this file.
+const WEFT_CONFIG = `// Weft's settings for this folder and the folders below it. List plug-in modules here: each
+// default-exports { nodeTypes, connectionKinds } of your own, e.g. "./my-nodes.mjs" (relative to
+// this file) or a package name.
 export default {
   plugins: [],
 };
@@ -129,6 +131,7 @@ works the same way, and \`--type openai\` reaches OpenAI or any OpenAI-compatibl
   draws it.
 - \`flow.schema.json\`: the JSON Schema of flow files, which the flow's \`$schema\` points at, so that
   editors complete and check flows offline (\`weft schema\` prints it).
-- \`weft.config.mjs\`: Weft's settings for this folder (plug-ins, later).
+- \`weft.config.mjs\`: Weft's settings for this folder: plug-in modules with node types and connection
+  kinds of your own.
 `;
 }

@@ -18,6 +18,7 @@ import { createCliEngine } from "../create-engine.js";
 import { loadFlowFile } from "../flow-file.js";
 import type { CliIo } from "../io.js";
 import { splitPair } from "../options.js";
+import { BUILTIN_CATALOG, type CliCatalog } from "../plugins.js";
 import { attachEventLines } from "../reporters/event-lines.js";
 import { LineWriter } from "../reporters/line-writer.js";
 import { attachProgressReporter, formatSummary } from "../reporters/progress-reporter.js";
@@ -36,6 +37,8 @@ export interface RunCommandOptions {
   verbose?: boolean;
   /** Static connections to use instead of the local store (the demo, tests). */
   connections?: ConnectionProvider;
+  /** Node types and connection kinds: the built-ins unless plug-ins add some. */
+  catalog?: CliCatalog;
 }
 
 /**
@@ -58,11 +61,12 @@ async function executeFlowFile(
   options: RunCommandOptions,
   io: CliIo,
 ): Promise<{ result: RunResult; interrupted: boolean }> {
-  const probe = createCliEngine();
-  const flow = await loadFlowFile(probe, file);
+  const catalog = options.catalog ?? BUILTIN_CATALOG;
+  const flow = await loadFlowFile(createCliEngine(catalog), file);
   const connections =
-    options.connections ?? (usesStaticConnections(flow) ? await openCliConnections(io.env) : undefined);
-  const engine = createCliEngine({ ...(connections ? { connections } : {}) });
+    options.connections ??
+    (usesStaticConnections(flow) ? await openCliConnections(io.env, catalog) : undefined);
+  const engine = createCliEngine(catalog, { ...(connections ? { connections } : {}) });
   await checkStaticConnections(engine, flow, io);
   const inputs = await readInputs(flow, options, io);
   const trace = options.trace ? await openTraceWriter(options.trace) : undefined;

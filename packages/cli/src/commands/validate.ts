@@ -3,14 +3,16 @@ import { EXIT_INVALID, EXIT_OK } from "../cli-error.js";
 import { createCliEngine } from "../create-engine.js";
 import { formatIssues, readFlowText } from "../flow-file.js";
 import { type CliIo, paint } from "../io.js";
+import type { CliCatalog } from "../plugins.js";
 
 /** `weft validate <flows...>`: every problem of every file; exit 2 if any. */
 export async function validateCommand(
   files: string[],
   options: { json?: boolean },
   io: CliIo,
+  catalog: CliCatalog,
 ): Promise<number> {
-  const engine = createCliEngine();
+  const engine = createCliEngine(catalog);
   const report: Array<{ file: string; valid: boolean; issues: ValidationIssue[] }> = [];
   for (const file of files) {
     let issues: ValidationIssue[];

@@ -1,8 +1,13 @@
 import { z } from "zod";
-import { Secret } from "../secrets/secret.js";
+import { isSecret, type Secret } from "../secrets/secret.js";
 
-/** A `Secret`, as a zod schema. Connection fields built with it are encrypted, masked and scrubbed. */
-export const secretSchema = z.instanceof(Secret, { message: "expected a secret" }).meta({ secret: true });
+/**
+ * A `Secret`, as a zod schema. Connection fields built with it are encrypted, masked and scrubbed.
+ * It accepts a `Secret` of any copy of `@weft/engine` (a plug-in's and the `weft` command's).
+ */
+export const secretSchema = z
+  .custom<Secret>(isSecret, { message: "expected a secret" })
+  .meta({ secret: true });
 
 /**
  * A secret field of a connection kind: a `Secret`, marked so that the store encrypts it, `show`

@@ -18,6 +18,10 @@ export type ErrorKind = "user" | "service" | "internal";
 export const ERROR_CODES = {
   // The command line.
   "cli.usage": "user",
+  /** A plug-in module that cannot be loaded, or does not export node types and connection kinds. */
+  "cli.plugin": "user",
+  /** A `weft.config.{js,mjs}` that cannot be loaded or says something weft does not know. */
+  "cli.config": "user",
 
   // A flow file and what validation finds in it (`ValidationIssue.code`).
   "flow.file": "user",

@@ -27,6 +27,13 @@ export interface ErrorLocation {
   nodeId?: string;
 }
 
+/**
+ * Marks every `FlowError`, whichever copy of `@weft/engine` made it: a plug-in's node throws the
+ * `FlowError` of the `@weft/engine` it imports, and the `weft` command (which carries its own copy)
+ * must still see its code, kind and `retryable`. `Symbol.for` gives both copies the same symbol.
+ */
+const FLOW_ERROR_BRAND: unique symbol = Symbol.for("weft.flow-error") as never;
+
 /** An error with a stable `code` (one of `ERROR_CODES`) and the place it concerns. */
 export class FlowError extends Error {
   override name = "FlowError";
@@ -66,7 +73,23 @@ export class FlowError extends Error {
   get kind(): ErrorKind {
     return errorKind(this.code);
   }
+
+  /** The brand, on the prototype: not an own property, so nothing prints or copies it. */
+  get [FLOW_ERROR_BRAND](): true {
+    return true;
+  }
 }
+
+/**
+ * `error instanceof FlowError` holds for a `FlowError` of any copy of `@weft/engine`; subclasses
+ * (`FlowValidationError`) keep the ordinary check, through the prototype chain.
+ */
+Object.defineProperty(FlowError, Symbol.hasInstance, {
+  value(this: unknown, value: unknown): boolean {
+    if (this !== FlowError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value instanceof Error && (value as { [FLOW_ERROR_BRAND]?: unknown })[FLOW_ERROR_BRAND] === true;
+  },
+});
 
 /** The kind of anything thrown: a `FlowError`'s own, `internal` for anything else. */
 export function errorKindOf(error: unknown): ErrorKind {

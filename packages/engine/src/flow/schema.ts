@@ -102,12 +102,3 @@ export const flowSchema = z
 export type FlowDefinition = z.input<typeof flowSchema>;
 /** A flow after schema validation (defaults applied). */
 export type Flow = z.output<typeof flowSchema>;
-
-/** The flow file format as JSON Schema, for editors (`$schema`) and `weft schema`. */
-export function flowJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(flowSchema, { io: "input", unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
-  return { ...schema, title: "Weft flow", $id: "https://weft.dev/schema/flow.schema.json" };
-}

@@ -4,6 +4,14 @@ import { inspect } from "node:util";
 export const SECRET_MASK = "***";
 
 /**
+ * Marks every `Secret`, whichever copy of `@weft/engine` made it. A plug-in imports the installed
+ * `@weft/engine` while the `weft` command carries its own copy: `instanceof` alone would take the
+ * plug-in's secrets for plain objects (and refuse them as connection keys). `Symbol.for` gives both
+ * copies the same symbol.
+ */
+const SECRET_BRAND: unique symbol = Symbol.for("weft.secret") as never;
+
+/**
  * A value that must never be printed: API keys, secret inputs, connection secrets.
  * `toString`, `toJSON` and `util.inspect` print a mask; only `reveal()` gives the value back,
  * and only code that builds a request should call it.
@@ -32,13 +40,28 @@ export class Secret {
     return `Secret(${SECRET_MASK})`;
   }
 
+  /** The brand, on the prototype: not an own property, so nothing prints or copies it. */
+  get [SECRET_BRAND](): true {
+    return true;
+  }
+
   /** Wraps a string in a `Secret`; a `Secret` is returned as it is. */
   static from(value: string | Secret): Secret {
-    return value instanceof Secret ? value : new Secret(value);
+    return isSecret(value) ? value : new Secret(value);
+  }
+
+  /** `value instanceof Secret` holds for a `Secret` of any copy of `@weft/engine` (see `isSecret`). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isSecret(value);
   }
 }
 
-/** Whether a value is a `Secret`. */
+/** Whether a value is a `Secret`, made by this or any other copy of `@weft/engine`. */
 export function isSecret(value: unknown): value is Secret {
-  return value instanceof Secret;
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    (value as { [SECRET_BRAND]?: unknown })[SECRET_BRAND] === true &&
+    typeof (value as { reveal?: unknown }).reveal === "function"
+  );
 }

@@ -1,11 +1,15 @@
 // `pnpm api`: writes the API report of each library package, `packages/<name>/api/<name>.api.md`,
 // from its built declarations (`dist/index.d.ts`, so `tsc -b` first). The reports are committed: a
 // change of a public name or signature shows in review as a change of its report.
+//
 // `node scripts/api-report.mjs --check` changes nothing and exits 1 when a report is out of date
-// (the test `test/api-report.test.ts` runs it). `--reports <dir>` reads and writes the reports in
+// (`test/api-report.test.ts` runs it). `--reports <dir>` reads and writes the reports in
 // `<dir>/<name>/` instead, so that the check itself can be tested. Package names after the options
 // (`engine nodes`) limit the run to those packages.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+//
+// The report is api-extractor's "public" variant: what an app can use, without the members marked
+// `@internal` (such as `RunHandle`'s constructor: runs are made by `engine.run()`).
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { argv, exit, stderr, stdout } from "node:process";
@@ -27,13 +31,10 @@ if (unknown) {
 }
 const tempFolder = mkdtempSync(join(tmpdir(), "weft-api-"));
 
-/** Runs api-extractor on one package; returns a problem to print, or undefined. */
-function report(name) {
+/** Runs api-extractor on one package into the temporary folder; returns the report's path there. */
+function extract(name) {
   const projectFolder = join(root, "packages", name);
-  const reportFolder = reportsRoot ? join(resolve(reportsRoot), name) : join(projectFolder, "api");
-  const reportFile = join(reportFolder, `${name}.api.md`);
-  const reportPath = reportsRoot ? reportFile : relative(root, reportFile);
-  if (!check) mkdirSync(reportFolder, { recursive: true });
+  const outFolder = join(tempFolder, name);
   const config = ExtractorConfig.prepare({
     configObject: {
       projectFolder,
@@ -41,9 +42,10 @@ function report(name) {
       compiler: { tsconfigFilePath: "<projectFolder>/tsconfig.json" },
       apiReport: {
         enabled: true,
-        reportFolder,
-        reportTempFolder: join(tempFolder, name),
-        reportFileName: "<unscopedPackageName>.api.md",
+        reportFolder: join(outFolder, "report"),
+        reportTempFolder: join(outFolder, "temp"),
+        reportFileName: name,
+        reportVariants: ["public"],
       },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },
@@ -53,11 +55,11 @@ function report(name) {
         compilerMessageReporting: { default: { logLevel: "warning" } },
         extractorMessageReporting: {
           default: { logLevel: "warning" },
-          // Each is written into the report, where review sees it; no need to repeat it here.
-          "ae-forgotten-export": { logLevel: "none", addToApiReportFile: true },
+          // Sorted out below: see `forgotten`.
+          "ae-forgotten-export": { logLevel: "none", addToApiReportFile: false },
           "ae-missing-release-tag": { logLevel: "none" },
-          "ae-unresolved-link": { logLevel: "none" },
           "ae-undocumented": { logLevel: "none" },
+          "ae-unresolved-link": { logLevel: "none" },
         },
         tsdocMessageReporting: { default: { logLevel: "none" } },
       },
@@ -65,22 +67,51 @@ function report(name) {
     configObjectFullPath: join(projectFolder, "api-extractor.json"),
     packageJsonFullPath: join(projectFolder, "package.json"),
   });
+  mkdirSync(join(outFolder, "report"), { recursive: true });
+  /**
+   * Types that declarations of the package name without the package exporting them. One that the
+   * public report shows is a hole in the API (an app sees the type and cannot name it); one that
+   * only `@internal` members name (such as `RunHandle`'s constructor, which `engine.run()` calls)
+   * is not in the report and is fine.
+   */
+  const forgotten = [];
   const result = Extractor.invoke(config, {
-    localBuild: !check,
+    localBuild: true,
     messageCallback(message) {
-      // Only problems are worth printing; a changed report is said below in this repository's terms.
+      // Only problems are worth printing; the report file is handled below.
       if (message.logLevel === "info" || message.logLevel === "verbose") message.handled = true;
-      if (message.messageId === "console-api-report-changed") message.handled = true;
+      if (message.messageId.startsWith("console-api-report")) message.handled = true;
+      const symbol = /The symbol "([^"]+)"/.exec(message.text)?.[1];
+      if (message.messageId === "ae-forgotten-export" && symbol)
+        forgotten.push({ symbol, where: message.formatMessageWithLocation(projectFolder) });
     },
   });
-  if (check && result.apiReportChanged) {
-    const committed = readText(config.reportFilePath);
-    return committed === undefined
-      ? `${reportPath} is missing: run \`pnpm api\` and commit it`
-      : `The public API of @weft/${name} differs from ${reportPath}: run \`pnpm api\` and commit the report`;
-  }
-  if (!result.succeeded) return `@weft/${name}: api-extractor failed (${result.errorCount} errors, above)`;
-  return undefined;
+  if (!result.succeeded)
+    throw new Error(`@weft/${name}: api-extractor failed (${result.errorCount} errors, above)`);
+  const reportFile = join(outFolder, "report", `${name}.public.api.md`);
+  const text = readFileSync(reportFile, "utf8");
+  const holes = forgotten.filter(({ symbol }) => new RegExp(`\\b${symbol}\\b`).test(text));
+  if (holes.length > 0)
+    throw new Error(
+      `@weft/${name}: public signatures name types it does not export:\n${holes.map((hole) => `  ${hole.where}`).join("\n")}`,
+    );
+  writeFileSync(reportFile, withoutUnusedImports(text));
+  return reportFile;
+}
+
+/**
+ * The report keeps the imports of the members it leaves out (`@internal` ones): an import that
+ * nothing in the report uses would suggest a dependency the public API does not have.
+ */
+function withoutUnusedImports(text) {
+  const lines = text.split("\n");
+  const body = lines.filter((line) => !line.startsWith("import ")).join("\n");
+  return lines
+    .filter((line) => {
+      const names = /^import (?:type )?\{ (.+) \} from /.exec(line)?.[1]?.split(", ");
+      return !names || names.some((name) => new RegExp(`\\b${name}\\b`).test(body));
+    })
+    .join("\n");
 }
 
 function readText(path) {
@@ -91,6 +122,26 @@ function readText(path) {
   }
 }
 
+/** Writes or checks one package's report; returns a problem to print, or undefined. */
+function report(name) {
+  const reportFolder = reportsRoot ? join(resolve(reportsRoot), name) : join(root, "packages", name, "api");
+  const reportFile = join(reportFolder, `${name}.api.md`);
+  const shownPath = reportsRoot ? reportFile : relative(root, reportFile);
+  const generated = extract(name);
+  if (!check) {
+    mkdirSync(reportFolder, { recursive: true });
+    copyFileSync(generated, reportFile);
+    stdout.write(`@weft/${name}: ${shownPath} written\n`);
+    return undefined;
+  }
+  const committed = readText(reportFile);
+  if (committed === undefined) return `${shownPath} is missing: run \`pnpm api\` and commit it`;
+  if (committed !== readText(generated))
+    return `The public API of @weft/${name} differs from ${shownPath}: run \`pnpm api\` and commit the report`;
+  stdout.write(`@weft/${name}: ${shownPath} is up to date\n`);
+  return undefined;
+}
+
 let failed = false;
 try {
   for (const name of named.length > 0 ? named : PACKAGES) {
@@ -98,8 +149,11 @@ try {
     if (problem) {
       stderr.write(`${problem}\n`);
       failed = true;
-    } else stdout.write(`@weft/${name}: API report ${check ? "up to date" : "written"}\n`);
+    }
   }
+} catch (error) {
+  stderr.write(`${error instanceof Error ? error.message : error}\n`);
+  failed = true;
 } finally {
   rmSync(tempFolder, { recursive: true, force: true });
 }

@@ -109,7 +109,7 @@ async function executeFlowFile(
 }
 
 function usesStaticConnections(flow: CompiledFlow): boolean {
-  return flow.nodes.some((node) => node.definition.connection !== undefined);
+  return flow.flow.nodes.some((node) => node.connection !== undefined);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { CompiledFlow } from "./compiled-flow.js";
 import { type ConnectionProblem, checkConnections } from "./connection-kind/check-connections.js";
 import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
 import { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
@@ -7,7 +8,7 @@ import type { ConnectionProvider } from "./connection-kind/provider.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";
-import { type CompiledFlow, compileFlow, isCompiledFlow } from "./graph/compile-flow.js";
+import { type CompiledFlow as Compiled, compileFlow, isCompiledFlow } from "./graph/compile-flow.js";
 import {
   DEFAULT_FLOW_LIMITS,
   DEFAULT_MAX_OUTPUT_LENGTH,
@@ -125,7 +126,7 @@ export function createEngine(options: EngineOptions): Engine {
   const runTimeoutMs = checkTimeout("runTimeoutMs", options.runTimeoutMs);
   const requestTimeoutMs = checkTimeout("requestTimeoutMs", options.requestTimeoutMs);
 
-  const check = (flow: string | unknown): { compiled?: CompiledFlow; issues: ValidationIssue[] } => {
+  const check = (flow: string | unknown): { compiled?: Compiled; issues: ValidationIssue[] } => {
     if (typeof flow === "string") {
       const loaded = parseFlowText(flow, limits);
       if (!loaded.flow) return { issues: inFileOrder(loaded.issues) };
@@ -141,7 +142,7 @@ export function createEngine(options: EngineOptions): Engine {
     return parsed.flow ? compileFlow(parsed.flow, registry) : { issues: parsed.issues };
   };
 
-  const compile = (flow: string | FlowDefinition | CompiledFlow, file?: string): CompiledFlow => {
+  const compile = (flow: string | FlowDefinition | CompiledFlow, file?: string): Compiled => {
     if (isCompiledFlow(flow)) return flow;
     const { compiled, issues } = check(flow);
     if (!compiled) throw new FlowValidationError(issues, file);

@@ -1,10 +1,16 @@
+// The public API of @weft/engine: what an app that runs flows and an author of node types or
+// connection kinds need, and nothing else. Each name is listed explicitly; `api/engine.api.md`
+// records the whole surface (`pnpm api` rewrites it), so that every change of it shows in review.
+
 // First, so that an unsupported Node.js stops with a clear message before anything else runs.
 import "./node-version.js";
 
+// The engine and its runs.
+export type { CompiledFlow } from "./compiled-flow.js";
+// Connection kinds and where connections come from.
 export type { ConnectionProblem } from "./connection-kind/check-connections.js";
-export { type ConnectionField, describeConnectionFields } from "./connection-kind/connection-fields.js";
+export type { ConnectionField } from "./connection-kind/connection-fields.js";
 export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
-export { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
 export {
   type AnyConnectionKind,
   type Connection,
@@ -21,6 +27,7 @@ export {
 export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
 export { unknownConnectionError } from "./connection-kind/unknown-connection.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
+// Errors.
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -29,21 +36,18 @@ export {
   type FlowIssueCode,
   isFlowIssueCode,
 } from "./errors/codes.js";
-export { describeValue, type ErrorInfo, errorKindOf, FlowError, toErrorInfo } from "./errors/flow-error.js";
+export {
+  describeValue,
+  type ErrorInfo,
+  type ErrorLocation,
+  errorKindOf,
+  FlowError,
+  toErrorInfo,
+} from "./errors/flow-error.js";
+// What a flow is.
 export { checkInputType } from "./flow/input-types.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
-export { flowJsonSchema, type NodeTypeSchemaSource } from "./flow/json-schema.js";
-export { checkFlowSchema, parseFlowText } from "./flow/load.js";
-export {
-  collectReferences,
-  evaluateTemplate,
-  parseReference,
-  parseString,
-  parseTemplate,
-  type Reference,
-  type Template,
-} from "./flow/references.js";
-export { isReservedName, RESERVED_NAMES } from "./flow/reserved-names.js";
+export { flowJsonSchema, type JsonSchema, type NodeTypeSchemaSource } from "./flow/json-schema.js";
 export {
   type Flow,
   type FlowDefinition,
@@ -53,12 +57,36 @@ export {
   flowNodeSchema,
   flowSchema,
   type InputType,
+  inputTypeSchema,
   type RetryPolicy,
+  retryPolicySchema,
 } from "./flow/schema.js";
-export { graphKey, idOfGraphKey } from "./graph/build-graph.js";
-export { type CompiledFlow, type CompiledNode, compileFlow, isCompiledFlow } from "./graph/compile-flow.js";
 export { type GraphFormat, renderGraph } from "./graph/render-graph.js";
-export * from "./limits.js";
+// Limits (each documented in the README) and bounded output.
+export {
+  DEFAULT_FLOW_LIMITS,
+  DEFAULT_MAX_OUTPUT_LENGTH,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RUN_TIMEOUT_MS,
+  type FlowLimits,
+  MAX_ECHOED_STRING_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_FLOW_DEPTH,
+  MAX_FLOW_FILE_BYTES,
+  MAX_FLOW_NODES,
+  MAX_INPUTS_FILE_BYTES,
+  MAX_ISSUE_MESSAGE_LENGTH,
+  MAX_KEY_FILE_BYTES,
+  MAX_LISTED_ISSUES,
+  MAX_RESULT_JSON_LENGTH,
+  MAX_STORE_FILE_BYTES,
+  MAX_SUGGESTED_NAMES,
+  MAX_TRACE_EVENT_LENGTH,
+  MAX_TRACE_EVENT_LENGTH_PAST_BUDGET,
+  MAX_TRACE_LENGTH,
+} from "./limits.js";
+// Node types.
 export {
   type AnyNodeType,
   defineNodeType,
@@ -69,15 +97,15 @@ export {
   type ServiceConnection,
   type TokenUsage,
 } from "./node-type/define-node-type.js";
-export { NodeTypeRegistry } from "./node-type/registry.js";
+export type { NodeTypeRegistry } from "./node-type/registry.js";
 export { type BoundedJsonOptions, cutText, stringifyBounded } from "./run/bounded-json.js";
 export type { EventBase, RunEventListeners, RunEventName, RunEvents } from "./run/events.js";
 export { RUN_EVENT_NAMES } from "./run/events.js";
 export { coerceInputText } from "./run/flow-inputs.js";
-export { computeRetryDelay, type ResolvedRetryPolicy, resolveRetryPolicy, sleep } from "./run/retry.js";
 export { RunHandle } from "./run/run-handle.js";
 export type { NodeResult, NodeStatus, RunResult, RunStatus, RunUsage } from "./run/run-result.js";
 export { describeJsonError } from "./secrets/json-error.js";
+// Secrets.
 export { Redactor } from "./secrets/redactor.js";
 export { isSecret, SECRET_MASK, Secret } from "./secrets/secret.js";
 export { hasUrlCredentialParameter, hasUrlUserinfo, maskUrlCredentials } from "./secrets/url-credentials.js";

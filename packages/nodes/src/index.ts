@@ -1,19 +1,24 @@
+// The public API of @weft/nodes: the built-in node types and connection kinds, each by name and as
+// lists to register, and the helpers a node type that calls an HTTP service shares with them.
+// `api/nodes.api.md` records the whole surface (`pnpm api` rewrites it).
 import type { AnyConnectionKind, AnyNodeType } from "@weft/engine";
-import { type ChatCompletionOutput, chatCompletion } from "./chat-completion/chat-completion.js";
-import { testConnection } from "./chat-completion/test-connection.js";
-import { type AzureAiConnection, azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
-import {
-  ACCEPTED_ENDPOINT_SHAPES,
-  type AzureEndpoint,
-  classifyAzureEndpoint,
-  DEFAULT_AZURE_OPENAI_API_VERSION,
-  isLoopbackHost,
-} from "./connection-kinds/azure-ai/endpoint.js";
-import { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
-import { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+import { chatCompletion } from "./chat-completion/chat-completion.js";
+import { azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
+import { customConnectionKind } from "./connection-kinds/custom/custom.js";
+import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 
+export {
+  type ChatCompletionOutput,
+  chatCompletion,
+  chatCompletionOutputSchema,
+} from "./chat-completion/chat-completion.js";
+export { type AzureAiConnection, azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
+export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
+export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
+export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
   isRetryableStatus,
   networkError,
@@ -22,24 +27,6 @@ export {
   type ServiceErrorInfo,
   serviceError,
 } from "./service/service-errors.js";
-export {
-  ACCEPTED_ENDPOINT_SHAPES,
-  type AzureAiConnection,
-  type AzureEndpoint,
-  azureAiConnectionKind,
-  type ChatCompletionOutput,
-  type CustomConnection,
-  chatCompletion,
-  classifyAzureEndpoint,
-  createAzureAiConnection,
-  customConnectionKind,
-  DEFAULT_AZURE_OPENAI_API_VERSION,
-  declareVariable,
-  isLoopbackHost,
-  type OpenAiConnection,
-  openAiConnectionKind,
-  testConnection,
-};
 
 /** Every built-in node type, for `createEngine({ nodeTypes: builtinNodeTypes })`. */
 export const builtinNodeTypes: readonly AnyNodeType[] = [

@@ -21,10 +21,13 @@ export interface ConnectionStoreOptions {
 
 /** One line of `weft connection list`: never a secret. */
 export interface StoredConnectionSummary {
+  /** The connection's name in the store. */
   name: string;
+  /** Its kind, e.g. `azure-ai`. */
   type: string;
   /** Where it points (the kind's `endpointField`), as written (possibly a `${env:…}` reference). */
   endpoint?: string;
+  /** Requests in flight through it at most, if it sets a limit. */
   maxConcurrency?: number;
 }
 
@@ -36,7 +39,9 @@ export interface CreateConnectionOptions {
 
 /** A connection to save, with its name. */
 export interface NamedConnectionInput {
+  /** The name to save it under. */
   name: string;
+  /** Its kind and fields, secrets in plain text (the store encrypts them). */
   connection: ConnectionInput;
 }
 
@@ -54,6 +59,7 @@ export interface RotateKeyOptions {
 export interface KeyRotationResult {
   /** The id of the key the store was sealed with before, if it held anything or had a key. */
   previousKeyId: string | undefined;
+  /** The id of the new key. */
   keyId: string;
   /** How many connections were re-encrypted. */
   connections: number;

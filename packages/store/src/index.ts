@@ -1,11 +1,11 @@
-export {
-  type ConnectionInput,
-  type ConnectionPatch,
-  checkConnectionName,
-  type InputLocation,
-  type MaskedConnection,
-  parseConnectionInput,
-  resolveConnectionEnv,
+// The public API of @weft/store: the encrypted local connection store (a `ConnectionProvider`), its
+// importers, and the file reading it shares with the CLI. `api/store.api.md` records the whole
+// surface (`pnpm api` rewrites it).
+export type {
+  ConnectionInput,
+  ConnectionPatch,
+  InputLocation,
+  MaskedConnection,
 } from "./connection-input.js";
 export { ConnectionStore, openConnectionStore } from "./connection-store.js";
 export type {
@@ -16,24 +16,11 @@ export type {
   RotateKeyOptions,
   StoredConnectionSummary,
 } from "./connection-store-types.js";
+export { type ImportConnectionsOptions, type ImportedConnection, importConnections } from "./import/index.js";
 export {
-  type EnvReferenceLocation,
-  findEnvReferences,
-  hasEnvReference,
-  isEnvReference,
-  resolveEnvReferences,
-} from "./env.js";
-export {
-  type ImportConnectionsOptions,
-  type ImportedConnection,
-  importConnections,
-  promptflowTypes,
-} from "./import/index.js";
-export {
-  describeFileError,
   describeSystemError,
   formatBytes,
   type ReadRegularFileOptions,
   readRegularFile,
 } from "./read-regular-file.js";
-export { decodeKey, SECRET_KEY_ENV } from "./secret-key.js";
+export { decodeKey } from "./secret-key.js";

@@ -30,6 +30,7 @@ export async function readRegularFile(
   path: string,
   options: ReadRegularFileOptions & { optional: true },
 ): Promise<string | undefined>;
+/** Reads a regular file of at most `maxBytes` as UTF-8 text, or throws a one-line `FlowError`. */
 export async function readRegularFile(path: string, options: ReadRegularFileOptions): Promise<string>;
 export async function readRegularFile(
   path: string,

@@ -113,7 +113,7 @@ async function executeFlowFile(
 }
 
 function usesStaticConnections(flow: CompiledFlow): boolean {
-  return flow.nodes.some((node) => node.definition.connection !== undefined);
+  return flow.flow.nodes.some((node) => node.connection !== undefined);
 }
 
 /**

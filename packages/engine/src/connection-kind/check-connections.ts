@@ -11,6 +11,7 @@ export interface ConnectionProblem {
    * `dynamicConnection`, so the run fails only if that resolves to nothing.
    */
   severity: "error" | "warning";
+  /** The code of the error the run would fail with. */
   code: "connection.unknown";
   /** The connection name, as the flow gives it. */
   name: string;

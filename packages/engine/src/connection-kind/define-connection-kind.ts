@@ -53,6 +53,7 @@ export interface ConnectionTestResult {
 
 /** Options of a connection test. */
 export interface ConnectionTestOptions {
+  /** Aborts the test (Ctrl-C, a deadline). */
   signal?: AbortSignal;
   /** How long the test may take, in ms. */
   timeoutMs?: number;
@@ -142,6 +143,6 @@ export function defineConnectionKind<Fields extends z.ZodRawShape>(
   return kind;
 }
 
-// Kinds are stored without their specific field types.
+/** A connection kind of any fields, as `createEngine` and lists of kinds hold them. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of every shape
 export type AnyConnectionKind = ConnectionKind<any>;

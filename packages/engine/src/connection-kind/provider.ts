@@ -23,10 +23,12 @@ export class InMemoryConnectionProvider implements ConnectionProvider {
     this.#connections = new Map(connections instanceof Map ? connections : Object.entries(connections));
   }
 
+  /** The connection with this name, or `undefined`. */
   get(name: string): Connection | undefined {
     return this.#connections.get(name);
   }
 
+  /** The names of its connections. */
   list(): string[] {
     return [...this.#connections.keys()];
   }

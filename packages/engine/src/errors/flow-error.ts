@@ -39,8 +39,11 @@ export class FlowError extends Error {
   override name = "FlowError";
   /** Stable machine-readable code, one of `ERROR_CODES`. */
   readonly code: ErrorCode;
+  /** The node the error concerns, if one. */
   readonly nodeId: string | undefined;
+  /** JSON path inside the flow, such as `nodes[2].inputs.endpoint`, if the error concerns one. */
   readonly path: string | undefined;
+  /** The file the error concerns, if one. */
   readonly file: string | undefined;
   /** HTTP status of an upstream service, when the error came from one. */
   readonly status: number | undefined;

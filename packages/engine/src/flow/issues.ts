@@ -15,12 +15,14 @@ export interface ValidationIssue {
   nodeId?: string;
   /** 1-based position in the file, when the flow came from text. */
   line?: number;
+  /** 1-based column in that line. */
   column?: number;
 }
 
 /** Thrown when a flow is not valid; carries every problem found, not just the first. */
 export class FlowValidationError extends FlowError {
   override name = "FlowValidationError";
+  /** Every problem found, in file order where the flow came from text. */
   readonly issues: ValidationIssue[];
 
   constructor(issues: ValidationIssue[], file?: string) {

@@ -9,7 +9,7 @@ export interface NodeTypeSchemaSource {
 }
 
 /** A JSON Schema object. */
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 
 /** A string that is exactly one reference: it may stand for a value of any type. */
 const REFERENCE_SCHEMA: JsonSchema = {

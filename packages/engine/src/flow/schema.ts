@@ -2,6 +2,7 @@ import { z } from "zod";
 
 /** The types a flow input may declare. `secret` values are wrapped in `Secret` and masked everywhere. */
 export const inputTypeSchema = z.enum(["string", "number", "boolean", "object", "array", "secret"]);
+/** The type a flow input declares. */
 export type InputType = z.infer<typeof inputTypeSchema>;
 
 /** A flow input: its type, and a default that makes it optional. */
@@ -14,6 +15,7 @@ export const flowInputSchema = z
     default: z.unknown().optional().describe("Makes the input optional."),
   })
   .strict();
+/** A flow input, as validated. */
 export type FlowInput = z.infer<typeof flowInputSchema>;
 
 /** A reference such as `${vars.customerConnection}`, or a JSON value that may contain references. */
@@ -32,6 +34,7 @@ export const retryPolicySchema = z
       .describe("Cap on any single delay, server hints included."),
   })
   .strict();
+/** A node's retry policy, as written. */
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 
 /** One node: a step of the flow. */
@@ -76,6 +79,7 @@ export const flowNodeSchema = z
     continueOnError: z.boolean().optional().describe("A failure of this node does not fail the run."),
   })
   .strict();
+/** A node of a flow, as validated. */
 export type FlowNode = z.infer<typeof flowNodeSchema>;
 
 /** A flow file: a DAG of nodes over a variable scope. Only `nodes` is required. */

@@ -107,4 +107,11 @@ describe("renderGraph", () => {
   it("defaults to Mermaid", () => {
     expect(renderGraph(flow)).toBe(renderGraph(flow, "mermaid"));
   });
+
+  it("refuses an object that only looks like a compiled flow", () => {
+    const lookalike = { ...flow };
+    expect(() => renderGraph(lookalike)).toThrow(
+      new TypeError("Expected a flow compiled by `engine.compile()`, got an object it did not make"),
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { compiledOf, type CompiledFlow as PublicCompiledFlow } from "../compiled-flow.js";
 import { collectReferences, type Reference, type Template } from "../flow/references.js";
 import { type EdgeLabel, type GraphNodeLabel, graphKey, idOfGraphKey } from "./build-graph.js";
 import type { CompiledFlow } from "./compile-flow.js";
@@ -32,9 +33,10 @@ interface Arrow {
  * types and `when` conditions, and the flow's outputs; edges labelled with what flows along them
  * (`output.content`, `vars.endpoint`, `connection: vars.customerConnection`).
  */
-export function renderGraph(flow: CompiledFlow, format: GraphFormat = "mermaid"): string {
-  const picture = describePicture(flow);
-  return format === "dot" ? writeDot(flow, picture) : writeMermaid(picture);
+export function renderGraph(flow: PublicCompiledFlow, format: GraphFormat = "mermaid"): string {
+  const compiled = compiledOf(flow);
+  const picture = describePicture(compiled);
+  return format === "dot" ? writeDot(compiled, picture) : writeMermaid(picture);
 }
 
 function describePicture(flow: CompiledFlow): { boxes: Box[]; arrows: Arrow[] } {

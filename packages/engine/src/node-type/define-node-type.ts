@@ -4,13 +4,17 @@ import type { Secret } from "../secrets/secret.js";
 
 /** Token counts reported by a node that called a model. */
 export interface TokenUsage {
+  /** Tokens of the request (the messages sent). */
   promptTokens: number;
+  /** Tokens of the answer. */
   completionTokens: number;
+  /** Both together, as the service counts them. */
   totalTokens: number;
 }
 
 /** The connection a node should use, chosen by the override rule, and where it came from. */
 export interface ResolvedConnection<C extends Connection = Connection> {
+  /** The connection itself, its secret fields as `Secret` values. */
   connection: C;
   /** `dynamic` when the node's `dynamicConnection` gave it, `static` when `connection` named it. */
   source: "dynamic" | "static";
@@ -37,14 +41,19 @@ export interface ServiceConnection<C extends Connection = Connection> extends Re
 
 /** A leveled logger whose messages are redacted before anyone sees them. */
 export interface NodeLogger {
+  /** Detail for whoever debugs the node (`weft run --verbose`). */
   debug(message: string): void;
+  /** Progress worth a line. */
   info(message: string): void;
+  /** Something the user should hear about that does not fail the node. */
   warn(message: string): void;
 }
 
 /** What a node's `run` gets besides its inputs. */
 export interface NodeContext {
+  /** The run's id, as in every event. */
   readonly runId: string;
+  /** This node's `id` in the flow. */
   readonly nodeId: string;
   /** Aborted when the run is cancelled, another node fails the run, or the node times out. */
   readonly signal: AbortSignal;
@@ -75,6 +84,7 @@ export interface NodeContext {
   reportUsage(usage: TokenUsage): void;
   /** Wraps a value in a `Secret` and makes the run scrub it from everything it lets out. */
   secret(value: string | Secret): Secret;
+  /** Logs as `node:log` events, redacted like everything else the run lets out. */
   readonly log: NodeLogger;
 }
 
@@ -112,6 +122,6 @@ export function defineNodeType<Input, Output>(definition: NodeType<Input, Output
   return definition;
 }
 
-// Node types are stored without their specific input/output types.
+/** A node type of any input and output, as `createEngine` and lists of node types hold them. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds node types of every input type
 export type AnyNodeType = NodeType<any, any>;

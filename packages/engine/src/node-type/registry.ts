@@ -14,6 +14,7 @@ export class NodeTypeRegistry {
     }
   }
 
+  /** The node type of this name, or `undefined`. */
   get(type: string): AnyNodeType | undefined {
     return this.#types.get(type);
   }

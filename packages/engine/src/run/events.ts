@@ -3,6 +3,7 @@ import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
 
 /** Fields every event has. */
 export interface EventBase {
+  /** The run's id: the same in every event of one run. */
   runId: string;
   /** Milliseconds since the epoch. */
   timestamp: number;
@@ -10,7 +11,9 @@ export interface EventBase {
 
 /** Every event a run emits, by name. The one observability channel: reporters, traces and tests read these. */
 export interface RunEvents {
+  /** The run began: no node has started yet. */
   "run:start": EventBase & { flowName?: string; nodeCount: number };
+  /** A node's dependencies are done and it starts (its first attempt). */
   "node:start": EventBase & { nodeId: string; nodeType: string };
   /**
    * A piece of streamed output, such as a token of a chat completion. After a retry, tokens start
@@ -23,6 +26,7 @@ export interface RunEvents {
   "node:retry": EventBase & { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };
   /** A message a node logged. */
   "node:log": EventBase & { nodeId: string; level: "debug" | "info" | "warn"; message: string };
+  /** A node ended, however: succeeded, failed, skipped or cancelled. */
   "node:end": EventBase & {
     nodeId: string;
     nodeType: string;
@@ -34,6 +38,7 @@ export interface RunEvents {
     /** Why a node was skipped or cancelled. */
     reason?: string;
   };
+  /** The run ended; `result` is what the run handle's promise gives. */
   "run:end": EventBase & { status: RunStatus; durationMs: number; result: RunResult };
 }
 

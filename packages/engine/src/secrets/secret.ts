@@ -28,14 +28,17 @@ export class Secret {
     return this.#value;
   }
 
+  /** The mask, never the value. */
   toString(): string {
     return SECRET_MASK;
   }
 
+  /** The mask, never the value: `JSON.stringify` cannot leak it. */
   toJSON(): string {
     return SECRET_MASK;
   }
 
+  /** The mask, never the value: `console.log` and `util.inspect` cannot leak it. */
   [inspect.custom](): string {
     return `Secret(${SECRET_MASK})`;
   }

@@ -48,7 +48,8 @@ const inputSchema = z
     message: 'expected "messages" or "prompt"',
   });
 
-const outputSchema = z.object({
+/** What a chat completion node outputs, as a schema: for apps that check the results they read. */
+export const chatCompletionOutputSchema = z.object({
   content: z.string().describe("The answer's text."),
   finishReason: z.string().nullable().describe("Why the model stopped: stop, length, content_filter, ..."),
   model: z.string().describe("The model that answered, as the service names it."),
@@ -66,7 +67,7 @@ const outputSchema = z.object({
 });
 
 /** What a chat completion node outputs. */
-export type ChatCompletionOutput = z.infer<typeof outputSchema>;
+export type ChatCompletionOutput = z.infer<typeof chatCompletionOutputSchema>;
 
 /**
  * Asks a chat model for a completion through the real SDKs, with the connection chosen by the
@@ -76,7 +77,7 @@ export const chatCompletion = defineNodeType({
   type: "chat-completion",
   description: "Sends messages to a chat model and returns its answer.",
   input: inputSchema,
-  output: outputSchema,
+  output: chatCompletionOutputSchema,
   usesConnection: true,
   connectionKinds: [azureAiConnectionKind, openAiConnectionKind],
   writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },

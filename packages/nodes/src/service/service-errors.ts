@@ -2,9 +2,13 @@ import { FlowError, Redactor } from "@weft/engine";
 
 /** What we keep of an HTTP error from a service: plain data, never the SDK object (it can hold the key). */
 export interface ServiceErrorInfo {
+  /** The HTTP status, if the service answered. */
   status?: number;
+  /** The service's own error code (`rate_limit_exceeded`, `insufficient_quota`), if it gave one. */
   code?: string;
+  /** The service's message, scrubbed of the key. */
   message: string;
+  /** How long the service asked to wait before another attempt, in ms. */
   retryAfterMs?: number;
 }
 

@@ -27,7 +27,9 @@ export interface ImportConnectionsOptions {
 
 /** One connection read from a file, ready for `ConnectionStore.createMany`. */
 export interface ImportedConnection {
+  /** The name the file gives it. */
   name: string;
+  /** Its kind and fields, mapped to a registered kind. */
   connection: ConnectionInput;
   /** Which format it was written in. */
   format: "weft" | "promptflow";

@@ -11,7 +11,9 @@ const fields = {
 };
 
 /** An Azure AI connection: a Foundry `/models` endpoint or an Azure OpenAI deployment URL. */
-export type AzureAiConnection = ConnectionOf<typeof fields> & { type: "azure-ai" };
+export type AzureAiConnection = ConnectionOf<typeof azureAiConnectionKind.fields.shape> & {
+  type: "azure-ai";
+};
 
 /** Azure AI: a Foundry models endpoint (every deployment) or one Azure OpenAI deployment. */
 export const azureAiConnectionKind = defineConnectionKind({

@@ -7,7 +7,7 @@ const fields = {
 };
 
 /** Key-value settings for node types that apps add: `configs` are plain, `secrets` are masked. */
-export type CustomConnection = ConnectionOf<typeof fields> & { type: "custom" };
+export type CustomConnection = ConnectionOf<typeof customConnectionKind.fields.shape> & { type: "custom" };
 
 /** Key-value settings for node types that apps add: `configs` are plain, `secrets` are masked. */
 export const customConnectionKind = defineConnectionKind({

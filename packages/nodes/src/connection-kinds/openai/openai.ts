@@ -16,7 +16,7 @@ const fields = {
 };
 
 /** An OpenAI (or OpenAI-compatible) connection. */
-export type OpenAiConnection = ConnectionOf<typeof fields> & { type: "openai" };
+export type OpenAiConnection = ConnectionOf<typeof openAiConnectionKind.fields.shape> & { type: "openai" };
 
 /** OpenAI, or any server that speaks its chat-completions protocol (local ones included). */
 export const openAiConnectionKind = defineConnectionKind({

@@ -1,5 +1,9 @@
 import type { ErrorInfo } from "../errors.js";
+import { setOwn } from "../flow/references.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
 import type { TokenUsage } from "../node-type/define-node-type.js";
+import type { Redactor } from "../secrets/redactor.js";
+import type { NodeRecords } from "./node-records.js";
 
 /** How a node ended. `skipped`: its `when` was false or its data came from a skipped or failed node. */
 export type NodeStatus = "succeeded" | "failed" | "skipped" | "cancelled";
@@ -37,4 +41,65 @@ export interface RunResult {
   error?: ErrorInfo;
   startedAt: number;
   durationMs: number;
+}
+
+/** What a run knows of itself when its last node ends. */
+export interface RunSummary {
+  runId: string;
+  /** The error of the node (or deadline) that failed the run. */
+  failure: ErrorInfo | undefined;
+  /** Why the run was cancelled, if it was. */
+  cancelled: string | undefined;
+  outputs: Record<string, unknown>;
+  usage: RunUsage;
+  startedAt: number;
+  durationMs: number;
+}
+
+/** A run's result from what it recorded of its nodes, with every secret masked. */
+export function assembleRunResult(
+  run: RunSummary,
+  nodes: readonly CompiledNode[],
+  records: NodeRecords,
+  nodeUsage: (index: number) => TokenUsage | undefined,
+  redactor: Redactor,
+): RunResult {
+  const results: Record<string, NodeResult> = {};
+  for (const node of nodes) {
+    const index = node.index;
+    const state = records.states[index] as NodeResult["status"];
+    const result: NodeResult = { status: state, attempts: records.attempts[index]! };
+    if (state === "succeeded") result.output = records.outputs[index];
+    const error = records.errors[index];
+    if (error) result.error = error;
+    const reason = records.reasons[index];
+    if (reason !== undefined) result.reason = reason;
+    if (records.attempts[index]! > 0) {
+      result.startedAt = records.startedAt[index]!;
+      result.durationMs = roundMs(records.durations[index]!);
+    }
+    const usage = nodeUsage(index);
+    if (usage) result.usage = usage;
+    // Keyed by user names: own data properties only (`setOwn`), whatever the name.
+    setOwn(results, node.id, result);
+  }
+  const { runId, failure, cancelled, outputs, usage, startedAt } = run;
+  const status: RunStatus = cancelled !== undefined ? "cancelled" : failure ? "failed" : "succeeded";
+  const error: ErrorInfo | undefined =
+    failure ?? (cancelled === undefined ? undefined : { code: "run.cancelled", message: cancelled });
+  return redactor.redact({
+    runId,
+    status,
+    outputs,
+    nodes: results,
+    usage,
+    ...(error ? { error } : {}),
+    startedAt,
+    durationMs: roundMs(run.durationMs),
+  });
+}
+
+/** Milliseconds to the microsecond: more digits are noise. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -1,0 +1,55 @@
+import { FlowError } from "../errors.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
+
+/** A running node's own deadline: its signal, and a promise that rejects when the time is up. */
+export interface NodeTimeout {
+  signal: AbortSignal;
+  expired: Promise<never>;
+}
+
+/** The deadlines of running nodes that set `timeoutMs`, each with its own signal and timer. */
+export class NodeTimeouts {
+  readonly #running = new Map<
+    number,
+    { controller: AbortController; timer: ReturnType<typeof setTimeout> }
+  >();
+
+  /** Starts the clock of a node that has `timeoutMs`: at the deadline its signal aborts with `node.timeout`. */
+  start(node: CompiledNode, timeoutMs: number): NodeTimeout {
+    const controller = new AbortController();
+    let timer!: ReturnType<typeof setTimeout>;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new FlowError(
+          "node.timeout",
+          `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`,
+          {
+            nodeId: node.id,
+          },
+        );
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    this.#running.set(node.index, { controller, timer });
+    return { signal: controller.signal, expired };
+  }
+
+  /** The node ended: its clock stops. */
+  clear(index: number): void {
+    const running = this.#running.get(index);
+    if (!running) return;
+    clearTimeout(running.timer);
+    this.#running.delete(index);
+  }
+
+  /** The run was aborted: every clock stops, and every node with one gets an aborted signal. */
+  abortAll(reason: FlowError): void {
+    // A node that ignores its signal must not keep the process alive until its timeout.
+    for (const { controller, timer } of this.#running.values()) {
+      clearTimeout(timer);
+      controller.abort(reason);
+    }
+    this.#running.clear();
+  }
+}

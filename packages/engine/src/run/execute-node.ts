@@ -2,40 +2,43 @@ import { FlowError } from "../errors.js";
 import { evaluateTemplate } from "../flow/references.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type { ExecutionRun } from "./node-run.js";
-import { isPromiseLike, runAttempts } from "./retry-loop.js";
+import { runAttempts, type Settle } from "./retry-loop.js";
 
 /**
  * Executes one node: resolves its inputs, runs its attempts, and holds it to its own `timeoutMs`
- * if it has one — a node that ignores its aborted signal still ends on time, and its late result
- * is dropped. `settle` gets the checked output or the failure, at once when the node's `run`
- * returned a value rather than a promise.
+ * if it has one — a node that ignores its aborted signal still ends on time, and whatever it
+ * returns later is dropped. `settle` gets the checked output or the failure, once.
  */
-export function executeNode(
+export function executeNode(run: ExecutionRun, node: CompiledNode, settle: Settle): void {
+  const timeoutMs = node.definition.timeoutMs;
+  if (timeoutMs === undefined) {
+    execute(run, node, undefined, settle);
+    return;
+  }
+  let ended = false;
+  const settleOnce: Settle = (node, ok, value) => {
+    if (ended) return;
+    ended = true;
+    settle(node, ok, value);
+  };
+  const signal = run.timeouts.start(node, timeoutMs, (error) => settleOnce(node, false, error));
+  execute(run, node, signal, settleOnce);
+}
+
+function execute(
   run: ExecutionRun,
   node: CompiledNode,
-  settle: (node: CompiledNode, ok: boolean, value: unknown) => void,
+  signal: AbortSignal | undefined,
+  settle: Settle,
 ): void {
-  const timeoutMs = node.definition.timeoutMs;
-  const timeout = timeoutMs === undefined ? undefined : run.timeouts.start(node, timeoutMs);
-  let result: unknown;
+  let input: unknown;
   try {
-    result = runAttempts(run, node, resolveInputs(run, node), timeout?.signal);
+    input = resolveInputs(run, node);
   } catch (error) {
     settle(node, false, error);
     return;
   }
-  if (!isPromiseLike(result)) {
-    settle(node, true, result);
-    return;
-  }
-  if (timeout) {
-    Promise.resolve(result).catch(() => {});
-    result = Promise.race([result, timeout.expired]);
-  }
-  (result as PromiseLike<unknown>).then(
-    (output) => settle(node, true, output),
-    (error) => settle(node, false, error),
-  );
+  runAttempts(run, node, input, signal, settle);
 }
 
 /** The node's inputs with their references resolved, checked against its type's input schema. */

@@ -1,12 +1,6 @@
 import { FlowError } from "../errors.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 
-/** A running node's own deadline: its signal, and a promise that rejects when the time is up. */
-export interface NodeTimeout {
-  signal: AbortSignal;
-  expired: Promise<never>;
-}
-
 /** The deadlines of running nodes that set `timeoutMs`, each with its own signal and timer. */
 export class NodeTimeouts {
   readonly #running = new Map<
@@ -14,25 +8,25 @@ export class NodeTimeouts {
     { controller: AbortController; timer: ReturnType<typeof setTimeout> }
   >();
 
-  /** Starts the clock of a node that has `timeoutMs`: at the deadline its signal aborts with `node.timeout`. */
-  start(node: CompiledNode, timeoutMs: number): NodeTimeout {
+  /**
+   * Starts the clock of a node that has `timeoutMs` and returns the node's own signal: at the
+   * deadline it aborts with `node.timeout`, and `onTimeout` gets that error.
+   */
+  start(node: CompiledNode, timeoutMs: number, onTimeout: (error: FlowError) => void): AbortSignal {
     const controller = new AbortController();
-    let timer!: ReturnType<typeof setTimeout>;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new FlowError(
-          "node.timeout",
-          `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`,
-          {
-            nodeId: node.id,
-          },
-        );
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-    });
+    const timer = setTimeout(() => {
+      const error = new FlowError(
+        "node.timeout",
+        `node "${node.id}" timed out after ${timeoutMs} ms (timeoutMs)`,
+        {
+          nodeId: node.id,
+        },
+      );
+      controller.abort(error);
+      onTimeout(error);
+    }, timeoutMs);
     this.#running.set(node.index, { controller, timer });
-    return { signal: controller.signal, expired };
+    return controller.signal;
   }
 
   /** The node ended: its clock stops. */

@@ -5,7 +5,8 @@ import { MAX_ERROR_MESSAGE_LENGTH } from "../limits.js";
 import type { Redactor } from "../secrets/redactor.js";
 import { cutText } from "./bounded-json.js";
 import type { RunEventListeners } from "./events.js";
-import type { NodeResult, RunResult, RunStatus } from "./run-result.js";
+import type { NodeRecords } from "./node-records.js";
+import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
 import { TokenStreams } from "./token-streams.js";
 
 /**
@@ -74,19 +75,21 @@ export class RunReporter {
   }
 
   /** A node ended: what its stream held back goes out first, then `node:end`. */
-  nodeEnd(node: CompiledNode, result: NodeResult & { durationMs: number }): void {
+  nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords): void {
     this.#tokens.end(node);
     if (!this.#events.listenerCount("node:end")) return;
-    const { status, attempts, durationMs, output, error, reason } = result;
+    const index = node.index;
+    const error = records.errors[index];
+    const reason = records.reasons[index];
     this.#events.emit("node:end", {
       runId: this.#runId,
       timestamp: Date.now(),
       nodeId: node.id,
       nodeType: node.nodeType.type,
       status,
-      attempts,
-      durationMs,
-      ...(status === "succeeded" ? { output: this.#redactor.redact(output) } : {}),
+      attempts: records.attempts[index]!,
+      durationMs: records.durations[index]!,
+      ...(status === "succeeded" ? { output: this.#redactor.redact(records.outputs[index]) } : {}),
       ...(error ? { error } : {}),
       ...(reason === undefined ? {} : { reason }),
     });

@@ -64,12 +64,18 @@ export function assembleRunResult(
   nodeUsage: (index: number) => TokenUsage | undefined,
   redactor: Redactor,
 ): RunResult {
+  // With no secret string known, redacting masks only values such as `Secret`s, which only
+  // outputs hold: the rest is plain data built here. A run with secrets is scrubbed whole, keys too.
+  const piecewise = redactor.isEmpty;
   const results: Record<string, NodeResult> = {};
   for (const node of nodes) {
     const index = node.index;
     const state = records.states[index] as NodeResult["status"];
     const result: NodeResult = { status: state, attempts: records.attempts[index]! };
-    if (state === "succeeded") result.output = records.outputs[index];
+    if (state === "succeeded") {
+      const output = records.outputs[index];
+      result.output = piecewise ? redactor.redact(output, 3) : output;
+    }
     const error = records.errors[index];
     if (error) result.error = error;
     const reason = records.reasons[index];
@@ -83,20 +89,21 @@ export function assembleRunResult(
     // Keyed by user names: own data properties only (`setOwn`), whatever the name.
     setOwn(results, node.id, result);
   }
-  const { runId, failure, cancelled, outputs, usage, startedAt } = run;
+  const { runId, failure, cancelled, usage, startedAt } = run;
   const status: RunStatus = cancelled !== undefined ? "cancelled" : failure ? "failed" : "succeeded";
   const error: ErrorInfo | undefined =
     failure ?? (cancelled === undefined ? undefined : { code: "run.cancelled", message: cancelled });
-  return redactor.redact({
+  const result: RunResult = {
     runId,
     status,
-    outputs,
+    outputs: piecewise ? redactor.redact(run.outputs, 1) : run.outputs,
     nodes: results,
     usage,
     ...(error ? { error } : {}),
     startedAt,
     durationMs: roundMs(run.durationMs),
-  });
+  };
+  return piecewise ? result : redactor.redact(result);
 }
 
 /** Milliseconds to the microsecond: more digits are noise. */

@@ -12,6 +12,7 @@ import { checkOutputLength } from "./node-output.js";
 import { NodeRecords } from "./node-records.js";
 import type { ExecutionRun } from "./node-run.js";
 import { NodeTimeouts } from "./node-timeouts.js";
+import type { Settle } from "./retry-loop.js";
 import { cancellationError, RunAbort } from "./run-abort.js";
 import {
   type Deadline,
@@ -204,7 +205,7 @@ export class RunState implements ExecutionRun {
   }
 
   /** A node's work is over: record its output (and variable) or its error, and let others start. */
-  readonly #settle = (node: CompiledNode, ok: boolean, value: unknown): void => {
+  readonly #settle: Settle = (node, ok, value) => {
     const index = node.index;
     if (node.definition.timeoutMs !== undefined) this.timeouts.clear(index);
     this.#scheduler.finished();
@@ -241,14 +242,7 @@ export class RunState implements ExecutionRun {
     if (error) records.errors[index] = error;
     if (reason !== undefined) records.reasons[index] = reason;
     this.#ended++;
-    this.#reporter.nodeEnd(node, {
-      status: state,
-      attempts: records.attempts[index]!,
-      durationMs: records.durations[index]!,
-      output: records.outputs[index],
-      ...(error ? { error } : {}),
-      ...(reason === undefined ? {} : { reason }),
-    });
+    this.#reporter.nodeEnd(node, state, records);
     // A failure that fails the run starts nothing more: the run is about to be aborted.
     const fatal = state === "failed" && !node.definition.continueOnError;
     if (!fatal && !this.aborted) this.#scheduler.release(index);

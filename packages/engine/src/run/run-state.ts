@@ -79,12 +79,10 @@ export class RunState implements ExecutionRun {
     this.#reporter = new RunReporter(this.runId, events, this.redactor);
     this.records = new NodeRecords(flow.nodes.length);
     this.scope = new RunScope(flow, this.records, this.redactor);
-    this.#scheduler = new Scheduler(
-      flow.nodes.map((node) => node.dependents),
-      flow.dependencyCounts,
-      options.concurrency,
-      { admit: (index) => this.#admit(index), execute: (index) => this.#execute(index) },
-    );
+    this.#scheduler = new Scheduler(flow.nodes, flow.dependencyCounts, options.concurrency, {
+      admit: (index) => this.#admit(index),
+      execute: (index) => this.#execute(index),
+    });
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
     });

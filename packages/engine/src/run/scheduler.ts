@@ -16,28 +16,34 @@ export interface SchedulerHooks {
  * Nodes are numbered by their index in the compiled flow.
  */
 export class Scheduler {
-  readonly #dependents: ReadonlyArray<readonly number[]>;
+  readonly #nodes: ReadonlyArray<{ readonly dependents: readonly number[] }>;
   /** How many dependencies each node still waits for. */
   readonly #remaining: Int32Array;
   readonly #concurrency: number;
   readonly #hooks: SchedulerHooks;
   #running = 0;
+  // A node becomes ready once and is admitted at most once: each queue is an array of node
+  // indices as long as the flow, read from its head and written at its tail, never reset.
   /** Nodes whose dependencies have ended, not yet looked at by the drain loop. */
-  #ready: number[] = [];
+  readonly #ready: Int32Array;
   #readyHead = 0;
+  #readyTail = 0;
   /** Admitted nodes waiting for a slot. */
-  #waiting: number[] = [];
+  readonly #waiting: Int32Array;
   #waitingHead = 0;
+  #waitingTail = 0;
   #draining = false;
 
   constructor(
-    dependents: ReadonlyArray<readonly number[]>,
+    nodes: ReadonlyArray<{ readonly dependents: readonly number[] }>,
     dependencyCounts: Int32Array,
     concurrency: number,
     hooks: SchedulerHooks,
   ) {
-    this.#dependents = dependents;
+    this.#nodes = nodes;
     this.#remaining = dependencyCounts.slice();
+    this.#ready = new Int32Array(dependencyCounts.length);
+    this.#waiting = new Int32Array(dependencyCounts.length);
     this.#concurrency = concurrency;
     this.#hooks = hooks;
   }
@@ -46,7 +52,7 @@ export class Scheduler {
   start(): void {
     const remaining = this.#remaining;
     for (let index = 0; index < remaining.length; index++) {
-      if (remaining[index] === 0) this.#ready.push(index);
+      if (remaining[index] === 0) this.#ready[this.#readyTail++] = index;
     }
     this.#pump();
   }
@@ -54,8 +60,8 @@ export class Scheduler {
   /** A node has ended: counts down its dependents and looks at those it was the last one for. */
   release(index: number): void {
     const remaining = this.#remaining;
-    for (const dependent of this.#dependents[index]!) {
-      if (--remaining[dependent]! === 0) this.#ready.push(dependent);
+    for (const dependent of this.#nodes[index]!.dependents) {
+      if (--remaining[dependent]! === 0) this.#ready[this.#readyTail++] = dependent;
     }
     this.#pump();
   }
@@ -67,8 +73,7 @@ export class Scheduler {
 
   /** Starts nothing more: nodes waiting for a slot are dropped (the run ends them). */
   stop(): void {
-    this.#waiting.length = 0;
-    this.#waitingHead = 0;
+    this.#waitingHead = this.#waitingTail;
   }
 
   #pump(): void {
@@ -84,22 +89,15 @@ export class Scheduler {
     this.#draining = true;
     try {
       for (;;) {
-        if (this.#running < this.#concurrency && this.#waitingHead < this.#waiting.length) {
+        if (this.#running < this.#concurrency && this.#waitingHead < this.#waitingTail) {
           this.#running++;
           this.#hooks.execute(this.#waiting[this.#waitingHead++]!);
-        } else if (this.#readyHead < this.#ready.length) {
+        } else if (this.#readyHead < this.#readyTail) {
           const index = this.#ready[this.#readyHead++]!;
-          if (this.#hooks.admit(index)) this.#waiting.push(index);
+          if (this.#hooks.admit(index)) this.#waiting[this.#waitingTail++] = index;
         } else {
           break;
         }
-      }
-      // Every ready node was looked at; waiting ones stay until a slot frees up.
-      this.#ready.length = 0;
-      this.#readyHead = 0;
-      if (this.#waitingHead === this.#waiting.length) {
-        this.#waiting.length = 0;
-        this.#waitingHead = 0;
       }
     } finally {
       this.#draining = false;

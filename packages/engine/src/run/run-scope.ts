@@ -12,6 +12,8 @@ import type { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
 import type { NodeRecords } from "./node-records.js";
 
+const NO_INPUTS: ReadonlyMap<string, unknown> = new Map();
+
 /**
  * What references read during a run: the flow's inputs, the variables nodes wrote and the nodes'
  * outputs. Interpolating a secret into text makes the text a secret too.
@@ -19,7 +21,7 @@ import type { NodeRecords } from "./node-records.js";
 export class RunScope implements ReferenceResolver {
   readonly variables = new Map<string, unknown>();
   /** The flow's inputs, set when the run starts. */
-  inputs: ReadonlyMap<string, unknown> = new Map();
+  inputs: ReadonlyMap<string, unknown> = NO_INPUTS;
   readonly #flow: CompiledFlow;
   readonly #records: NodeRecords;
   readonly #redactor: Redactor;

@@ -22,16 +22,14 @@ export class Scheduler {
   readonly #concurrency: number;
   readonly #hooks: SchedulerHooks;
   #running = 0;
-  // A node becomes ready once and is admitted at most once: each queue is an array of node
-  // indices as long as the flow, read from its head and written at its tail, never reset.
+  // A node becomes ready once and is admitted at most once: each queue grows to at most the
+  // flow's length and is read from its head, never emptied.
   /** Nodes whose dependencies have ended, not yet looked at by the drain loop. */
-  readonly #ready: Int32Array;
+  readonly #ready: number[] = [];
   #readyHead = 0;
-  #readyTail = 0;
   /** Admitted nodes waiting for a slot. */
-  readonly #waiting: Int32Array;
+  readonly #waiting: number[] = [];
   #waitingHead = 0;
-  #waitingTail = 0;
   #draining = false;
 
   constructor(
@@ -42,8 +40,6 @@ export class Scheduler {
   ) {
     this.#nodes = nodes;
     this.#remaining = dependencyCounts.slice();
-    this.#ready = new Int32Array(dependencyCounts.length);
-    this.#waiting = new Int32Array(dependencyCounts.length);
     this.#concurrency = concurrency;
     this.#hooks = hooks;
   }
@@ -52,7 +48,7 @@ export class Scheduler {
   start(): void {
     const remaining = this.#remaining;
     for (let index = 0; index < remaining.length; index++) {
-      if (remaining[index] === 0) this.#ready[this.#readyTail++] = index;
+      if (remaining[index] === 0) this.#ready.push(index);
     }
     this.#pump();
   }
@@ -61,7 +57,7 @@ export class Scheduler {
   release(index: number): void {
     const remaining = this.#remaining;
     for (const dependent of this.#nodes[index]!.dependents) {
-      if (--remaining[dependent]! === 0) this.#ready[this.#readyTail++] = dependent;
+      if (--remaining[dependent]! === 0) this.#ready.push(dependent);
     }
     this.#pump();
   }
@@ -73,7 +69,7 @@ export class Scheduler {
 
   /** Starts nothing more: nodes waiting for a slot are dropped (the run ends them). */
   stop(): void {
-    this.#waitingHead = this.#waitingTail;
+    this.#waitingHead = this.#waiting.length;
   }
 
   #pump(): void {
@@ -89,12 +85,12 @@ export class Scheduler {
     this.#draining = true;
     try {
       for (;;) {
-        if (this.#running < this.#concurrency && this.#waitingHead < this.#waitingTail) {
+        if (this.#running < this.#concurrency && this.#waitingHead < this.#waiting.length) {
           this.#running++;
           this.#hooks.execute(this.#waiting[this.#waitingHead++]!);
-        } else if (this.#readyHead < this.#readyTail) {
+        } else if (this.#readyHead < this.#ready.length) {
           const index = this.#ready[this.#readyHead++]!;
-          if (this.#hooks.admit(index)) this.#waiting[this.#waitingTail++] = index;
+          if (this.#hooks.admit(index)) this.#waiting.push(index);
         } else {
           break;
         }

@@ -1,7 +1,8 @@
 // `pnpm structure [root]`: the numbers that show the shape of the code, per package — production
 // source files (`src/**/*.ts` without tests), their lines, the largest file, the names each package's
 // index exports — and every import cycle between production files. `root` is a checkout of this
-// repository (default: this one), so that two commits can be compared. Exits 1 when there is a cycle.
+// repository (default: this one), so that two commits can be compared. Exits 1 when there is a
+// cycle, a production file over 300 lines, or an import the engine must not have (fs, yaml, an SDK).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { argv, exit } from "node:process";
@@ -134,10 +135,28 @@ for (const name of packages) {
 }
 console.table(rows);
 
+const MAX_LINES = 300;
+const long = allFiles.filter((file) => lineCount(file) > MAX_LINES);
+for (const file of long)
+  console.log(`Over ${MAX_LINES} lines: ${relative(packagesDir, file)} (${lineCount(file)})`);
+
+// The engine is the pure core: no file system, no YAML, no service SDKs.
+const FORBIDDEN_IN_ENGINE =
+  /^(node:)?(fs|fs\/promises|child_process|net|http|https)$|^yaml$|^openai$|^@azure/;
+const engineSrc = join(packagesDir, "engine", "src");
+const forbidden = productionFiles(engineSrc).flatMap((file) => {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gm)]
+    .map((match) => match[1])
+    .filter((specifier) => FORBIDDEN_IN_ENGINE.test(specifier))
+    .map((specifier) => `${relative(packagesDir, file)} imports ${specifier}`);
+});
+for (const line of forbidden) console.log(`The engine must not import this: ${line}`);
+
 const cycles = findCycles(allFiles);
 if (cycles.length === 0) console.log("No import cycles.");
 for (const cycle of cycles) {
   const files = cycle.files.map((file) => relative(packagesDir, file)).join(" ↔ ");
   console.log(`Import cycle${cycle.typeOnly ? " (type imports only)" : ""}: ${files}`);
 }
-exit(cycles.length === 0 ? 0 : 1);
+exit(cycles.length === 0 && long.length === 0 && forbidden.length === 0 ? 0 : 1);

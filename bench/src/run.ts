@@ -10,6 +10,7 @@ import { measureHttp } from "./suites/http.js";
 import { measureFanOut, measureLattice } from "./suites/makespan.js";
 import { measureMemory, serveMemoryChild } from "./suites/memory.js";
 import { measureOverhead } from "./suites/overhead.js";
+import { measureScheduler } from "./suites/scheduler.js";
 import type { Suite, SuiteContext } from "./suites/suite.js";
 
 const suites: Record<string, { suite: Suite; inProcessAdapters: boolean }> = {
@@ -20,6 +21,7 @@ const suites: Record<string, { suite: Suite; inProcessAdapters: boolean }> = {
   W5: { suite: measureHttp, inProcessAdapters: false },
   W6: { suite: measureColdStart, inProcessAdapters: false },
   W7: { suite: measureMemory, inProcessAdapters: false },
+  W8: { suite: measureScheduler, inProcessAdapters: true },
 };
 
 const usage = `Usage: pnpm bench [--only W1,W2] [--quick] [--json]

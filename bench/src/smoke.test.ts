@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { adapterNames, loadAdapter } from "./adapters/index.js";
 import { type StepObserver, StepRunner } from "./step.js";
-import { chain, fanOut, lattice, productFlow, type Workload } from "./workloads.js";
+import { chain, fanOut, lattice, productFlow, type Workload, withPromises } from "./workloads.js";
 
 /** Records the order of step events and the most steps ever running at once. */
 function recordSteps(): StepObserver & { events: [string, string][]; mostRunning: number } {
@@ -40,7 +40,14 @@ function expectDependencyOrder(workload: Workload, events: readonly [string, str
   }
 }
 
-const workloads = [chain(20), fanOut(5, 1), lattice(3, 4, 1, 2), productFlow(1)];
+const workloads = [
+  chain(20),
+  fanOut(5, 1),
+  lattice(3, 4, 1, 2),
+  productFlow(1),
+  withPromises(chain(20)),
+  withPromises(lattice(3, 4, 1, 2)),
+];
 
 describe.each(adapterNames)("the %s adapter", (name) => {
   it.each(workloads.map((workload) => [workload.name, workload] as const))(
@@ -48,10 +55,9 @@ describe.each(adapterNames)("the %s adapter", (name) => {
     async (_, workload) => {
       const adapter = await loadAdapter(name);
       const log = recordSteps();
-      const prepared = await adapter.prepare(workload, {
-        concurrency: Number.POSITIVE_INFINITY,
-        step: new StepRunner(log),
-      });
+      const options = { concurrency: Number.POSITIVE_INFINITY, step: new StepRunner(log) };
+      if (adapter.unsupported?.(workload, options)) return;
+      const prepared = await adapter.prepare(workload, options);
       expect(prepared.stepsPerRun).toBeGreaterThan(0);
       for (let run = 0; run < 2; run++) {
         log.events.length = 0;

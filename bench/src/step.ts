@@ -33,4 +33,17 @@ export class StepRunner {
       }, delayMs),
     );
   };
+
+  /**
+   * The work of a node of a promise workload: an async function, as most users write a node, that
+   * receives its dependencies' outputs and resolves with an output of its own (how many it got).
+   */
+  readonly runAsync = async (id: string, delayMs: number, inputs: readonly unknown[]): Promise<number> => {
+    this.calls++;
+    const observer = this.#observer;
+    observer?.started(id);
+    if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+    observer?.finished(id);
+    return inputs.length;
+  };
 }

@@ -29,6 +29,11 @@ export interface Workload {
   /** Short name for tables, e.g. `chain(250)`. */
   readonly name: string;
   readonly nodes: readonly WorkloadNode[];
+  /**
+   * Every node is an async function (it returns a promise even when it does not wait) that reads
+   * the outputs of the nodes it depends on, as flows pass data by reference (`StepRunner.runAsync`).
+   */
+  readonly promises?: boolean;
 }
 
 function trivial(id: string, dependsOn: readonly string[] = []): WorkloadNode {
@@ -93,6 +98,11 @@ export function productFlow(chatDelayMs: number): Workload {
       { ...llm("chat", chatDelayMs, ["connection"]), productRole: "chat" },
     ],
   };
+}
+
+/** The same workload with promise-returning nodes that read their dependencies' outputs (W8). */
+export function withPromises(workload: Workload): Workload {
+  return { ...workload, name: `${workload.name}, async`, promises: true };
 }
 
 /** Nodes that nothing depends on. */

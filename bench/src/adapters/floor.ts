@@ -4,7 +4,8 @@ import type { Adapter, PreparedWorkload, RunOptions } from "./adapter.js";
 /**
  * The least a scheduler can do: in-degree counters over integer indices, a ready queue, a node
  * started the moment its last dependency finishes, and an optional limit on how many run at once.
- * Synchronous steps complete in the same loop, so a chain costs no promise per node.
+ * Synchronous steps complete in the same loop, so a chain costs no promise per node. In a promise
+ * workload a node gets its dependencies' outputs in an array and its output is kept by index.
  */
 export const floorAdapter: Adapter = {
   name: "floor",
@@ -16,11 +17,13 @@ export const floorAdapter: Adapter = {
     nodes.forEach((node, index) => {
       for (const dependency of node.dependsOn) dependents[indexById.get(dependency)!]!.push(index);
     });
+    const dependencies = nodes.map((node) => node.dependsOn.map((id) => indexById.get(id)!));
     const roots = nodes.flatMap((node, index) => (node.dependsOn.length === 0 ? [index] : []));
 
     const run = () =>
       new Promise<void>((resolve, reject) => {
         const remaining = inDegree.slice();
+        const outputs: unknown[] = workload.promises ? new Array(nodes.length) : [];
         const ready = roots.slice();
         let readyHead = 0;
         let running = 0;
@@ -39,13 +42,20 @@ export const floorAdapter: Adapter = {
           while (readyHead < ready.length && running < concurrency) {
             const index = ready[readyHead++]!;
             const node = nodes[index]!;
-            const pending = step.run(node.id, node.delayMs);
+            const pending = workload.promises
+              ? step.runAsync(
+                  node.id,
+                  node.delayMs,
+                  dependencies[index]!.map((dependency) => outputs[dependency]),
+                )
+              : step.run(node.id, node.delayMs);
             if (pending === undefined) {
               complete(index);
               continue;
             }
             running++;
-            pending.then(() => {
+            pending.then((output) => {
+              outputs[index] = output;
               running--;
               complete(index);
               pump();

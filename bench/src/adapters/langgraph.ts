@@ -15,6 +15,9 @@ const BenchState = Annotation.Root({
  */
 export const langGraphAdapter: Adapter = {
   name: "langgraph",
+  unsupported(workload) {
+    return workload.promises ? "W8 compares the ready-queue schedulers (floor, p-graph)" : undefined;
+  },
   prepare(workload: Workload, { concurrency, step }: RunOptions): PreparedWorkload {
     // Node names are only known at run time, so the builder is typed with string names.
     const builder = new StateGraph(BenchState) as unknown as StateGraph<

@@ -11,8 +11,17 @@ export const pGraphAdapter: Adapter = {
   prepare(workload: Workload, { concurrency, step }: RunOptions): PreparedWorkload {
     const nodeMap: PGraphNodeRecord = {};
     const dependencies: DependencyList = [];
+    // A promise workload passes data as a p-graph user would: outputs in a map the nodes read.
+    const outputs = new Map<string, unknown>();
     for (const node of workload.nodes) {
-      nodeMap[node.id] = { run: () => step.run(node.id, node.delayMs) };
+      nodeMap[node.id] = {
+        run: workload.promises
+          ? async () => {
+              const inputs = node.dependsOn.map((id) => outputs.get(id));
+              outputs.set(node.id, await step.runAsync(node.id, node.delayMs, inputs));
+            }
+          : () => step.run(node.id, node.delayMs),
+      };
       for (const dependency of node.dependsOn) dependencies.push([dependency, node.id]);
     }
     const graph = new PGraph(nodeMap, dependencies);

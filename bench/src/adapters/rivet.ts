@@ -99,7 +99,8 @@ function toProject(workload: Workload): Project {
  */
 export const rivetAdapter: Adapter = {
   name: "rivet",
-  unsupported(_workload, { concurrency }) {
+  unsupported(workload, { concurrency }) {
+    if (workload.promises) return "W8 compares the ready-queue schedulers (floor, p-graph)";
     return Number.isFinite(concurrency)
       ? "GraphProcessor has no concurrency limit: its queue is unbounded"
       : undefined;

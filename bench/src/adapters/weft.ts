@@ -8,7 +8,7 @@ import {
   type FlowNode,
   type RunResult,
 } from "@weft/engine";
-import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
+import { builtinNodeTypes } from "@weft/nodes";
 import { z } from "zod";
 import type { StepRunner } from "../step.js";
 import type { Workload, WorkloadNode } from "../workloads.js";
@@ -29,6 +29,16 @@ function benchStep(step: StepRunner) {
       const pending = step.run(context.nodeId, input.delayMs);
       return pending ? pending.then(() => 1) : 1;
     },
+  });
+}
+
+/** A node as most users write one: an async `run` whose inputs come from other nodes by reference. */
+function benchAsync(step: StepRunner) {
+  return defineNodeType({
+    type: "bench-async",
+    description: "Waits `delayMs` on a timer, if above 0, and returns how many outputs it was given.",
+    input: z.object({ delayMs: z.number(), after: z.array(z.unknown()) }),
+    run: async (input, context) => step.runAsync(context.nodeId, input.delayMs, input.after),
   });
 }
 
@@ -54,6 +64,15 @@ function toStepNode(node: WorkloadNode): FlowNode {
     type: "bench-step",
     inputs: { delayMs: node.delayMs },
     ...(node.dependsOn.length > 0 ? { dependsOn: [...node.dependsOn] } : {}),
+  };
+}
+
+/** A node of a promise workload: its order comes from the `${nodes.<id>.output}` references it reads. */
+function toAsyncNode(node: WorkloadNode): FlowNode {
+  return {
+    id: node.id,
+    type: "bench-async",
+    inputs: { delayMs: node.delayMs, after: node.dependsOn.map((id) => `\${nodes.${id}.output}`) },
   };
 }
 
@@ -103,12 +122,17 @@ export const weftAdapter: Adapter = {
   name: "weft",
   prepare(workload: Workload, { concurrency, step }: RunOptions): PreparedWorkload {
     const product = workload.nodes.some((node) => node.productRole);
-    const nodeTypes: AnyNodeType[] = [benchStep(step), benchChat(step), ...builtinNodeTypes];
-    const engine: Engine = createEngine({ nodeTypes, connectionKinds: builtinConnectionKinds });
+    const nodeTypes: AnyNodeType[] = [
+      benchStep(step),
+      benchAsync(step),
+      benchChat(step),
+      ...builtinNodeTypes,
+    ];
+    const engine: Engine = createEngine({ nodeTypes });
     const flow: FlowDefinition = {
       name: workload.name,
       ...(product ? { inputs: { endpoint: { type: "string" }, key: { type: "secret" } } } : {}),
-      nodes: workload.nodes.map(product ? toProductNode : toStepNode),
+      nodes: workload.nodes.map(product ? toProductNode : workload.promises ? toAsyncNode : toStepNode),
     };
     const compiled: CompiledFlow = engine.compile(flow);
     const options = { inputs: product ? productInputs : {}, concurrency };

@@ -1,8 +1,11 @@
 import type { ConnectionField, ConnectionKinds } from "@weft/engine";
 import { type Command, Option } from "commander";
 import { usageError } from "../cli-error.js";
+import type { CliIo } from "../io.js";
 import { collect, positiveInteger, splitPair } from "../options.js";
-import type { ConnectionCommandIo } from "./connection.js";
+
+/** What the connection commands read and write. */
+export type ConnectionCommandIo = Pick<CliIo, "stdout" | "stderr" | "readStdin" | "env">;
 
 /**
  * Options shared by `create` and `update`, made from the kinds' fields: a plain field `baseUrl`

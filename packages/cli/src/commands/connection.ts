@@ -9,19 +9,16 @@ import {
 } from "@weft/store";
 import { type Command, Option } from "commander";
 import { usageError } from "../cli-error.js";
-import type { CliIo } from "../io.js";
 import { BUILTIN_CATALOG } from "../plugins.js";
 import {
   addFieldOptions,
+  type ConnectionCommandIo,
   cliFields,
   type FieldOptions,
   readFields,
   requireEnv,
 } from "./connection-fields.js";
 import { formatConnection, formatTable, plural, withMaskedUrls } from "./connection-format.js";
-
-/** What the connection commands read and write. */
-export type ConnectionCommandIo = Pick<CliIo, "stdout" | "stderr" | "readStdin" | "env">;
 
 /**
  * Adds `weft connection create | list | show | update | delete | import | rotate-key`: the local

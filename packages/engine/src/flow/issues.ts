@@ -72,6 +72,9 @@ export function pathKey(key: string | number): string {
   return /^[A-Za-z_$][\w$-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
+/** Adds an issue to a flow's list; one given as a function is built only if it will be listed. */
+export type ReportIssue = (issue: ValidationIssue | (() => ValidationIssue)) => void;
+
 /**
  * The issues of one flow, at most `MAX_LISTED_ISSUES` of them listed: past that, issues are only
  * counted (and a message given as a function is never built), and a last `flow.more-issues`

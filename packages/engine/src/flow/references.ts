@@ -191,11 +191,21 @@ export function evaluateTemplate(template: Template, resolver: ReferenceResolver
       return resolver.interpolate(
         template.parts.map((part) => (typeof part === "string" ? part : resolver.resolve(part))),
       );
-    case "array":
-      return template.items.map((item) => evaluateTemplate(item, resolver));
+    case "array": {
+      // Loops rather than `map` and destructuring: this runs for every node a run starts.
+      const items = template.items;
+      const out = new Array<unknown>(items.length);
+      for (let index = 0; index < items.length; index++)
+        out[index] = evaluateTemplate(items[index]!, resolver);
+      return out;
+    }
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of template.entries) setOwn(out, key, evaluateTemplate(item, resolver));
+      const entries = template.entries;
+      for (let index = 0; index < entries.length; index++) {
+        const entry = entries[index]!;
+        setOwn(out, entry[0], evaluateTemplate(entry[1], resolver));
+      }
       return out;
     }
   }

@@ -1,5 +1,34 @@
 import type { Graph } from "@dagrejs/graphlib";
+import { echo } from "../flow/echo.js";
+import type { ReportIssue } from "../flow/issues.js";
 import { idOfGraphKey } from "./build-graph.js";
+
+/** Reports every cycle of the flow's graph, naming its nodes in order. */
+export function reportCycles(
+  graph: Graph,
+  indexById: ReadonlyMap<string, number>,
+  report: ReportIssue,
+): void {
+  for (const cycle of findCycles(graph)) {
+    const first = cycle[0]!;
+    report({
+      code: "flow.cycle",
+      message:
+        cycle.length === 1
+          ? `node "${first}" depends on itself`
+          : `cycle between nodes: ${describeCycle(cycle)}`,
+      path: `nodes[${indexById.get(first)}]`,
+      nodeId: first,
+    });
+  }
+}
+
+/** `"a" → "b" → "a"`; long cycles keep their first and last steps around a count of the rest. */
+function describeCycle(cycle: readonly string[]): string {
+  const quoted = [...cycle, cycle[0]!].map(echo);
+  if (quoted.length <= 12) return quoted.join(" → ");
+  return [...quoted.slice(0, 5), `… ${quoted.length - 10} more …`, ...quoted.slice(-5)].join(" → ");
+}
 
 /**
  * Every cycle of a graph made by `buildGraph`, each as the ordered list of its node ids (`[a, b, c]`

@@ -6,21 +6,21 @@ import type {
   TokenUsage,
 } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
+import type { NodeRun } from "./node-run.js";
 import { resolveConnection } from "./resolve-connection.js";
 import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
-import type { RunState } from "./run-state.js";
 import { RunServiceConnection } from "./service-connection.js";
 
 /** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
 export class RunNodeContext implements NodeContext {
-  readonly #state: RunState;
+  readonly #state: NodeRun;
   readonly #node: CompiledNode;
   readonly #signal: AbortSignal | undefined;
   readonly attempt: number;
   #log: NodeLogger | undefined;
 
   /** `signal`: the node's own (with a timeout); otherwise the run's, made when first asked for. */
-  constructor(state: RunState, node: CompiledNode, signal: AbortSignal | undefined, attempt: number) {
+  constructor(state: NodeRun, node: CompiledNode, signal: AbortSignal | undefined, attempt: number) {
     this.#state = state;
     this.#node = node;
     this.#signal = signal;

@@ -1,5 +1,6 @@
 import { FlowError } from "../errors/flow-error.js";
-import type { CompiledNode } from "../graph/compile-flow.js";
+import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RUN_TIMEOUT_MS } from "../limits.js";
 
 /** The limits a run enforces, as the app set them (engine options, overridden by run options). */
 export interface RunLimits {
@@ -35,6 +36,20 @@ export function resolveDeadline(
   if (app === undefined && flow === undefined) return { ms: fallback, setBy: "default" };
   if (flow === undefined || (app !== undefined && app <= flow)) return { ms: app!, setBy: "app" };
   return { ms: flow, setBy: "flow" };
+}
+
+/** How long a run of `flow` may take, and who said so. */
+export function resolveRunDeadline(limits: RunLimits, flow: CompiledFlow): Deadline {
+  return resolveDeadline(limits.runTimeoutMs, flow.flow.timeoutMs, DEFAULT_RUN_TIMEOUT_MS);
+}
+
+/** How long one service request of `node` may take, and who said so. */
+export function resolveRequestDeadline(limits: RunLimits, node: CompiledNode): Deadline {
+  return resolveDeadline(
+    limits.requestTimeoutMs,
+    node.definition.requestTimeoutMs,
+    DEFAULT_REQUEST_TIMEOUT_MS,
+  );
 }
 
 /** Checks a deadline an app passes: a number above 0, `Infinity` for none. */

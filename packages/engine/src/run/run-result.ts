@@ -1,5 +1,9 @@
 import type { ErrorInfo } from "../errors/flow-error.js";
+import { setOwn } from "../flow/references.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
 import type { TokenUsage } from "../node-type/define-node-type.js";
+import type { Redactor } from "../secrets/redactor.js";
+import type { NodeRecords } from "./node-records.js";
 
 /** How a node ended. `skipped`: its `when` was false or its data came from a skipped or failed node. */
 export type NodeStatus = "succeeded" | "failed" | "skipped" | "cancelled";
@@ -50,4 +54,72 @@ export interface RunResult {
   startedAt: number;
   /** How long the run took, in ms. */
   durationMs: number;
+}
+
+/** What a run knows of itself when its last node ends. */
+export interface RunSummary {
+  runId: string;
+  /** The error of the node (or deadline) that failed the run. */
+  failure: ErrorInfo | undefined;
+  /** Why the run was cancelled, if it was. */
+  cancelled: string | undefined;
+  outputs: Record<string, unknown>;
+  usage: RunUsage;
+  startedAt: number;
+  durationMs: number;
+}
+
+/** A run's result from what it recorded of its nodes, with every secret masked. */
+export function assembleRunResult(
+  run: RunSummary,
+  nodes: readonly CompiledNode[],
+  records: NodeRecords,
+  nodeUsage: (index: number) => TokenUsage | undefined,
+  redactor: Redactor,
+): RunResult {
+  // With no secret string known, redacting masks only values such as `Secret`s, which only
+  // outputs hold: the rest is plain data built here. A run with secrets is scrubbed whole, keys too.
+  const piecewise = redactor.isEmpty;
+  const results: Record<string, NodeResult> = {};
+  for (const node of nodes) {
+    const index = node.index;
+    const state = records.states[index] as NodeResult["status"];
+    const result: NodeResult = { status: state, attempts: records.attempts[index]! };
+    if (state === "succeeded") {
+      const output = records.outputs[index];
+      result.output = piecewise ? redactor.redact(output, 3) : output;
+    }
+    const error = records.errors[index];
+    if (error) result.error = error;
+    const reason = records.reasons[index];
+    if (reason !== undefined) result.reason = reason;
+    if (records.attempts[index]! > 0) {
+      result.startedAt = records.startedAt[index]!;
+      result.durationMs = roundMs(records.durations[index]!);
+    }
+    const usage = nodeUsage(index);
+    if (usage) result.usage = usage;
+    // Keyed by user names: own data properties only (`setOwn`), whatever the name.
+    setOwn(results, node.id, result);
+  }
+  const { runId, failure, cancelled, usage, startedAt } = run;
+  const status: RunStatus = cancelled !== undefined ? "cancelled" : failure ? "failed" : "succeeded";
+  const error: ErrorInfo | undefined =
+    failure ?? (cancelled === undefined ? undefined : { code: "run.cancelled", message: cancelled });
+  const result: RunResult = {
+    runId,
+    status,
+    outputs: piecewise ? redactor.redact(run.outputs, 1) : run.outputs,
+    nodes: results,
+    usage,
+    ...(error ? { error } : {}),
+    startedAt,
+    durationMs: roundMs(run.durationMs),
+  };
+  return piecewise ? result : redactor.redact(result);
+}
+
+/** Milliseconds to the microsecond: more digits are noise. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

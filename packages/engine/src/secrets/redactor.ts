@@ -80,10 +80,11 @@ export class Redactor {
 
   /**
    * Returns a copy of a JSON-like value with `Secret`s masked and known secret strings scrubbed.
-   * Values are copied only where something changes, so clean data costs one walk.
+   * Values are copied only where something changes, so clean data costs one walk. `depth`: how deep
+   * `value` sits in what is being redacted piece by piece (nesting past `MAX_DEPTH` is cut).
    */
-  redact<T>(value: T): T {
-    return redactValue(value, this, 0) as T;
+  redact<T>(value: T, depth = 0): T {
+    return redactValue(value, this, depth) as T;
   }
 }
 

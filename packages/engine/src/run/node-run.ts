@@ -1,0 +1,49 @@
+import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
+import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
+import type { ConnectionProvider } from "../connection-kind/provider.js";
+import type { FlowError } from "../errors/flow-error.js";
+import type { Reference, ReferenceResolver } from "../flow/references.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
+import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
+import type { Redactor } from "../secrets/redactor.js";
+import type { NodeRecords } from "./node-records.js";
+import type { NodeTimeouts } from "./node-timeouts.js";
+import type { Deadline, RunLimits } from "./run-limits.js";
+
+/** What a node's context reads of its run, and how the node reports back to it. */
+export interface NodeRun {
+  readonly runId: string;
+  /** The run's signal: aborted when the run is cancelled or fails. */
+  readonly signal: AbortSignal;
+  /** Whether the run asked nodes that can stream to stream (`RunOptions.stream`). */
+  readonly stream: boolean;
+  readonly variables: ReadonlyMap<string, unknown>;
+  readonly redactor: Redactor;
+  readonly limits: RunLimits;
+  readonly connectionKinds: ConnectionKinds;
+  readonly connections: ConnectionProvider | undefined;
+  readonly limiter: ConnectionLimiter;
+  resolve(reference: Reference): unknown;
+  /** ` (its writer "x" was skipped)`, to explain a reference that resolved to nothing. */
+  whySkipped(reference: Reference): string;
+  /** How long one service request of `node` may take, and who said so. */
+  requestDeadline(node: CompiledNode): Deadline;
+  // Reports from a node that has already ended (it ignored its signal after a timeout or a
+  // cancellation) are dropped: nothing may follow its node:end or change the result.
+  emitToken(node: CompiledNode, attempt: number, token: string): void;
+  emitLog(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void;
+  addUsage(node: CompiledNode, usage: TokenUsage, connection?: ResolvedConnection): void;
+}
+
+/** What executing a node (inputs, deadline, attempts) needs of its run. */
+export interface ExecutionRun extends NodeRun {
+  /** What the node's input references read. */
+  readonly scope: ReferenceResolver;
+  readonly records: NodeRecords;
+  readonly timeouts: NodeTimeouts;
+  /** Whether the run was cancelled or failed; `abortError` says why. */
+  readonly aborted: boolean;
+  readonly abortError: FlowError | undefined;
+  /** Announces that attempt `attempt` failed with `error` and another follows after `delayMs`. */
+  reportRetry(node: CompiledNode, attempt: number, delayMs: number, error: unknown): void;
+}

@@ -1,0 +1,65 @@
+import { FlowError } from "../errors/flow-error.js";
+import { type Deadline, startTimer } from "./run-limits.js";
+
+/**
+ * How a run stops early — cancelled by its caller or the caller's signal, failed by a node, or
+ * past its deadline — and the signal its nodes see. What stopping does to the nodes is the run's.
+ */
+export class RunAbort {
+  /** Created on first use: most nodes never look at their signal. */
+  #controller: AbortController | undefined;
+  #error: FlowError | undefined;
+  #detach: (() => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Aborted when the run is cancelled or fails. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#error) this.#controller.abort(this.#error);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#error !== undefined;
+  }
+
+  /** Why the run was aborted, once it was. */
+  get error(): FlowError | undefined {
+    return this.#error;
+  }
+
+  /** Calls `onAbort` when the caller's `signal` aborts, until the run ends. */
+  follow(signal: AbortSignal, onAbort: () => void): void {
+    signal.addEventListener("abort", onAbort, { once: true });
+    // A signal shared by many runs must not keep a listener per finished run.
+    this.#detach = () => signal.removeEventListener("abort", onAbort);
+  }
+
+  /** Calls `onTimeout` when the run's deadline passes, unless the run ends first. */
+  startDeadline(deadline: Deadline, onTimeout: (deadline: Deadline) => void): void {
+    this.#timer = startTimer(deadline.ms, () => onTimeout(deadline));
+  }
+
+  /** Aborts the run's signal with `reason`; `false` if the run was aborted already. */
+  abort(reason: FlowError): boolean {
+    if (this.#error) return false;
+    this.#error = reason;
+    this.#controller?.abort(reason);
+    return true;
+  }
+
+  /** The run ended: its deadline and its listener on the caller's signal go. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#detach?.();
+  }
+}
+
+/** The `run.cancelled` error of a run cancelled with `reason`: a message, an error, or nothing useful. */
+export function cancellationError(reason: unknown): FlowError {
+  const message =
+    typeof reason === "string" ? reason : reason instanceof Error ? reason.message : "the run was cancelled";
+  return new FlowError("run.cancelled", message || "the run was cancelled");
+}

@@ -1,0 +1,115 @@
+import type { EventEmitter } from "eventemitter3";
+import { type ErrorInfo, toErrorInfo } from "../errors/flow-error.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
+import { MAX_ERROR_MESSAGE_LENGTH } from "../limits.js";
+import type { Redactor } from "../secrets/redactor.js";
+import { cutText } from "./bounded-json.js";
+import type { RunEventListeners } from "./events.js";
+import type { NodeRecords } from "./node-records.js";
+import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
+import { TokenStreams } from "./token-streams.js";
+
+/**
+ * A run's events, each built only when someone listens to it, with secrets scrubbed from what
+ * nodes produced (outputs, errors, logs, tokens).
+ */
+export class RunReporter {
+  readonly #runId: string;
+  readonly #events: EventEmitter<RunEventListeners>;
+  readonly #redactor: Redactor;
+  /** Each streaming node's latest attempt, whose tokens are scrubbed as one text (by node index). */
+  readonly #tokens: TokenStreams;
+
+  constructor(runId: string, events: EventEmitter<RunEventListeners>, redactor: Redactor) {
+    this.#runId = runId;
+    this.#events = events;
+    this.#redactor = redactor;
+    this.#tokens = new TokenStreams(runId, events, redactor);
+  }
+
+  runStart(timestamp: number, flowName: string | undefined, nodeCount: number): void {
+    if (!this.#events.listenerCount("run:start")) return;
+    this.#events.emit("run:start", {
+      runId: this.#runId,
+      timestamp,
+      ...(flowName ? { flowName } : {}),
+      nodeCount,
+    });
+  }
+
+  nodeStart(node: CompiledNode, timestamp: number): void {
+    if (!this.#events.listenerCount("node:start")) return;
+    this.#events.emit("node:start", {
+      runId: this.#runId,
+      timestamp,
+      nodeId: node.id,
+      nodeType: node.nodeType.type,
+    });
+  }
+
+  token(node: CompiledNode, attempt: number, token: string): void {
+    this.#tokens.push(node, attempt, token);
+  }
+
+  log(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void {
+    if (!this.#events.listenerCount("node:log")) return;
+    this.#events.emit("node:log", {
+      runId: this.#runId,
+      timestamp: Date.now(),
+      nodeId: node.id,
+      level,
+      message: this.#redactor.redactText(message),
+    });
+  }
+
+  retry(node: CompiledNode, attempt: number, delayMs: number, error: unknown): void {
+    if (!this.#events.listenerCount("node:retry")) return;
+    this.#events.emit("node:retry", {
+      runId: this.#runId,
+      timestamp: Date.now(),
+      nodeId: node.id,
+      attempt,
+      delayMs,
+      error: this.redactError(toErrorInfo(error, node.id)),
+    });
+  }
+
+  /** A node ended: what its stream held back goes out first, then `node:end`. */
+  nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords): void {
+    this.#tokens.end(node, status !== "succeeded");
+    if (!this.#events.listenerCount("node:end")) return;
+    const index = node.index;
+    const error = records.errors[index];
+    const reason = records.reasons[index];
+    this.#events.emit("node:end", {
+      runId: this.#runId,
+      timestamp: Date.now(),
+      nodeId: node.id,
+      nodeType: node.nodeType.type,
+      status,
+      attempts: records.attempts[index]!,
+      durationMs: records.durations[index]!,
+      ...(status === "succeeded" ? { output: this.#redactor.redact(records.outputs[index]) } : {}),
+      ...(error ? { error } : {}),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  runEnd(status: RunStatus, result: RunResult): void {
+    if (!this.#events.listenerCount("run:end")) return;
+    this.#events.emit("run:end", {
+      runId: this.#runId,
+      timestamp: Date.now(),
+      status,
+      durationMs: result.durationMs,
+      result,
+    });
+  }
+
+  /** Scrubs secrets from an error's message, then cuts it: cutting first could leave half a secret. */
+  redactError(info: ErrorInfo): ErrorInfo {
+    // Even a run that knows no secret scrubs messages: they can quote a URL with credentials.
+    const message = cutText(this.#redactor.redactText(info.message), MAX_ERROR_MESSAGE_LENGTH);
+    return message === info.message ? info : { ...info, message };
+  }
+}

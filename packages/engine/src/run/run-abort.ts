@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { FlowError } from "../errors/flow-error.js";
 import { type Deadline, startTimer } from "./run-limits.js";
 
@@ -16,6 +17,9 @@ export class RunAbort {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
+      // Every running node (and each request it makes) listens to the run's signal: many
+      // listeners are expected, not a leak, so Node must not warn about them on stderr.
+      setMaxListeners(0, this.#controller.signal);
       if (this.#error) this.#controller.abort(this.#error);
     }
     return this.#controller.signal;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InMemoryConnectionProvider, Secret } from "@weft/engine";
 import { startLlmServer } from "@weft/testing";
@@ -16,6 +16,12 @@ function findDemoFlow(): string {
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) return DEMO_FLOW;
   }
+}
+
+/** A path as the user can type it from here: relative inside the current folder, else absolute. */
+function shownPath(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath.startsWith("..") || isAbsolute(relativePath) ? resolve(path) : relativePath;
 }
 
 /**
@@ -82,8 +88,9 @@ export async function demoCommand(io: CliIo): Promise<number> {
         ? "\nThe static connection was used for some requests.\n"
         : `\nThe static connection "shared-foundry" was never used: each customer's dynamic connection overrode it.\n` +
             "\nTry it yourself against the offline server (in another terminal: weft mock-llm --key customer=test-key-1):\n" +
-            "  CUSTOMER_KEY=test-key-1 weft run examples/dynamic-connection/dynamic-connection.flow.json \\\n" +
-            "    --input-env customerKey=CUSTOMER_KEY --input customerEndpoint=<server url>/models\n",
+            `  CUSTOMER_KEY=test-key-1 weft run ${shownPath(findDemoFlow())} \\\n` +
+            "    --input-env customerKey=CUSTOMER_KEY --input customerEndpoint=<server url>/models\n" +
+            "(in a clone of the repository, `weft` is `npx -y pnpm@10.34.8 --silent weft`)\n",
     );
     return ok ? EXIT_OK : EXIT_RUN_FAILED;
   } finally {

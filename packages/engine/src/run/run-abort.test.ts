@@ -33,3 +33,13 @@ describe("the run's signal", () => {
     expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
   });
 });
+
+describe("a signal already aborted", () => {
+  it("ends a flow without nodes at once, cancelled", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await createEngine({ nodeTypes: [] }).run({ nodes: [] }, { signal: controller.signal });
+    expect(result.status).toBe("cancelled");
+    expect(result.error?.code).toBe("run.cancelled");
+  });
+});

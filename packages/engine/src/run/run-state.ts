@@ -116,7 +116,10 @@ export class RunState implements ExecutionRun {
     this.#reporter.runStart(this.#startedAtMs, this.#flow.flow.name, this.#nodes.length);
     if (signal) {
       if (signal.aborted) {
+        // A flow without nodes has nothing to cancel: it ends cancelled at once.
+        if (this.#nodes.length === 0) this.#cancelled = true;
         this.cancel(signal.reason);
+        if (this.#nodes.length === 0) this.#finish();
         return;
       }
       this.#abort.follow(signal, () => this.cancel(signal.reason));

@@ -48,6 +48,7 @@ export {
 export { checkInputType } from "./flow/input-types.js";
 export { FlowValidationError, formatIssue, type ValidationIssue } from "./flow/issues.js";
 export { flowJsonSchema, type JsonSchema, type NodeTypeSchemaSource } from "./flow/json-schema.js";
+export { RESERVED_NAMES } from "./flow/reserved-names.js";
 export {
   type Flow,
   type FlowDefinition,

@@ -89,14 +89,11 @@ export class ConnectionKinds {
       const known = cache.get(value);
       if (known) return { connection: known };
     }
-    const expected = `expected a connection (${this.types()
-      .map((known) => `"${known}"`)
-      .join(", ")})`;
     const type = (value as { type?: unknown } | null)?.type;
     const entry = typeof type === "string" && !Array.isArray(value) ? this.#entries.get(type) : undefined;
     if (entry === undefined) {
       const got = typeof type === "string" ? `type ${describeValue(type)}` : describeValue(value);
-      return { problem: `${expected}, got ${got}` };
+      return { problem: `${this.#expected()}, got ${got}` };
     }
     const fields = value as Record<string, unknown>;
     const parsed = entry.schema.safeParse(options.wrapSecrets ? wrapSecrets(fields, entry.fields) : fields);
@@ -104,13 +101,20 @@ export class ConnectionKinds {
       const issue = parsed.error.issues[0];
       const path = issue?.path.join(".");
       return {
-        problem: `${expected}, got an object that is not a valid ${entry.kind.type} connection (${path ? `${path}: ` : ""}${issue?.message})`,
+        problem: `${this.#expected()}, got an object that is not a valid ${entry.kind.type} connection (${path ? `${path}: ` : ""}${issue?.message})`,
       };
     }
     const connection = parsed.data as Connection;
     cache.set(value as object, connection);
     cache.set(connection, connection);
     return { connection };
+  }
+
+  /** What a connection must be, said only when a value is not one (not built for each valid one). */
+  #expected(): string {
+    return `expected a connection (${this.types()
+      .map((known) => `"${known}"`)
+      .join(", ")})`;
   }
 
   /** `check`, throwing `connection.invalid` (`<subject>: <problem>`) for a value that is no connection. */

@@ -89,7 +89,7 @@ export class RunNodeContext implements NodeContext {
       withDeadline: (request) => {
         const deadline = state.requestDeadline(this.#node);
         return runWithDeadline(
-          this.signal,
+          this.#signal ?? state.abortParent,
           deadline.ms,
           () => requestTimeoutError(this.#node, deadline),
           request,

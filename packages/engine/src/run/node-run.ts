@@ -8,13 +8,15 @@ import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-ty
 import type { Redactor } from "../secrets/redactor.js";
 import type { NodeRecords } from "./node-records.js";
 import type { NodeTimeouts } from "./node-timeouts.js";
-import type { Deadline, RunLimits } from "./run-limits.js";
+import type { AbortParent, Deadline, RunLimits } from "./run-limits.js";
 
 /** What a node's context reads of its run, and how the node reports back to it. */
 export interface NodeRun {
   readonly runId: string;
   /** The run's signal: aborted when the run is cancelled or fails. */
   readonly signal: AbortSignal;
+  /** What a request's signal follows when the node has no signal of its own. */
+  readonly abortParent: AbortParent;
   /** Whether the run asked nodes that can stream to stream (`RunOptions.stream`). */
   readonly stream: boolean;
   readonly variables: ReadonlyMap<string, unknown>;

@@ -12,6 +12,8 @@ export class RunAbort {
   #error: FlowError | undefined;
   #detach: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Request controllers aborted with the run, without the run's signal being made for them. */
+  readonly #linked = new Set<AbortController>();
 
   /** Aborted when the run is cancelled or fails. */
   get signal(): AbortSignal {
@@ -34,6 +36,16 @@ export class RunAbort {
     return this.#error;
   }
 
+  /** Aborts `controller` with the run (at once if the run was aborted already), until `unlink`. */
+  link(controller: AbortController): void {
+    if (this.#error) controller.abort(this.#error);
+    else this.#linked.add(controller);
+  }
+
+  unlink(controller: AbortController): void {
+    this.#linked.delete(controller);
+  }
+
   /** Calls `onAbort` when the caller's `signal` aborts, until the run ends. */
   follow(signal: AbortSignal, onAbort: () => void): void {
     signal.addEventListener("abort", onAbort, { once: true });
@@ -51,6 +63,8 @@ export class RunAbort {
     if (this.#error) return false;
     this.#error = reason;
     this.#controller?.abort(reason);
+    for (const controller of this.#linked) controller.abort(reason);
+    this.#linked.clear();
     return true;
   }
 

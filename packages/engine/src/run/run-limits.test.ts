@@ -177,6 +177,25 @@ describe("a service request's deadline", () => {
     });
   });
 
+  it("aborts a request in flight with the run's reason when the run is cancelled", async () => {
+    let seen: AbortSignal | undefined;
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    request = (signal) => {
+      seen = signal;
+      started();
+      return waitForAbort(signal);
+    };
+    const handle = engineWith().run({ nodes: [callNode()] });
+    await inFlight;
+    handle.cancel("stop");
+    const result = await handle;
+
+    expect(result.status).toBe("cancelled");
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toMatchObject({ code: "run.cancelled", message: "stop" });
+  });
+
   it("is 2 minutes unless set, and says how to change it", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const handle = engineWith().run({ nodes: [callNode()] });

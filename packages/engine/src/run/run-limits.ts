@@ -90,38 +90,64 @@ export function startTimer(ms: number, callback: () => void): ReturnType<typeof 
 }
 
 /**
+ * What a request's signal follows: a signal, or a run that aborts the controllers linked to it
+ * without making a signal of its own (most runs never need one).
+ */
+export type AbortParent = AbortSignal | AbortLink;
+
+/** A run's abort, which aborts each linked controller with it. */
+export interface AbortLink {
+  readonly signal: AbortSignal;
+  link(controller: AbortController): void;
+  unlink(controller: AbortController): void;
+}
+
+/**
  * Runs `task` with a signal that aborts when `parent` does or when `ms` pass. At the deadline the
  * returned promise rejects with `timeoutError()` even if `task` ignores its signal; a late result
  * is dropped.
  */
 export function runWithDeadline<T>(
-  parent: AbortSignal,
+  parent: AbortParent,
   ms: number,
   timeoutError: () => FlowError,
   task: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (ms > MAX_TIMER_MS) return task(parent);
+  const link = parent instanceof AbortSignal ? undefined : parent;
+  const parentSignal = parent instanceof AbortSignal ? parent : undefined;
+  if (ms > MAX_TIMER_MS) return task(parent instanceof AbortSignal ? parent : parent.signal);
   const controller = new AbortController();
-  const onAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) onAbort();
-  else parent.addEventListener("abort", onAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  const onAbort = () => controller.abort(parentSignal?.reason);
+  if (link) link.link(controller);
+  else if (parentSignal?.aborted) onAbort();
+  else parentSignal?.addEventListener("abort", onAbort, { once: true });
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    // One settle for the task's end and the deadline, whichever comes first; the other is dropped.
+    const settle = (ok: boolean, value: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (link) link.unlink(controller);
+      else parentSignal?.removeEventListener("abort", onAbort);
+      if (ok) resolve(value as T);
+      else reject(value);
+    };
+    const timer = setTimeout(() => {
       const error = timeoutError();
       controller.abort(error);
-      reject(error);
+      settle(false, error);
     }, ms);
-  });
-  let work: Promise<T>;
-  try {
-    work = task(controller.signal);
-  } catch (error) {
-    work = Promise.reject(error);
-  }
-  work.catch(() => {});
-  return Promise.race([work, timedOut]).finally(() => {
-    clearTimeout(timer);
-    parent.removeEventListener("abort", onAbort);
+    let work: Promise<T>;
+    try {
+      work = task(controller.signal);
+    } catch (error) {
+      settle(false, error);
+      return;
+    }
+    Promise.resolve(work).then(
+      (value) => settle(true, value),
+      (error) => settle(false, error),
+    );
   });
 }

@@ -96,6 +96,10 @@ export class RunState implements ExecutionRun {
     return this.#abort.signal;
   }
 
+  get abortParent(): RunAbort {
+    return this.#abort;
+  }
+
   get aborted(): boolean {
     return this.#abort.aborted;
   }

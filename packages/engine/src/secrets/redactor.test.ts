@@ -196,6 +196,20 @@ describe("Redactor", () => {
     }
   });
 
+  it("redacts a short text by the secrets known when it is redacted, however often it was before", () => {
+    const other = "other-key-CANARY-7a8b";
+    const text = `k ${other}`;
+    const redactor = redactorOf(CANARY);
+    expect(redactor.redactText(text)).toBe(text);
+    expect(redactor.redactText(text)).toBe(text);
+    redactor.add(other);
+    expect(redactor.redactText(text)).toBe(`k ${SECRET_MASK}`);
+    expect(redactorOf(CANARY).redactText(text)).toBe(text);
+    expect(redactorOf(other).redactText(text)).toBe(`k ${SECRET_MASK}`);
+    expect(redactorOf(other).redactPiece(`k ${other.slice(0, 10)}`)).toBe(`k ${other.slice(0, 10)}`);
+    expect(redactorOf(other).redactText(`k ${other.slice(0, 10)}`)).toBe(`k ${SECRET_MASK}`);
+  });
+
   it("gives the same result before and after a busy set of secrets is compiled into one pattern", () => {
     const key = "busy-key-CANARY-3c4d5e6f";
     const other = "busy-key-CANARY-3c4d5e6f-longer";

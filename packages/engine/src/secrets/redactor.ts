@@ -58,7 +58,13 @@ export class Redactor {
     let out = text;
     if (this.#secrets.size > 0 && text.length >= MIN_SCRUBBED_LENGTH) {
       const matcher = this.#matcherOf();
-      out = maskCutSecrets(matcher, matcher.scrub(text), whole);
+      // The same short texts (property names, statuses, hosts) are redacted in every run.
+      const remember = whole && text.length <= REMEMBERED_TEXT_LENGTH;
+      const known = remember ? matcher.redactedBefore(text) : undefined;
+      if (known !== undefined) return known;
+      out = maskUrlCredentials(maskCutSecrets(matcher, matcher.scrub(text), whole));
+      if (remember) matcher.rememberRedacted(text, out);
+      return out;
     }
     return maskUrlCredentials(out);
   }
@@ -89,6 +95,9 @@ export class Redactor {
 }
 
 const MAX_DEPTH = 64;
+
+/** Whole texts up to this long are remembered by the matcher once redacted (see `SecretMatcher`). */
+const REMEMBERED_TEXT_LENGTH = 100;
 
 /** Where text was cut short: `...` or `…`, after a closing quote or not (`"sk-abc"...`). */
 const CUT_MARKER = /"?(?:\.\.\.|…)/g;

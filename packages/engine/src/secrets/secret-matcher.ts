@@ -16,6 +16,8 @@ export class SecretMatcher {
   #pattern: RegExp | undefined;
   #byFirstChar: FormsByFirstChar | undefined;
   #startPairs: number[] | undefined;
+  /** Short whole texts already redacted for these secrets: keys, statuses and hosts recur run after run. */
+  readonly #redacted = new Map<string, string>();
 
   constructor(forms: readonly string[]) {
     this.#forms = forms;
@@ -24,6 +26,17 @@ export class SecretMatcher {
       (shortest, form) => Math.min(shortest, form.length),
       Number.POSITIVE_INFINITY,
     );
+  }
+
+  /** What `text` (short, whole) was redacted to before, for this set of secrets. */
+  redactedBefore(text: string): string | undefined {
+    return this.#redacted.get(text);
+  }
+
+  /** Remembers what a short whole `text` is redacted to (a bounded number of texts). */
+  rememberRedacted(text: string, redacted: string): void {
+    if (this.#redacted.size >= REMEMBERED_TEXTS) this.#redacted.clear();
+    this.#redacted.set(text, redacted);
   }
 
   /** Replaces every form of every secret in `text` with the mask. */
@@ -141,6 +154,9 @@ interface FormsByFirstChar {
 }
 
 const PAIR_TABLE_SIZE = 4096;
+
+/** How many short redacted texts a matcher remembers; it forgets them all past that. */
+const REMEMBERED_TEXTS = 512;
 
 /** Texts up to this long are first checked against the table of first-character pairs. */
 const SHORT_TEXT_LENGTH = 256;

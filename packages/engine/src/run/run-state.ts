@@ -118,20 +118,13 @@ export class RunState implements ExecutionRun {
     this.#startedAtMs = Date.now();
     this.#startTime = performance.now();
     this.#reporter.runStart(this.#startedAtMs, this.#flow.flow.name, this.#nodes.length);
-    if (signal) {
-      if (signal.aborted) {
-        // A flow without nodes has nothing to cancel: it ends cancelled at once.
-        if (this.#nodes.length === 0) this.#cancelled = true;
-        this.cancel(signal.reason);
-        if (this.#nodes.length === 0) this.#finish();
-        return;
-      }
-      this.#abort.follow(signal, () => this.cancel(signal.reason));
-    }
-    if (this.#nodes.length === 0) {
-      this.#finish();
-      return;
-    }
+    if (signal?.aborted) {
+      // Set first: a flow without nodes has nothing to cancel, and ends cancelled below.
+      this.#cancelled = true;
+      this.cancel(signal.reason);
+    } else if (signal) this.#abort.follow(signal, () => this.cancel(signal.reason));
+    if (this.#nodes.length === 0) this.#finish();
+    if (this.#finished || this.aborted) return;
     const deadline = resolveRunDeadline(this.limits, this.#flow);
     this.#abort.startDeadline(deadline, () => this.#timeOut(deadline));
     this.#scheduler.start();

@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   "flow.unknown-output-field": "user",
   "flow.reference": "user",
   "flow.dynamic-connection": "user",
+  /** A `when` comparison whose `value` holds no reference. */
+  "flow.when": "user",
   "flow.cycle": "user",
   "flow.connection-missing": "user",
   "flow.connection-unused": "user",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileValidFlow } from "../../test-support/test-node-types.js";
-import { findSkipReason, isTruthyCondition, type NodeState } from "./skip.js";
+import { findSkipReason, type NodeState } from "./skip.js";
+import { isTruthyCondition } from "./when-condition.js";
 
 describe("findSkipReason", () => {
   const flow = compileValidFlow({

@@ -112,7 +112,8 @@ function checkFlowValue(
   for (const issue of findReservedNames(value)) issues.add(issue);
   const parsed = flowSchema.safeParse(value);
   if (!parsed.success)
-    for (const issue of parsed.error.issues.flatMap(explainUnion)) issues.add(() => toValidationIssue(issue, value));
+    for (const issue of parsed.error.issues.flatMap(explainUnion))
+      issues.add(() => toValidationIssue(issue, value));
   if (issues.count > 0 || !parsed.success) return { issues: issues.toArray() };
   return { flow: parsed.data, issues: [] };
 }
@@ -142,7 +143,8 @@ function explainUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
     branch.flatMap((inner) => (inner.code === "invalid_type" ? [inner.expected] : [])),
   );
   const received = /received (\w+)/.exec((issue.errors[0]?.[0]?.message ?? "") as string)?.[1];
-  const list = expected.length > 1 ? `${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}` : expected[0];
+  const list =
+    expected.length > 1 ? `${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}` : expected[0];
   return [
     { ...issue, message: `Invalid input: expected ${list}${received ? `, received ${received}` : ""}` },
   ];

@@ -102,7 +102,7 @@ export const flowNodeSchema = z
       .union([z.boolean(), z.string(), whenComparisonSchema])
       .optional()
       .describe(
-        "Skip the node unless this holds: a boolean, a reference (skipped when false, null, 0, \"\" or \"false\"), or a comparison { value, is | not | in }.",
+        'Skip the node unless this holds: a boolean, a reference (skipped when false, null, 0, "" or "false"), or a comparison { value, is | not | in }.',
       ),
     retry: retryPolicySchema.optional(),
     timeoutMs: z.number().int().positive().optional().describe("Fail the node after this many ms."),

@@ -1,5 +1,5 @@
 import { echo } from "../flow/echo.js";
-import { Secret, SECRET_MASK } from "../secrets/secret.js";
+import { SECRET_MASK, Secret } from "../secrets/secret.js";
 
 /** What comparing two values found: whether they are equal, and whether a secret took part. */
 export interface Equality {
@@ -18,7 +18,7 @@ export interface Equality {
 export function compareJsonValues(left: unknown, right: unknown): Equality {
   const result: Equality = { equal: true, secret: false };
   const pending: unknown[] = [left, right];
-  const seen = new WeakMap<object, WeakSet<object>>();
+  const seen: Meetings = new Map();
   while (pending.length > 0) {
     let b = pending.pop();
     let a = pending.pop();
@@ -41,10 +41,7 @@ export function compareJsonValues(left: unknown, right: unknown): Equality {
       result.equal = false;
       return result;
     }
-    let pairs = seen.get(a);
-    if (pairs?.has(b)) continue;
-    if (!pairs) seen.set(a, (pairs = new WeakSet()));
-    pairs.add(b);
+    if (!firstMeeting(seen, a, b)) continue;
     if (Array.isArray(a)) {
       const other = b as unknown[];
       if (a.length !== other.length) {
@@ -69,6 +66,29 @@ export function compareJsonValues(left: unknown, right: unknown): Equality {
     }
   }
   return result;
+}
+
+/** For each object on the left, the object or objects it was compared with: one, nearly always. */
+type Meetings = Map<object, object | Partners>;
+
+/** Its own class: a `Set` the values hold must never be taken for one of these. */
+class Partners extends Set<object> {}
+
+/** Records that `a` is compared with `b`; `false` if it was already. */
+function firstMeeting(seen: Meetings, a: object, b: object): boolean {
+  const met = seen.get(a);
+  if (met === undefined) {
+    seen.set(a, b);
+    return true;
+  }
+  if (met === b) return false;
+  if (!(met instanceof Partners)) {
+    seen.set(a, new Partners([met, b]));
+    return true;
+  }
+  if (met.has(b)) return false;
+  met.add(b);
+  return true;
 }
 
 function definedKeys(value: object): string[] {

@@ -78,3 +78,42 @@ describe("weft schema checks inputs per node type", () => {
     expect(validate(connect("two"))).toBe(false);
   });
 });
+
+describe("weft schema checks when", () => {
+  const node = (when: unknown) => ({ nodes: [{ id: "chat", type: "declare-variable", when }] });
+
+  it("accepts a boolean, a reference, and a comparison with exactly one of is, not and in", async () => {
+    const validate = await schemaOf();
+    const value = "${nodes.moderate.output.suggestedAction}";
+    for (const when of [
+      true,
+      "${inputs.enabled}",
+      { value, is: "Accept" },
+      { value, is: { nested: [1, null] } },
+      { value, is: null },
+      { value, not: "Reject" },
+      { value, in: ["Accept", "Review"] },
+    ]) {
+      expect(validate(node(when)), `${JSON.stringify(when)}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
+  it("refuses a comparison with none or several of is, not and in, a list that is not one, or another field", async () => {
+    const validate = await schemaOf();
+    const value = "${inputs.action}";
+    for (const when of [
+      { value },
+      { value, is: "a", not: "b" },
+      { value, is: "a", in: ["b"] },
+      { value, in: "Accept" },
+      { value, in: [] },
+      { value, equals: "Accept" },
+      { is: "Accept" },
+      { value: 3, is: 3 },
+      3,
+      null,
+    ]) {
+      expect(validate(node(when)), JSON.stringify(when)).toBe(false);
+    }
+  });
+});

@@ -7,6 +7,12 @@
 /** Echoing user text in messages: a prefix of this many characters, then the length. */
 export const MAX_ECHOED_STRING_LENGTH = 80;
 
+/**
+ * A value shown in a skip reason (what a `when` comparison expected, and what the value was):
+ * written out as JSON up to this many characters, then `…`.
+ */
+export const MAX_DESCRIBED_VALUE_LENGTH = 160;
+
 /** Names listed in a "did you mean" suggestion. */
 export const MAX_SUGGESTED_NAMES = 3;
 

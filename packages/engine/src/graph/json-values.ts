@@ -1,4 +1,5 @@
 import { echo } from "../flow/echo.js";
+import { MAX_DESCRIBED_VALUE_LENGTH } from "../limits.js";
 import { SECRET_MASK, Secret } from "../secrets/secret.js";
 
 /** What comparing two values found: whether they are equal, and whether a secret took part. */
@@ -101,7 +102,7 @@ function definedKeys(value: object): string[] {
  * mask; a missing value as `nothing`. The text grows only as far as the budget, whatever the size
  * or depth of the value.
  */
-export function describeJsonValue(value: unknown, maxLength = 160): string {
+export function describeJsonValue(value: unknown, maxLength = MAX_DESCRIBED_VALUE_LENGTH): string {
   let out = "";
   const write = (item: unknown): boolean => {
     if (out.length > maxLength) return false;

@@ -94,6 +94,13 @@ describe("describeJsonValue", () => {
     expect(describeJsonValue({ key: new Secret("sk-canary") })).toBe('{"key": ***}');
   });
 
+  it("scrubs each string and key whole before cutting it", () => {
+    const secret = `key-${"x".repeat(200)}`;
+    const scrub = (text: string) => text.replaceAll(secret, "***");
+    expect(describeJsonValue({ [secret]: [`a ${secret} b`] }, 160, scrub)).toBe('{"***": ["a *** b"]}');
+    expect(describeJsonValue(secret, 160, scrub)).toBe('"***"');
+  });
+
   it("stays short whatever the size or depth of the value", () => {
     const long = describeJsonValue("x".repeat(1_000_000));
     expect(long.length).toBeLessThan(120);

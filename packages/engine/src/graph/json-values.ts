@@ -100,16 +100,21 @@ function definedKeys(value: object): string[] {
  * A value as short JSON-like text for a message: strings quoted (long ones cut, see `echo`),
  * arrays and objects written out until `maxLength` characters, then `…`. A `Secret` shows as its
  * mask; a missing value as `nothing`. The text grows only as far as the budget, whatever the size
- * or depth of the value.
+ * or depth of the value. `scrub` sees each string and key whole, before any cut: a secret cut in
+ * two could no longer be recognised.
  */
-export function describeJsonValue(value: unknown, maxLength = MAX_DESCRIBED_VALUE_LENGTH): string {
+export function describeJsonValue(
+  value: unknown,
+  maxLength = MAX_DESCRIBED_VALUE_LENGTH,
+  scrub: (text: string) => string = (text) => text,
+): string {
   let out = "";
   const write = (item: unknown): boolean => {
     if (out.length > maxLength) return false;
     if (item instanceof Secret) out += SECRET_MASK;
     else if (item === undefined) out += "nothing";
     else if (item === null) out += "null";
-    else if (typeof item === "string") out += echo(item);
+    else if (typeof item === "string") out += echo(scrub(item));
     else if (typeof item === "number" || typeof item === "boolean") out += String(item);
     else if (Array.isArray(item)) {
       out += "[";
@@ -124,7 +129,7 @@ export function describeJsonValue(value: unknown, maxLength = MAX_DESCRIBED_VALU
       for (const key of Object.keys(item)) {
         const field = (item as Record<string, unknown>)[key];
         if (field === undefined) continue;
-        out += `${first ? "" : ", "}${echo(key)}: `;
+        out += `${first ? "" : ", "}${echo(scrub(key))}: `;
         first = false;
         if (!write(field)) return false;
       }

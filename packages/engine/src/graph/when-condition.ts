@@ -100,12 +100,13 @@ const OPERATOR_WORDS: Record<WhenOperator, string> = { is: "is", not: "is not", 
 
 /**
  * Why a node's `when` keeps it from running, or `undefined` if it runs. A comparison says what it
- * expected and what the value was (`when ${…} is "Accept" (was "Reject")`), cut short; where a
- * secret took part, neither is shown.
+ * expected and what the value was (`when ${…} is "Accept" (was "Reject")`), cut short, each string
+ * of the value passed through `scrub` first; where a secret took part, neither is shown.
  */
 export function findUnmetCondition(
   condition: WhenCondition,
   resolver: ReferenceResolver,
+  scrub?: (text: string) => string,
 ): string | undefined {
   const value = evaluateTemplate(condition.value, resolver);
   if (condition.test === "truthy") return isTruthyCondition(value) ? undefined : FALSE_CONDITION_REASON;
@@ -124,5 +125,5 @@ export function findUnmetCondition(
   if (secret) {
     return `when ${condition.valueText} ${OPERATOR_WORDS[condition.test]} ${SECRET_MASK} (was ${SECRET_MASK}: a secret is not shown)`;
   }
-  return `when ${condition.valueText} ${condition.operandText} (was ${describeJsonValue(value)})`;
+  return `when ${condition.valueText} ${condition.operandText} (was ${describeJsonValue(value, undefined, scrub)})`;
 }

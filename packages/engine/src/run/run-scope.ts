@@ -91,9 +91,8 @@ export class RunScope implements ReferenceResolver {
   skipReason(node: CompiledNode): string | undefined {
     const reason = findSkipReason(node, this.#records.states, this.#flow.nodes);
     if (reason !== undefined || node.when === undefined) return reason;
-    const unmet = findUnmetCondition(node.when, this);
     // The reason may quote run data (what a comparison's value was): known secrets are scrubbed.
-    return unmet === undefined ? undefined : this.#redactor.redactText(unmet);
+    return findUnmetCondition(node.when, this, (text) => this.#redactor.redactText(text));
   }
 
   /** The flow's `outputs`, evaluated; keyed by user names, so own data properties only (`setOwn`). */

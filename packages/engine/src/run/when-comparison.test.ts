@@ -96,3 +96,24 @@ describe("a when comparison in a run", () => {
     expect(JSON.stringify(events)).not.toContain("CANARY");
   });
 });
+
+describe("a long secret compared in a when", () => {
+  it("is scrubbed whole before the value is cut short: no prefix of it shows", async () => {
+    const key = `sk-LONG-CANARY-${"k".repeat(100)}-end`;
+    const harness = createHarness();
+    harness.behaviours.set("leaky", (input) => `${(input.value as { reveal(): string }).reveal()} and more`);
+    const { handle, events } = harness.start(
+      {
+        inputs: { key: { type: "secret" } },
+        nodes: [
+          { id: "leaky", type: "step", inputs: { value: "${inputs.key}" } },
+          { id: "gate", type: "step", when: { value: "${nodes.leaky.output}", is: "x" } },
+        ],
+      },
+      { inputs: { key } },
+    );
+    const result = await handle;
+    expect(result.nodes.gate!.reason).toBe('when ${nodes.leaky.output} is "x" (was "*** and more")');
+    expect(JSON.stringify(events)).not.toContain("LONG-CANARY");
+  });
+});

@@ -115,6 +115,17 @@ describe("when comparisons", () => {
     expect(reason).toContain("(999999 characters)");
   });
 
+  it("cuts a huge value as written too, in the reason and in the issue that refuses it", () => {
+    const huge = "y".repeat(1_000_000);
+    const reason = reasonFor({ value: `${huge}\${inputs.action}`, is: "go" }, { action: "stop" })!;
+    expect(reason.length).toBeLessThan(500);
+    expect(reason).toContain('… (1000016 characters) is "go"');
+    const { issues } = compileTestFlow({ nodes: [{ id: "a", type: "set", when: { value: huge, is: 1 } }] });
+    expect(issues.map((issue) => issue.code)).toEqual(["flow.when"]);
+    expect(issues[0]!.message.length).toBeLessThan(300);
+    expect(issues[0]!.message).toContain("(1000000 characters)");
+  });
+
   it("keeps the string and boolean forms: truthiness", () => {
     expect(reasonFor("${inputs.action}", { action: "yes" })).toBeUndefined();
     expect(reasonFor("${inputs.action}", { action: "false" })).toBe("its condition (when) was false");

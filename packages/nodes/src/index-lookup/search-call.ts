@@ -1,7 +1,8 @@
 import type { SearchOptions } from "@azure/search-documents";
 import { describeJsonError, FlowError } from "@weft/engine";
 import { findResponseTooLarge, responseTooLargeError } from "../chat-completion/response-size-limit.js";
-import { cutServiceText, networkError, readRetryAfter, serviceError } from "../service/service-errors.js";
+import { cutServiceText, networkError, serviceError } from "../service/service-errors.js";
+import { SearchAnswerError } from "./search-answer-error.js";
 import { type SearchTarget, searchClientFor } from "./search-client.js";
 
 /** One search, independent of the SDK that sends it. */
@@ -127,9 +128,33 @@ interface SdkError {
   name?: string;
   code?: string;
   message?: string;
-  statusCode?: number;
-  details?: { error?: { code?: unknown; message?: unknown } };
-  response?: { headers?: { get(name: string): string | undefined }; bodyAsText?: string };
+}
+
+/** A service's error status as a `FlowError`: retryable for 408/429/5xx, its text scrubbed and cut. */
+function answerError(
+  error: SearchAnswerError,
+  apiKey: string,
+  where: { nodeId: string; host: string },
+): FlowError {
+  const { status } = error;
+  const fallback = status === 401 || status === 403 ? "access denied" : "no error message";
+  const message = cutServiceText(error.serviceMessage ?? fallback, apiKey);
+  if (status === 404) {
+    return new FlowError(
+      "llm.request",
+      `${where.host} answered 404: ${message} (check the index name and the connection's endpoint)`,
+      { nodeId: where.nodeId, status },
+    );
+  }
+  return serviceError(
+    {
+      status,
+      ...(error.code ? { code: error.code } : {}),
+      message,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    },
+    where,
+  );
 }
 
 /** Turns what the SDK threw into a `FlowError` without the key (or the request that holds it). */
@@ -143,7 +168,7 @@ export function normalizeSearchError(
   if (signal.aborted) return signal.reason ?? error;
   const tooLarge = findResponseTooLarge(error);
   if (tooLarge) return responseTooLargeError(tooLarge, where);
-  const { name, code, message, statusCode, details, response } = (error ?? {}) as SdkError;
+  const { name, code, message } = (error ?? {}) as SdkError;
   if (name === "AbortError") {
     return new FlowError("llm.timeout", `${where.host} did not answer in time`, {
       nodeId: where.nodeId,
@@ -160,26 +185,7 @@ export function normalizeSearchError(
       { nodeId: where.nodeId, retryable: true },
     );
   }
-  if (name === "RestError" && typeof statusCode === "number") {
-    const retryAfterMs = readRetryAfter((header) => response?.headers?.get(header));
-    const serviceMessage = typeof details?.error?.message === "string" ? details.error.message : undefined;
-    const serviceCode = typeof details?.error?.code === "string" ? details.error.code : undefined;
-    const text = response?.bodyAsText?.trim();
-    return serviceError(
-      {
-        status: statusCode,
-        ...(serviceCode ? { code: serviceCode } : {}),
-        message: cutServiceText(
-          serviceMessage ||
-            text ||
-            (statusCode === 403 || statusCode === 401 ? "access denied" : "no error message"),
-          apiKey,
-        ),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      },
-      where,
-    );
-  }
+  if (error instanceof SearchAnswerError) return answerError(error, apiKey, where);
   if (typeof code === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(code)) return networkError(code, where);
   if (name === "RestError") return networkError(cutServiceText(message ?? "request failed", apiKey), where);
   // The SDK reads a 200 whose body is not search results (`null`, no `value`) into a TypeError.

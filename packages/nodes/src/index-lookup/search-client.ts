@@ -2,6 +2,7 @@ import type { SearchClient, SearchIndexClient } from "@azure/search-documents";
 import { ClientCache } from "../chat-completion/chat-call.js";
 import { createResponseSizePolicy } from "../chat-completion/response-size-limit.js";
 import type { SearchEndpoint } from "../connection-kinds/azure-ai-search/endpoint.js";
+import { createSearchAnswerPolicy } from "./search-answer-error.js";
 
 type SearchSdk = typeof import("@azure/search-documents");
 let sdk: Promise<SearchSdk> | undefined;
@@ -26,14 +27,15 @@ const indexClients = new ClientCache<SearchIndexClient>();
 
 /**
  * The SDK's options for every client: SDK retries off (the engine retries, so each attempt is an
- * event), `http://` allowed on loopback only, and a pipeline policy that stops reading any body at
- * `maxResponseBytes`. Every client we build gets exactly these.
+ * event), `http://` allowed on loopback only, a pipeline policy that stops reading any body at
+ * `maxResponseBytes`, and one that reads error answers into plain `SearchAnswerError`s. Every client we build gets exactly these.
  */
 function clientOptions(target: SearchTarget) {
   return {
     retryOptions: { maxRetries: 0 },
     allowInsecureConnection: target.endpoint.insecure,
     additionalPolicies: [
+      { policy: createSearchAnswerPolicy(), position: "perRetry" as const },
       { policy: createResponseSizePolicy(target.maxResponseBytes), position: "perRetry" as const },
     ],
     // `SearchClient` 13.0.0 keeps `serviceVersion` to itself and hands the generated client only

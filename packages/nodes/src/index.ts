@@ -26,10 +26,19 @@ export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
+  DEFAULT_LOOKUP_TOP,
   type IndexLookupOutput,
   indexLookup,
   indexLookupOutputSchema,
 } from "./index-lookup/index-lookup.js";
+export {
+  INDEX_QUERY_TYPES,
+  type IndexQueryType,
+  MAX_LOOKUP_FIELDS,
+  MAX_LOOKUP_TEXT_LENGTH,
+  MAX_LOOKUP_TOP,
+  MAX_VECTOR_DIMENSIONS,
+} from "./index-lookup/lookup-input.js";
 export {
   isRetryableStatus,
   networkError,

@@ -3,6 +3,7 @@
 export { fingerprintKey } from "./auth.js";
 export type {
   SearchDocument,
+  SearchFault,
   SearchHit,
   SearchIndexSeed,
   SearchRequestInfo,
@@ -10,6 +11,7 @@ export type {
   SearchRule,
   SearchRuleMatch,
   SearchServiceOptions,
+  SearchTextMatcher,
 } from "./search/types.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";

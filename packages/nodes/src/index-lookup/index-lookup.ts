@@ -6,7 +6,7 @@ import { type LookupInput, lookupInputSchema, queryTypeOf } from "./lookup-input
 import { callSearch, type SearchCall } from "./search-call.js";
 
 /** How many hits a lookup returns when `top` is not set. */
-export const DEFAULT_TOP = 3;
+export const DEFAULT_LOOKUP_TOP = 3;
 
 /** What an index lookup node outputs, as a schema: for apps that check the results they read. */
 export const indexLookupOutputSchema = z.object({
@@ -78,7 +78,7 @@ function describeCall(input: LookupInput, nodeId: string): Omit<SearchCall, "sig
     ...(input.vector && input.vectorFields
       ? { vector: { values: input.vector, fields: input.vectorFields } }
       : {}),
-    top: input.top ?? DEFAULT_TOP,
+    top: input.top ?? DEFAULT_LOOKUP_TOP,
     ...(input.select ? { select: input.select } : {}),
     ...(input.filter ? { filter: input.filter } : {}),
     nodeId,

@@ -3,15 +3,16 @@ import { z } from "zod";
 /** Most numbers in `vector` (Azure AI Search's largest vector field has 4096 dimensions). */
 export const MAX_VECTOR_DIMENSIONS = 4096;
 /** Most hits asked for with `top` (the service's own maximum). */
-export const MAX_TOP = 1000;
+export const MAX_LOOKUP_TOP = 1000;
 /** Longest `query` and `filter`, in characters. */
-export const MAX_QUERY_LENGTH = 32_768;
+export const MAX_LOOKUP_TEXT_LENGTH = 32_768;
 /** Most fields named in `select` or `vectorFields`. */
-export const MAX_FIELDS = 1000;
+export const MAX_LOOKUP_FIELDS = 1000;
 
 /** How the index is searched. */
-export const QUERY_TYPES = ["keyword", "vector", "hybrid", "semantic"] as const;
-export type QueryType = (typeof QUERY_TYPES)[number];
+export const INDEX_QUERY_TYPES = ["keyword", "vector", "hybrid", "semantic"] as const;
+/** How `index-lookup` searches: `keyword`, `vector`, `hybrid` or `semantic`. */
+export type IndexQueryType = (typeof INDEX_QUERY_TYPES)[number];
 
 const indexName = z
   .string()
@@ -30,8 +31,8 @@ const FIELD_NAME = /^(\*|[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*)$/;
 function checkFields(list: string[], context: z.RefinementCtx): string[] {
   const names = list.map((name) => name.trim()).filter((name) => name !== "");
   if (names.length === 0) context.addIssue({ code: "custom", message: "expected at least one field name" });
-  if (names.length > MAX_FIELDS) {
-    context.addIssue({ code: "custom", message: `expected at most ${MAX_FIELDS} field names` });
+  if (names.length > MAX_LOOKUP_FIELDS) {
+    context.addIssue({ code: "custom", message: `expected at most ${MAX_LOOKUP_FIELDS} field names` });
   }
   const wrong = names.find((name) => !FIELD_NAME.test(name));
   if (wrong !== undefined) {
@@ -49,7 +50,7 @@ export const lookupInputSchema = z
     query: z
       .string()
       .min(1, 'expected a non-empty query ("*" matches every document)')
-      .max(MAX_QUERY_LENGTH)
+      .max(MAX_LOOKUP_TEXT_LENGTH)
       .optional()
       .describe("The search text (keyword, hybrid and semantic queries)."),
     vector: z
@@ -62,7 +63,7 @@ export const lookupInputSchema = z
       .optional()
       .describe("The vector field(s) to compare `vector` with: a name, names joined with commas, or a list."),
     queryType: z
-      .enum(QUERY_TYPES)
+      .enum(INDEX_QUERY_TYPES)
       .optional()
       .describe(
         "keyword, vector, hybrid (text and vector, fused) or semantic (reranked); unset: hybrid with query and vector, vector with vector alone, else keyword.",
@@ -73,14 +74,20 @@ export const lookupInputSchema = z
       .max(128)
       .optional()
       .describe("The index's semantic configuration (semantic queries only)."),
-    top: z.number().int().min(1).max(MAX_TOP).optional().describe("How many hits to return (default 3)."),
+    top: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LOOKUP_TOP)
+      .optional()
+      .describe("How many hits to return (default 3)."),
     select: fieldList
       .optional()
       .describe("The fields of each document to return (default: every retrievable field)."),
     filter: z
       .string()
       .min(1)
-      .max(MAX_QUERY_LENGTH)
+      .max(MAX_LOOKUP_TEXT_LENGTH)
       .optional()
       .describe("An OData filter, e.g. category eq 'faq'."),
   })
@@ -94,7 +101,7 @@ export const lookupInputSchema = z
 export type LookupInput = z.output<typeof lookupInputSchema>;
 
 /** The query type a node asked for, or the one its inputs imply. */
-export function queryTypeOf(input: Pick<LookupInput, "queryType" | "query" | "vector">): QueryType {
+export function queryTypeOf(input: Pick<LookupInput, "queryType" | "query" | "vector">): IndexQueryType {
   if (input.queryType) return input.queryType;
   if (input.vector !== undefined) return input.query === undefined ? "vector" : "hybrid";
   return "keyword";

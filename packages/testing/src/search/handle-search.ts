@@ -1,10 +1,22 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, keyLabel } from "../auth.js";
-import type { ServerState } from "../handle-request.js";
+import type { RequestLog } from "../request-log.js";
 import { type Exchange, isClosed, sendJson, sendRaw } from "../respond.js";
+import type { Timers } from "../timers.js";
+import type { KeySet } from "../types.js";
 import { applySearchFault } from "./search-faults.js";
 import { readSearchRequest, searchErrorBody } from "./search-request.js";
+import type { SearchService } from "./search-service.js";
 import type { SearchHit, SearchRequestInfo } from "./types.js";
+
+/** What the search handler shares with the server that owns it (part of the server's state). */
+export interface SearchState {
+  log: RequestLog;
+  timers: Timers;
+  keys: KeySet | undefined;
+  defaultDelayMs: number;
+  search: SearchService;
+}
 
 /** The service name in the offline service's messages (`… for service 'offline' …`). */
 const SERVICE_NAME = "offline";
@@ -28,7 +40,7 @@ function matchSearchRoute(method: string, path: string): SearchRoute {
 
 /** Answers one Azure AI Search request: logs it, checks the `api-key`, searches or fails as told. */
 export async function handleSearchRequest(
-  state: ServerState,
+  state: SearchState,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -64,7 +76,7 @@ export async function handleSearchRequest(
 }
 
 async function answer(
-  state: ServerState,
+  state: SearchState,
   exchange: Exchange,
   route: SearchRoute,
   auth: ReturnType<typeof authenticate>,

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import { type Exchange, isClosed, sendJson, sendRaw } from "../respond.js";
-import type { Fault, HugeBodyFault } from "../types.js";
 import { searchErrorBody } from "./search-request.js";
+import type { SearchFault } from "./types.js";
 
 /** The service's usual message for an injected status. */
 const MESSAGES: Record<number, string> = {
@@ -13,7 +13,11 @@ const MESSAGES: Record<number, string> = {
 };
 
 /** Fails a search request the way `fault` says (the faults a JSON answer can have). */
-export async function applySearchFault(fault: Fault, exchange: Exchange, answer: unknown): Promise<void> {
+export async function applySearchFault(
+  fault: SearchFault,
+  exchange: Exchange,
+  answer: unknown,
+): Promise<void> {
   exchange.entry.fault = fault.type;
   switch (fault.type) {
     case "status": {
@@ -41,14 +45,17 @@ export async function applySearchFault(fault: Fault, exchange: Exchange, answer:
     case "huge-body":
       return sendHugeSearchBody(exchange, fault);
     default:
-      throw new Error(`the ${fault.type} fault does not apply to search requests`);
+      throw new Error(`the ${(fault as { type: string }).type} fault does not apply to search requests`);
   }
 }
 
 const HUGE_BODY_CHUNK = 64 * 1024;
 
 /** A body of `fault.bytes` bytes: one hit with a long `content` (or a long error message), sent as read. */
-async function sendHugeSearchBody(exchange: Exchange, fault: HugeBodyFault): Promise<void> {
+async function sendHugeSearchBody(
+  exchange: Exchange,
+  fault: Extract<SearchFault, { type: "huge-body" }>,
+): Promise<void> {
   const { res, entry } = exchange;
   if (isClosed(exchange)) return;
   const status = fault.status ?? 200;

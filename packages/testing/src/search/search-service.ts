@@ -171,7 +171,7 @@ function checkSearchRule(rule: SearchRule): void {
   }
   if (rule.fault !== undefined && !SEARCH_FAULTS.has(rule.fault.type)) {
     throw new TypeError(
-      `Expected a search rule's fault to be one of ${[...SEARCH_FAULTS].join(", ")}, got ${rule.fault.type} (search answers are not streamed)`,
+      `Expected a search rule's fault to be one of ${[...SEARCH_FAULTS].join(", ")}, got ${(rule.fault as { type: string }).type} (search answers are not streamed)`,
     );
   }
 }

@@ -1,7 +1,34 @@
 /**
  * Public types of the offline Azure AI Search service (the `search` option of `startLlmServer`).
  */
-import type { Fault, TextMatcher } from "../types.js";
+
+/** A string matches exactly; a RegExp is tested. */
+export type SearchTextMatcher = string | RegExp;
+
+/**
+ * How a search request can fail on purpose: the faults of chat requests that a JSON answer can
+ * have (search answers are not streamed), with the same fields and meaning.
+ */
+export type SearchFault =
+  /** An error status with the service's error body; `retryAfterMs`/`retryAfter` set those headers. */
+  | {
+      type: "status";
+      status: number;
+      retryAfterMs?: number;
+      retryAfter?: number;
+      code?: string;
+      message?: string;
+    }
+  /** Never answer. */
+  | { type: "hang" }
+  /** Destroy the socket without an answer. */
+  | { type: "drop" }
+  /** Answer 200 with the first half of the JSON it would have sent. */
+  | { type: "malformed-json" }
+  /** Answer exactly this body (default status 200, `text/plain`). */
+  | { type: "raw-body"; body: string; status?: number; contentType?: string }
+  /** A body of `bytes` bytes (one hit with a long `content`, or a long error message), sent as read. */
+  | { type: "huge-body"; bytes: number; status?: number; declareLength?: boolean };
 
 /** Search routes: a query on one index (`search`), the list of indexes (`search-indexes`). */
 export type SearchRouteName = "search" | "search-indexes";
@@ -59,9 +86,9 @@ export interface SearchHit {
 /** Conditions a search request must meet for a rule to apply; every given condition must hold. */
 export interface SearchRuleMatch {
   /** The index name. */
-  index?: TextMatcher;
+  index?: SearchTextMatcher;
   /** The search text. */
-  search?: TextMatcher;
+  search?: SearchTextMatcher;
   /** The key's name (when keys were named) or the key itself. */
   key?: string;
 }
@@ -73,7 +100,7 @@ export interface SearchRule {
   /** The hits to answer with instead of searching the index. */
   results?: SearchHit[] | ((request: SearchRequestInfo) => SearchHit[]);
   /** Fail instead: `status`, `hang`, `drop`, `malformed-json`, `raw-body` or `huge-body`. */
-  fault?: Fault;
+  fault?: SearchFault;
   /** Wait this long before answering (overrides `defaultDelayMs`). */
   delayMs?: number;
   /** Apply the rule to this many requests only; afterwards it is spent and skipped. */

@@ -102,6 +102,20 @@ describe("index-lookup through @azure/search-documents", () => {
     expect(server().requests[0]).toMatchObject({ queryType: "semantic" });
   });
 
+  it("reranks a hybrid query semantically when a semantic query also has a vector", async () => {
+    const { output } = await lookup({
+      query: "retry-after",
+      vector: [0.1, 0.8, 0.1, 0.1],
+      vectorFields: "contentVector",
+      queryType: "semantic",
+      semanticConfiguration: "default",
+      top: 2,
+    });
+    expect(ids(output).sort()).toEqual(["2", "5"]);
+    expect(output.results.every((hit) => hit.rerankerScore === 4)).toBe(true);
+    expect(server().requests[0]).toMatchObject({ queryType: "semantic", search: "retry-after" });
+  });
+
   it("infers the query type from the inputs when none is given", async () => {
     await lookup({ query: "quota", vector: [0, 1, 0, 0], vectorFields: "contentVector" });
     await lookup({ vector: [0, 1, 0, 0], vectorFields: "contentVector" });

@@ -48,6 +48,35 @@ describe("weft schema checks inputs per node type", () => {
     expect(validate(chat({ messages: [{ role: "${inputs.role}", content: "x" }] }))).toBe(true);
   });
 
+  it("completes and checks index-lookup's inputs", async () => {
+    const validate = await schemaOf();
+    const lookup = (inputs: Record<string, unknown>) => ({
+      nodes: [{ id: "find", type: "index-lookup", connection: "search", inputs }],
+    });
+    expect(validate(lookup({ index: "handbook", query: "keys", top: 5, select: ["id", "title"] }))).toBe(
+      true,
+    );
+    expect(
+      validate(
+        lookup({
+          index: "${inputs.index}",
+          vector: "${nodes.embed.output.embedding}",
+          vectorFields: "contentVector",
+          queryType: "hybrid",
+          query: "${inputs.question}",
+        }),
+      ),
+    ).toBe(true);
+    expect(validate(lookup({ index: "handbook", query: "x", queryType: "fuzzy" }))).toBe(false);
+    expect(validate(lookup({ index: "handbook", query: "x", top: 5000 }))).toBe(false);
+    expect(validate(lookup({ index: "Hand Book", query: "x" }))).toBe(false);
+    expect(validate(lookup({ query: "x" }))).toBe(false);
+    expect(validate(lookup({ index: "handbook", qurey: "x" }))).toBe(false);
+    expect(validate.errors).toContainEqual(
+      expect.objectContaining({ keyword: "additionalProperties", params: { additionalProperty: "qurey" } }),
+    );
+  });
+
   it("leaves a node type it does not know to the engine (a plug-in the schema was made without)", async () => {
     const validate = await schemaOf();
     const flow = { nodes: [{ id: "ask", type: "analyze-text", inputs: { anything: 1 } }] };

@@ -4,10 +4,12 @@
 import type { AnyConnectionKind, AnyNodeType } from "@weft/engine";
 import { chatCompletion } from "./chat-completion/chat-completion.js";
 import { azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
+import { azureAiSearchConnectionKind } from "./connection-kinds/azure-ai-search/azure-ai-search.js";
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
+import { indexLookup } from "./index-lookup/index-lookup.js";
 
 export {
   type ChatCompletionOutput,
@@ -15,10 +17,28 @@ export {
   chatCompletionOutputSchema,
 } from "./chat-completion/chat-completion.js";
 export { type AzureAiConnection, azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
+export {
+  type AzureAiSearchConnection,
+  azureAiSearchConnectionKind,
+} from "./connection-kinds/azure-ai-search/azure-ai-search.js";
 export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
+export {
+  DEFAULT_LOOKUP_TOP,
+  type IndexLookupOutput,
+  indexLookup,
+  indexLookupOutputSchema,
+} from "./index-lookup/index-lookup.js";
+export {
+  INDEX_QUERY_TYPES,
+  type IndexQueryType,
+  MAX_LOOKUP_FIELDS,
+  MAX_LOOKUP_TEXT_LENGTH,
+  MAX_LOOKUP_TOP,
+  MAX_VECTOR_DIMENSIONS,
+} from "./index-lookup/lookup-input.js";
 export {
   isRetryableStatus,
   networkError,
@@ -33,6 +53,7 @@ export const builtinNodeTypes: readonly AnyNodeType[] = [
   declareVariable,
   createAzureAiConnection,
   chatCompletion,
+  indexLookup,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */
@@ -40,4 +61,5 @@ export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   azureAiConnectionKind,
   openAiConnectionKind,
   customConnectionKind,
+  azureAiSearchConnectionKind,
 ];

@@ -8,6 +8,8 @@ import type { RequestLog } from "./request-log.js";
 import { type Exchange, isClosed, sendJson, sendStream } from "./respond.js";
 import { type MatchedRoute, matchRoute } from "./routes.js";
 import type { RuleBook } from "./rules.js";
+import { handleSearchRequest, isSearchPath } from "./search/handle-search.js";
+import type { SearchService } from "./search/search-service.js";
 import { buildStreamEvents } from "./sse.js";
 import type { Timers } from "./timers.js";
 import type { ChatRequestInfo, KeySet, Rule } from "./types.js";
@@ -19,6 +21,7 @@ export interface ServerState {
   timers: Timers;
   keys: KeySet | undefined;
   defaultDelayMs: number;
+  search: SearchService;
 }
 
 /** The `node:http` request listener of the offline server. */
@@ -31,6 +34,7 @@ export function createRequestHandler(state: ServerState) {
 /** Logs the request, answers it, and turns a failure of the server itself (a throwing rule) into a 500. */
 async function handleRequest(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://offline.invalid");
+  if (isSearchPath(url.pathname)) return handleSearchRequest(state, req, res, url);
   const method = req.method ?? "GET";
   const matched = matchRoute(method, url.pathname);
   const auth = authenticate(req.headers, state.keys);

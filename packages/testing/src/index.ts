@@ -1,6 +1,18 @@
 // The public API of @weft/testing: offline servers that speak the real wire protocols, with faults
 // and a request log. `api/testing.api.md` records the whole surface (`pnpm api` rewrites it).
 export { fingerprintKey } from "./auth.js";
+export type {
+  SearchDocument,
+  SearchFault,
+  SearchHit,
+  SearchIndexSeed,
+  SearchRequestInfo,
+  SearchRouteName,
+  SearchRule,
+  SearchRuleMatch,
+  SearchServiceOptions,
+  SearchTextMatcher,
+} from "./search/types.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";
 export type {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createRequestHandler } from "./handle-request.js";
 import { RequestLog } from "./request-log.js";
 import { RuleBook } from "./rules.js";
+import { SearchService } from "./search/search-service.js";
 import { Timers } from "./timers.js";
 import type { KeySet, LlmServer, LlmServerOptions } from "./types.js";
 
@@ -25,7 +26,8 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   const rules = new RuleBook(options.rules);
   const timers = new Timers();
   const keys = normaliseKeys(options.keys);
-  const server = createServer(createRequestHandler({ log, rules, timers, keys, defaultDelayMs }));
+  const search = new SearchService(options.search);
+  const server = createServer(createRequestHandler({ log, rules, timers, keys, defaultDelayMs, search }));
   await listen(server, port, host);
   const actualPort = (server.address() as AddressInfo).port;
 
@@ -36,9 +38,11 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     requests: log.entries,
     stats: () => log.stats(),
     addRule: (rule) => rules.add(rule),
+    addSearchRule: (rule) => search.addRule(rule),
     reset: () => {
       log.reset();
       rules.reset();
+      search.reset();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
  * Public types of the offline LLM server. Everything a test or the CLI touches is declared here;
  * the other files implement it.
  */
+import type { SearchRouteName, SearchRule, SearchServiceOptions } from "./search/types.js";
 
 /** The URL shapes the server answers, one per kind of client construction. */
 export type ChatRoute =
@@ -15,7 +16,7 @@ export type ChatRoute =
   | "azure-deployment";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
-export type RouteName = ChatRoute | "models-info" | "not-found";
+export type RouteName = ChatRoute | "models-info" | "not-found" | SearchRouteName;
 
 /** Which authentication headers a request carried. */
 export type AuthScheme = "api-key" | "bearer" | "both" | "none";
@@ -194,6 +195,8 @@ export interface LlmServerOptions {
   defaultDelayMs?: number;
   /** Called once per request, when it has finished (answered, dropped or abandoned). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /** The Azure AI Search service: its indexes and scripted rules (default: the `handbook` index). */
+  search?: SearchServiceOptions;
 }
 
 /** What the server recorded about one request. Holds no key and no raw header. */
@@ -238,6 +241,10 @@ export interface RequestLogEntry {
   concurrency: number;
   /** Body bytes a `huge-body` fault sent before the body ended or the client went away. */
   bodyBytesSent?: number;
+  /** Search requests: the index, the search text and `keyword`/`vector`/`hybrid`/`semantic`. */
+  index?: string;
+  search?: string;
+  queryType?: string;
 }
 
 /** Counters since start or the last `reset()`. */
@@ -262,6 +269,8 @@ export interface LlmServer {
   stats(): LlmServerStats;
   /** Append a rule (tried after the existing ones). */
   addRule(rule: Rule): void;
+  /** Append a search rule (tried after the existing ones). */
+  addSearchRule(rule: SearchRule): void;
   /** Empty the log and counters and go back to the rules given at start, all unspent. */
   reset(): void;
   /** Stop listening, cut every connection (hung ones included) and cancel pending timers. */

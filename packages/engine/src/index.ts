@@ -11,6 +11,7 @@ export type { CompiledFlow } from "./compiled-flow.js";
 export type { ConnectionProblem } from "./connection-kind/check-connections.js";
 export type { ConnectionField } from "./connection-kind/connection-fields.js";
 export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
+export { connectionSchema } from "./connection-kind/connection-schema.js";
 export {
   type AnyConnectionKind,
   type Connection,

@@ -1,6 +1,19 @@
 // The public API of @weft/testing: offline servers that speak the real wire protocols, with faults
 // and a request log. `api/testing.api.md` records the whole surface (`pnpm api` rewrites it).
 export { fingerprintKey } from "./auth.js";
+export type {
+  ContentSafetyAnalysis,
+  ContentSafetyBlocklistMatch,
+  ContentSafetyCategory,
+  ContentSafetyCategoryAnalysis,
+  ContentSafetyLogInfo,
+  ContentSafetyOptions,
+  ContentSafetyOutputType,
+  ContentSafetyRequestInfo,
+  ContentSafetyRoute,
+  ContentSafetyRule,
+  ContentSafetyRuleMatch,
+} from "./content-safety/types.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";
 export type {

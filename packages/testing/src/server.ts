@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ContentSafetyState } from "./content-safety/rules.js";
 import { createRequestHandler } from "./handle-request.js";
 import { RequestLog } from "./request-log.js";
 import { RuleBook } from "./rules.js";
@@ -25,7 +26,10 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   const rules = new RuleBook(options.rules);
   const timers = new Timers();
   const keys = normaliseKeys(options.keys);
-  const server = createServer(createRequestHandler({ log, rules, timers, keys, defaultDelayMs }));
+  const contentSafety = new ContentSafetyState(options.contentSafety);
+  const server = createServer(
+    createRequestHandler({ log, rules, timers, keys, defaultDelayMs, contentSafety }),
+  );
   await listen(server, port, host);
   const actualPort = (server.address() as AddressInfo).port;
 
@@ -36,9 +40,11 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     requests: log.entries,
     stats: () => log.stats(),
     addRule: (rule) => rules.add(rule),
+    addContentSafetyRule: (rule) => contentSafety.add(rule),
     reset: () => {
       log.reset();
       rules.reset();
+      contentSafety.reset();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {

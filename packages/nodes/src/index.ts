@@ -4,8 +4,10 @@
 import type { AnyConnectionKind, AnyNodeType } from "@weft/engine";
 import { chatCompletion } from "./chat-completion/chat-completion.js";
 import { azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
+import { azureContentSafetyConnectionKind } from "./connection-kinds/azure-content-safety/azure-content-safety.js";
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+import { contentSafetyText } from "./content-safety-text/content-safety-text.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 
@@ -15,8 +17,17 @@ export {
   chatCompletionOutputSchema,
 } from "./chat-completion/chat-completion.js";
 export { type AzureAiConnection, azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
+export {
+  type AzureContentSafetyConnection,
+  azureContentSafetyConnectionKind,
+} from "./connection-kinds/azure-content-safety/azure-content-safety.js";
 export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+export {
+  type ContentSafetyTextOutput,
+  contentSafetyText,
+  contentSafetyTextOutputSchema,
+} from "./content-safety-text/content-safety-text.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
@@ -33,6 +44,7 @@ export const builtinNodeTypes: readonly AnyNodeType[] = [
   declareVariable,
   createAzureAiConnection,
   chatCompletion,
+  contentSafetyText,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */
@@ -40,4 +52,5 @@ export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   azureAiConnectionKind,
   openAiConnectionKind,
   customConnectionKind,
+  azureContentSafetyConnectionKind,
 ];

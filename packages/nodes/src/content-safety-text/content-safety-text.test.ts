@@ -10,7 +10,6 @@ import {
 import {
   createTestEngine,
   eventsNamed,
-  FAST_RETRY,
   KEYS,
   runFlow,
   serverHost,

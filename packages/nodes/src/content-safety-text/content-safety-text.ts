@@ -71,7 +71,8 @@ export const contentSafetyText = defineNodeType({
   connectionKinds: [azureContentSafetyConnectionKind],
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },
   async run(input, context): Promise<ContentSafetyTextOutput> {
-    const length = [...input.text].length;
+    // UTF-16 units are never fewer than code points: only a long text needs counting.
+    const length = input.text.length > MAX_CONTENT_SAFETY_TEXT_LENGTH ? [...input.text].length : 0;
     if (length > MAX_CONTENT_SAFETY_TEXT_LENGTH) {
       throw new FlowError(
         "node.input",

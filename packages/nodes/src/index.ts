@@ -5,8 +5,10 @@ import type { AnyConnectionKind, AnyNodeType } from "@weft/engine";
 import { chatCompletion } from "./chat-completion/chat-completion.js";
 import { azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
 import { azureAiSearchConnectionKind } from "./connection-kinds/azure-ai-search/azure-ai-search.js";
+import { azureContentSafetyConnectionKind } from "./connection-kinds/azure-content-safety/azure-content-safety.js";
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+import { contentSafetyText } from "./content-safety-text/content-safety-text.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 import { indexLookup } from "./index-lookup/index-lookup.js";
@@ -21,8 +23,17 @@ export {
   type AzureAiSearchConnection,
   azureAiSearchConnectionKind,
 } from "./connection-kinds/azure-ai-search/azure-ai-search.js";
+export {
+  type AzureContentSafetyConnection,
+  azureContentSafetyConnectionKind,
+} from "./connection-kinds/azure-content-safety/azure-content-safety.js";
 export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+export {
+  type ContentSafetyTextOutput,
+  contentSafetyText,
+  contentSafetyTextOutputSchema,
+} from "./content-safety-text/content-safety-text.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
@@ -54,6 +65,7 @@ export const builtinNodeTypes: readonly AnyNodeType[] = [
   createAzureAiConnection,
   chatCompletion,
   indexLookup,
+  contentSafetyText,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */
@@ -62,4 +74,5 @@ export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   openAiConnectionKind,
   customConnectionKind,
   azureAiSearchConnectionKind,
+  azureContentSafetyConnectionKind,
 ];

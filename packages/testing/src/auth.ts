@@ -41,7 +41,22 @@ export function authenticate(headers: IncomingHttpHeaders, keys: KeySet | undefi
         : bearer !== undefined
           ? "bearer"
           : "none";
-  const key = apiKey ?? bearer;
+  return checkKey(scheme, apiKey ?? bearer, keys);
+}
+
+/**
+ * Reads `Ocp-Apim-Subscription-Key`, the one key header Azure AI services such as Content Safety
+ * take, and checks the key as `authenticate` does.
+ */
+export function authenticateSubscriptionKey(
+  headers: IncomingHttpHeaders,
+  keys: KeySet | undefined,
+): AuthResult {
+  const key = firstHeader(headers["ocp-apim-subscription-key"])?.trim() || undefined;
+  return checkKey(key === undefined ? "none" : "subscription-key", key, keys);
+}
+
+function checkKey(scheme: AuthScheme, key: string | undefined, keys: KeySet | undefined): AuthResult {
   if (key === undefined) return { scheme, accepted: false, failure: "missing" };
 
   const keyFingerprint = fingerprintKey(key);

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AuthResult, authenticate, keyLabel } from "./auth.js";
+import { type AuthResult, authenticate, authenticateSubscriptionKey, keyLabel } from "./auth.js";
 import { readChatRequest } from "./chat-request.js";
+import { answerContentSafety } from "./content-safety/answer.js";
+import type { ContentSafetyState } from "./content-safety/rules.js";
 import { invalidKeyBody, missingKeyBody, resourceNotFoundBody } from "./error-bodies.js";
 import { applyFault } from "./faults.js";
 import { buildCompletion, buildModelInfo, defaultReply } from "./replies.js";
@@ -22,6 +24,7 @@ export interface ServerState {
   keys: KeySet | undefined;
   defaultDelayMs: number;
   search: SearchService;
+  contentSafety: ContentSafetyState;
 }
 
 /** The `node:http` request listener of the offline server. */
@@ -37,7 +40,11 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
   if (isSearchPath(url.pathname)) return handleSearchRequest(state, req, res, url);
   const method = req.method ?? "GET";
   const matched = matchRoute(method, url.pathname);
-  const auth = authenticate(req.headers, state.keys);
+  // Azure AI services such as Content Safety take their key in one header of their own.
+  const auth =
+    matched.kind === "content-safety"
+      ? authenticateSubscriptionKey(req.headers, state.keys)
+      : authenticate(req.headers, state.keys);
   const { entry, finish } = state.log.begin({
     method,
     path: url.pathname,
@@ -74,6 +81,15 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
 async function answer(state: ServerState, exchange: Exchange, matched: MatchedRoute, auth: AuthResult) {
   const { entry } = exchange;
   if (matched.kind === "not-found") return sendJson(exchange, 404, resourceNotFoundBody());
+  if (matched.kind === "content-safety") {
+    const { timers, defaultDelayMs, contentSafety } = state;
+    return answerContentSafety(
+      { state: contentSafety, timers, defaultDelayMs, readBody },
+      exchange,
+      matched.route,
+      auth,
+    );
+  }
   if (!auth.accepted) {
     return sendJson(exchange, 401, auth.failure === "missing" ? missingKeyBody() : invalidKeyBody());
   }

@@ -2,6 +2,19 @@
 // and a request log. `api/testing.api.md` records the whole surface (`pnpm api` rewrites it).
 export { fingerprintKey } from "./auth.js";
 export type {
+  ContentSafetyAnalysis,
+  ContentSafetyBlocklistMatch,
+  ContentSafetyCategory,
+  ContentSafetyCategoryAnalysis,
+  ContentSafetyLogInfo,
+  ContentSafetyOptions,
+  ContentSafetyOutputType,
+  ContentSafetyRequestInfo,
+  ContentSafetyRoute,
+  ContentSafetyRule,
+  ContentSafetyRuleMatch,
+} from "./content-safety/types.js";
+export type {
   SearchDocument,
   SearchFault,
   SearchHit,

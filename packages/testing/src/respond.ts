@@ -94,16 +94,31 @@ export async function sendHugeBody(
   request: ChatRequestInfo,
   fault: HugeBodyFault,
 ): Promise<void> {
-  const { res, entry } = exchange;
-  if (isClosed(exchange)) return;
-  const status = fault.status ?? 200;
-  const [start, end] =
-    status === 200
+  const frame: HugeBodyFrame =
+    (fault.status ?? 200) === 200
       ? [
           `{"id":"chatcmpl-offline-huge","object":"chat.completion","created":0,"model":${JSON.stringify(request.modelOrDeployment)},"choices":[{"index":0,"message":{"role":"assistant","content":"`,
           `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`,
         ]
-      : [`{"error":{"code":"huge_body","message":"`, `"}}`];
+      : HUGE_ERROR_FRAME;
+  await sendFramedHugeBody(exchange, fault, frame);
+}
+
+/** The text before and after the filler of a huge body: the filler is one long JSON string. */
+export type HugeBodyFrame = readonly [start: string, end: string];
+
+/** The frame of a huge error body, whatever the service. */
+export const HUGE_ERROR_FRAME: HugeBodyFrame = [`{"error":{"code":"huge_body","message":"`, `"}}`];
+
+/** Sends `fault.bytes` bytes, `start` + filler + `end`, as `sendHugeBody` describes. */
+export async function sendFramedHugeBody(
+  exchange: Exchange,
+  fault: HugeBodyFault,
+  [start, end]: HugeBodyFrame,
+): Promise<void> {
+  const { res, entry } = exchange;
+  if (isClosed(exchange)) return;
+  const status = fault.status ?? 200;
   const filler = Math.max(0, fault.bytes - start.length - end.length);
   entry.status = status;
   entry.bodyBytesSent = 0;

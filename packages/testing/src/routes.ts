@@ -1,9 +1,11 @@
+import type { ContentSafetyRoute } from "./content-safety/types.js";
 import type { ChatRoute, RouteName } from "./types.js";
 
 /** Where a request goes: a chat completion on one of the URL shapes, the model info, or nowhere. */
 export type MatchedRoute =
   | { kind: "chat"; route: ChatRoute; deployment?: string }
   | { kind: "models-info"; route: "models-info" }
+  | { kind: "content-safety"; route: ContentSafetyRoute }
   | { kind: "not-found"; route: Extract<RouteName, "not-found"> };
 
 const chatPrefixes: ReadonlyArray<[prefix: string, route: ChatRoute]> = [
@@ -23,7 +25,13 @@ export function matchRoute(method: string, path: string): MatchedRoute {
   if (method === "GET" && trimmed === "/models/info") {
     return { kind: "models-info", route: "models-info" };
   }
+  if (method === "GET" && trimmed === "/contentsafety/text/blocklists") {
+    return { kind: "content-safety", route: "content-safety-blocklists" };
+  }
   if (method === "POST") {
+    if (trimmed === "/contentsafety/text:analyze") {
+      return { kind: "content-safety", route: "content-safety-analyze-text" };
+    }
     for (const [prefix, route] of chatPrefixes) {
       if (trimmed === `${prefix}/chat/completions`) return { kind: "chat", route };
     }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ContentSafetyState } from "./content-safety/rules.js";
 import { createRequestHandler } from "./handle-request.js";
 import { RequestLog } from "./request-log.js";
 import { RuleBook } from "./rules.js";
@@ -27,7 +28,10 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   const timers = new Timers();
   const keys = normaliseKeys(options.keys);
   const search = new SearchService(options.search);
-  const server = createServer(createRequestHandler({ log, rules, timers, keys, defaultDelayMs, search }));
+  const contentSafety = new ContentSafetyState(options.contentSafety);
+  const server = createServer(
+    createRequestHandler({ log, rules, timers, keys, defaultDelayMs, search, contentSafety }),
+  );
   await listen(server, port, host);
   const actualPort = (server.address() as AddressInfo).port;
 
@@ -39,10 +43,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     stats: () => log.stats(),
     addRule: (rule) => rules.add(rule),
     addSearchRule: (rule) => search.addRule(rule),
+    addContentSafetyRule: (rule) => contentSafety.add(rule),
     reset: () => {
       log.reset();
       rules.reset();
       search.reset();
+      contentSafety.reset();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -1,3 +1,24 @@
+import type {
+  ContentSafetyLogInfo,
+  ContentSafetyOptions,
+  ContentSafetyRoute,
+  ContentSafetyRule,
+} from "./content-safety/types.js";
+import type { Fault, TextMatcher } from "./fault-types.js";
+
+export type {
+  DropFault,
+  Fault,
+  HangFault,
+  HugeBodyFault,
+  MalformedJsonFault,
+  RawBodyFault,
+  StatusFault,
+  StreamCutFault,
+  StreamErrorFault,
+  TextMatcher,
+} from "./fault-types.js";
+
 /**
  * Public types of the offline LLM server. Everything a test or the CLI touches is declared here;
  * the other files implement it.
@@ -16,10 +37,10 @@ export type ChatRoute =
   | "azure-deployment";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
-export type RouteName = ChatRoute | "models-info" | "not-found" | SearchRouteName;
+export type RouteName = ChatRoute | "models-info" | ContentSafetyRoute | "not-found" | SearchRouteName;
 
-/** Which authentication headers a request carried. */
-export type AuthScheme = "api-key" | "bearer" | "both" | "none";
+/** Which authentication headers a request carried (`subscription-key`: `Ocp-Apim-Subscription-Key`). */
+export type AuthScheme = "api-key" | "bearer" | "both" | "subscription-key" | "none";
 
 /** One chat message as the server understood it; array contents are flattened to their text parts. */
 export interface ChatMessageInfo {
@@ -56,97 +77,6 @@ export interface ChatRequestInfo {
   /** The whole parsed request body, for replies that need other fields. */
   body: Record<string, unknown>;
 }
-
-/** Answer with an HTTP error status and the error body the real service sends for it. */
-export interface StatusFault {
-  type: "status";
-  /** The HTTP status, e.g. 400, 429, 500, 503. */
-  status: number;
-  /** Sent as the `retry-after-ms` header. */
-  retryAfterMs?: number;
-  /** Sent as the `retry-after` header, in seconds. */
-  retryAfter?: number;
-  /** `error.code` of the body; known codes (e.g. `insufficient_quota`) get the real service's body. */
-  code?: string;
-  /** `error.message` of the body, replacing the service's usual text. */
-  message?: string;
-}
-
-/** Never answer; the socket stays open until the client gives up or the server closes. */
-export interface HangFault {
-  type: "hang";
-}
-
-/** Destroy the socket without sending a response. */
-export interface DropFault {
-  type: "drop";
-}
-
-/** Answer 200 with `content-type: application/json` and a body that is not valid JSON. */
-export interface MalformedJsonFault {
-  type: "malformed-json";
-}
-
-/** Start an SSE stream, send `afterChunks` events, then close the socket without `[DONE]`. */
-export interface StreamCutFault {
-  type: "stream-cut";
-  /** How many `data:` events are sent before the cut (the role chunk counts). */
-  afterChunks: number;
-}
-
-/** Start an SSE stream, send `afterChunks` events, then a `{"error":{…}}` event, then end. */
-export interface StreamErrorFault {
-  type: "stream-error";
-  /** How many `data:` events are sent before the error event (the role chunk counts). */
-  afterChunks: number;
-  /** `error.message` of the error event. */
-  message?: string;
-  /** `error.code` (and `error.type`) of the error event; default `server_error`. */
-  code?: string;
-}
-
-/**
- * Answer with exactly this body and content type: a `null` or a text page where a completion was
- * expected, a plain-text error, a body in a shape the services never send.
- */
-export interface RawBodyFault {
-  type: "raw-body";
-  /** The body, sent as is. */
-  body: string;
-  /** The HTTP status; default 200. */
-  status?: number;
-  /** The `content-type` header; default `text/plain; charset=utf-8`. */
-  contentType?: string;
-}
-
-/**
- * Answer with a body of `bytes` bytes, sent piece by piece as the client reads it and stopped when
- * the client goes away (`RequestLogEntry.bodyBytesSent` says how far it got). A 200 is a chat
- * completion whose content is that long, an error status an error body whose message is.
- */
-export interface HugeBodyFault {
-  type: "huge-body";
-  /** Size of the whole body in bytes. */
-  bytes: number;
-  /** The HTTP status; default 200. */
-  status?: number;
-  /** Send `content-length` up front; by default the body is chunked, its size unknown until the end. */
-  declareLength?: boolean;
-}
-
-/** A way for a request to fail on purpose. */
-export type Fault =
-  | StatusFault
-  | HangFault
-  | DropFault
-  | MalformedJsonFault
-  | StreamCutFault
-  | StreamErrorFault
-  | RawBodyFault
-  | HugeBodyFault;
-
-/** A string matches exactly; a RegExp is tested. */
-export type TextMatcher = string | RegExp;
 
 /** Conditions a request must meet for a rule to apply; every given condition must hold. */
 export interface RuleMatch {
@@ -197,6 +127,8 @@ export interface LlmServerOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** The Azure AI Search service: its indexes and scripted rules (default: the `handbook` index). */
   search?: SearchServiceOptions;
+  /** Azure AI Content Safety: blocklists and scripted analyses (see the README). */
+  contentSafety?: ContentSafetyOptions;
 }
 
 /** What the server recorded about one request. Holds no key and no raw header. */
@@ -245,6 +177,8 @@ export interface RequestLogEntry {
   index?: string;
   search?: string;
   queryType?: string;
+  /** What a Content Safety `text:analyze` request asked for. */
+  contentSafety?: ContentSafetyLogInfo;
 }
 
 /** Counters since start or the last `reset()`. */
@@ -271,6 +205,8 @@ export interface LlmServer {
   addRule(rule: Rule): void;
   /** Append a search rule (tried after the existing ones). */
   addSearchRule(rule: SearchRule): void;
+  /** Append a Content Safety rule (tried after the existing ones). */
+  addContentSafetyRule(rule: ContentSafetyRule): void;
   /** Empty the log and counters and go back to the rules given at start, all unspent. */
   reset(): void;
   /** Stop listening, cut every connection (hung ones included) and cancel pending timers. */

@@ -102,7 +102,7 @@ describe("importConnections: promptflow files", () => {
     );
     expect(importError("name: s\ntype: serp\napi_key: k\n").message).toBe(
       'connections.yaml: type (connection "s"): promptflow connections of type "serp" cannot be imported; ' +
-        "weft imports azure_open_ai, open_ai, serverless, custom, cognitive_search",
+        "weft imports azure_open_ai, open_ai, serverless, custom, cognitive_search, azure_content_safety",
     );
   });
 

@@ -41,7 +41,11 @@ export function authenticate(headers: IncomingHttpHeaders, keys: KeySet | undefi
         : bearer !== undefined
           ? "bearer"
           : "none";
-  const key = apiKey ?? bearer;
+  return checkKey(scheme, apiKey ?? bearer, keys);
+}
+
+/** Checks a key however it was sent (a header, SerpAPI's `api_key` query parameter) against `keys`. */
+export function checkKey(scheme: AuthScheme, key: string | undefined, keys: KeySet | undefined): AuthResult {
   if (key === undefined) return { scheme, accepted: false, failure: "missing" };
 
   const keyFingerprint = fingerprintKey(key);

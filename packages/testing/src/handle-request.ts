@@ -8,6 +8,7 @@ import type { RequestLog } from "./request-log.js";
 import { type Exchange, isClosed, sendJson, sendStream } from "./respond.js";
 import { type MatchedRoute, matchRoute } from "./routes.js";
 import type { RuleBook } from "./rules.js";
+import { handleSerpRequest } from "./serp/handle-serp-request.js";
 import { buildStreamEvents } from "./sse.js";
 import type { Timers } from "./timers.js";
 import type { ChatRequestInfo, KeySet, Rule } from "./types.js";
@@ -33,6 +34,8 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
   const url = new URL(req.url ?? "/", "http://offline.invalid");
   const method = req.method ?? "GET";
   const matched = matchRoute(method, url.pathname);
+  // SerpAPI sends its key in the query string: it has its own handler, which logs no URL.
+  if (matched.kind === "serp") return handleSerpRequest(state, req, res, url, matched.route);
   const auth = authenticate(req.headers, state.keys);
   const { entry, finish } = state.log.begin({
     method,
@@ -67,7 +70,12 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
 }
 
 /** Route, authenticate, read, apply the first matching rule, answer. */
-async function answer(state: ServerState, exchange: Exchange, matched: MatchedRoute, auth: AuthResult) {
+async function answer(
+  state: ServerState,
+  exchange: Exchange,
+  matched: Exclude<MatchedRoute, { kind: "serp" }>,
+  auth: AuthResult,
+) {
   const { entry } = exchange;
   if (matched.kind === "not-found") return sendJson(exchange, 404, resourceNotFoundBody());
   if (!auth.accepted) {

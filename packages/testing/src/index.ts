@@ -1,6 +1,7 @@
 // The public API of @weft/testing: offline servers that speak the real wire protocols, with faults
 // and a request log. `api/testing.api.md` records the whole surface (`pnpm api` rewrites it).
 export { fingerprintKey } from "./auth.js";
+export type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";
 export type {

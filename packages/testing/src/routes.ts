@@ -1,9 +1,12 @@
+import { matchSerpRoute } from "./serp/serp-routes.js";
+import type { SerpRoute } from "./serp/serp-types.js";
 import type { ChatRoute, RouteName } from "./types.js";
 
 /** Where a request goes: a chat completion on one of the URL shapes, the model info, or nowhere. */
 export type MatchedRoute =
   | { kind: "chat"; route: ChatRoute; deployment?: string }
   | { kind: "models-info"; route: "models-info" }
+  | { kind: "serp"; route: SerpRoute }
   | { kind: "not-found"; route: Extract<RouteName, "not-found"> };
 
 const chatPrefixes: ReadonlyArray<[prefix: string, route: ChatRoute]> = [
@@ -32,6 +35,8 @@ export function matchRoute(method: string, path: string): MatchedRoute {
       return { kind: "chat", route: "azure-deployment", deployment: decodePathSegment(deployment) };
     }
   }
+  const serp = matchSerpRoute(method, trimmed);
+  if (serp !== undefined) return { kind: "serp", route: serp };
   return { kind: "not-found", route: "not-found" };
 }
 

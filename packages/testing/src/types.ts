@@ -2,6 +2,7 @@
  * Public types of the offline LLM server. Everything a test or the CLI touches is declared here;
  * the other files implement it.
  */
+import type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 
 /** The URL shapes the server answers, one per kind of client construction. */
 export type ChatRoute =
@@ -15,10 +16,10 @@ export type ChatRoute =
   | "azure-deployment";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
-export type RouteName = ChatRoute | "models-info" | "not-found";
+export type RouteName = ChatRoute | "models-info" | SerpRoute | "not-found";
 
-/** Which authentication headers a request carried. */
-export type AuthScheme = "api-key" | "bearer" | "both" | "none";
+/** Which authentication headers a request carried (`query`: SerpAPI's `api_key` query parameter). */
+export type AuthScheme = "api-key" | "bearer" | "both" | "query" | "none";
 
 /** One chat message as the server understood it; array contents are flattened to their text parts. */
 export interface ChatMessageInfo {
@@ -158,7 +159,11 @@ export interface RuleMatch {
   /** The key's name (when keys were named) or the key itself. */
   key?: string;
   /** The URL shape. */
-  route?: ChatRoute;
+  route?: ChatRoute | SerpRoute;
+  /** SerpAPI: the search query (`q`). A rule with it applies to searches only. */
+  query?: TextMatcher;
+  /** SerpAPI: the `engine`. A rule with it applies to searches only. */
+  engine?: TextMatcher;
 }
 
 /** A scripted behaviour for the chat completion requests it matches. */
@@ -167,6 +172,11 @@ export interface Rule {
   match?: RuleMatch;
   /** The assistant's text instead of the default offline reply. */
   reply?: string | ((request: ChatRequestInfo) => string);
+  /**
+   * SerpAPI: the organic results of a search instead of the default ones (`[]` for a search that
+   * finds nothing). A rule with it applies to searches only.
+   */
+  results?: SerpOrganicResult[] | ((search: SerpSearchInfo) => SerpOrganicResult[]);
   /** Fail instead of replying. */
   fault?: Fault;
   /** Wait this long before answering (overrides `defaultDelayMs`). */
@@ -238,6 +248,8 @@ export interface RequestLogEntry {
   concurrency: number;
   /** Body bytes a `huge-body` fault sent before the body ended or the client went away. */
   bodyBytesSent?: number;
+  /** SerpAPI: what was searched for (never the key, which travels in the query string). */
+  search?: SerpSearchInfo;
 }
 
 /** Counters since start or the last `reset()`. */

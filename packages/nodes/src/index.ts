@@ -6,8 +6,10 @@ import { chatCompletion } from "./chat-completion/chat-completion.js";
 import { azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+import { serpConnectionKind } from "./connection-kinds/serp/serp.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
+import { webSearch } from "./web-search/web-search.js";
 
 export {
   type ChatCompletionOutput,
@@ -17,6 +19,7 @@ export {
 export { type AzureAiConnection, azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
 export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+export { type SerpConnection, serpConnectionKind } from "./connection-kinds/serp/serp.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
@@ -27,12 +30,14 @@ export {
   type ServiceErrorInfo,
   serviceError,
 } from "./service/service-errors.js";
+export { type WebSearchOutput, webSearch, webSearchOutputSchema } from "./web-search/web-search.js";
 
 /** Every built-in node type, for `createEngine({ nodeTypes: builtinNodeTypes })`. */
 export const builtinNodeTypes: readonly AnyNodeType[] = [
   declareVariable,
   createAzureAiConnection,
   chatCompletion,
+  webSearch,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */
@@ -40,4 +45,5 @@ export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   azureAiConnectionKind,
   openAiConnectionKind,
   customConnectionKind,
+  serpConnectionKind,
 ];

@@ -82,11 +82,17 @@ async function answer(
     );
   }
   if (route === "serp-account") {
+    // Only rules that name the route apply to the account: a search's rules are not spent on it.
+    const rule = state.rules.takeWhere((candidate) => candidate.match?.route === "serp-account");
+    const completed = await state.timers.wait(rule?.delayMs ?? state.defaultDelayMs, exchange.closed);
+    if (!completed || isClosed(exchange)) return;
     const searches = state.log.entries.filter(
       (entry) =>
         entry.route === "serp-search" && entry.status === 200 && entry.keyFingerprint === auth.keyFingerprint,
     ).length;
-    return sendJson(exchange, 200, buildAccountResponse(auth.key ?? "", searches));
+    const account = buildAccountResponse(auth.key ?? "", searches);
+    if (rule?.fault !== undefined) return applySerpFault(rule.fault, exchange, account);
+    return sendJson(exchange, 200, account);
   }
   const read = readSearch(params, auth.keyName);
   if (typeof read === "string") return sendJson(exchange, 400, serpErrorBody(read));

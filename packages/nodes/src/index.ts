@@ -8,6 +8,7 @@ import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 import { serpConnectionKind } from "./connection-kinds/serp/serp.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
+import { createConnection } from "./create-connection/create-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 import { webSearch } from "./web-search/web-search.js";
 
@@ -21,6 +22,7 @@ export { type CustomConnection, customConnectionKind } from "./connection-kinds/
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 export { type SerpConnection, serpConnectionKind } from "./connection-kinds/serp/serp.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
+export { createConnection, defineCreateConnection } from "./create-connection/create-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
   isRetryableStatus,
@@ -36,6 +38,7 @@ export { type WebSearchOutput, webSearch, webSearchOutputSchema } from "./web-se
 export const builtinNodeTypes: readonly AnyNodeType[] = [
   declareVariable,
   createAzureAiConnection,
+  createConnection,
   chatCompletion,
   webSearch,
 ];

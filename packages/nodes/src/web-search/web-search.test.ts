@@ -38,7 +38,10 @@ function searchNode(inputs: Record<string, unknown>, node: Partial<FlowNode> = {
 
 const flowOf = (...nodes: FlowNode[]): FlowDefinition => ({ nodes });
 
-function outputOf(result: { nodes: Record<string, { status: string; output?: unknown } | undefined> }, id = "search") {
+function outputOf(
+  result: { nodes: Record<string, { status: string; output?: unknown } | undefined> },
+  id = "search",
+) {
   const node = result.nodes[id];
   if (node?.status !== "succeeded") throw new Error(`expected ${id} to succeed, got ${JSON.stringify(node)}`);
   return node.output as WebSearchOutput;
@@ -90,12 +93,17 @@ describe("web-search", () => {
 
   it("sends the parameters the serpapi client sends (test/wire-fixtures/serp-search-google.json)", async () => {
     const fixture = JSON.parse(
-      readFileSync(new URL("../../../../test/wire-fixtures/serp-search-google.json", import.meta.url), "utf8"),
+      readFileSync(
+        new URL("../../../../test/wire-fixtures/serp-search-google.json", import.meta.url),
+        "utf8",
+      ),
     ) as { request: { path: string; query: Record<string, string> } };
     const seen: string[] = [];
     const recorder = createServer((req, res) => {
       seen.push(req.url ?? "");
-      res.writeHead(200, { "content-type": "application/json" }).end('{"search_metadata":{"status":"Success"}}');
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end('{"search_metadata":{"status":"Success"}}');
     });
     await new Promise<void>((resolve) => recorder.listen(0, "127.0.0.1", resolve));
     try {
@@ -146,14 +154,17 @@ describe("web-search", () => {
       "nodes[0].inputs.num",
       "nodes[0].inputs.safe",
     ]);
-    expect(engine.validate(flowOf({ ...searchNode({ query: "x" }), connection: undefined } as FlowNode))).toEqual([
-      expect.objectContaining({ code: "flow.connection-missing" }),
-    ]);
+    expect(
+      engine.validate(flowOf({ ...searchNode({ query: "x" }), connection: undefined } as FlowNode)),
+    ).toEqual([expect.objectContaining({ code: "flow.connection-missing" })]);
   });
 
   it("refuses a connection of another kind", async () => {
     const engine = createTestEngine(server(), serpConnections(server()));
-    const { result } = await runFlow(engine, flowOf(searchNode({ query: "x" }, { connection: "shared-foundry" })));
+    const { result } = await runFlow(
+      engine,
+      flowOf(searchNode({ query: "x" }, { connection: "shared-foundry" })),
+    );
     expect(result.error).toMatchObject({ code: "connection.invalid", nodeId: "search" });
     expect(result.error?.message).toContain("web-search needs a serp connection, got a azure-ai one");
   });
@@ -191,7 +202,9 @@ describe("web-search: faults, retries and limits", () => {
   });
 
   it("keeps a 400 (a search SerpAPI refuses) as a request error, not retried", async () => {
-    server().addRule({ fault: { type: "status", status: 400, message: "Unsupported `location` parameter." } });
+    server().addRule({
+      fault: { type: "status", status: 400, message: "Unsupported `location` parameter." },
+    });
     const engine = createTestEngine(server(), serpConnections(server()));
     const { result } = await runFlow(engine, flowOf(searchNode({ query: "x" })));
     expect(result.error).toMatchObject({ code: "llm.request", status: 400 });
@@ -203,19 +216,19 @@ describe("web-search: faults, retries and limits", () => {
     { status: 200, declareLength: false },
     { status: 500, declareLength: false },
     { status: 503, declareLength: true },
-  ])("stops reading a $status body past maxResponseBytes (declared length: $declareLength), not retried", async ({
-    status,
-    declareLength,
-  }) => {
-    const bytes = 50_000_000;
-    server().addRule({ fault: { type: "huge-body", bytes, status, declareLength } });
-    const engine = createTestEngine(server(), serpConnections(server()), { maxResponseBytes: 100_000 });
-    const { result } = await runFlow(engine, flowOf(searchNode({ query: "x" })));
-    expect(result.error).toMatchObject({ code: "llm.response-too-large", status });
-    expect(result.nodes.search?.attempts).toBe(1);
-    await waitUntil(() => server().requests[0]?.durationMs !== 0, { what: "the body to be abandoned" });
-    expect(server().requests[0]?.bodyBytesSent).toBeLessThan(bytes);
-  });
+  ])(
+    "stops reading a $status body past maxResponseBytes (declared length: $declareLength), not retried",
+    async ({ status, declareLength }) => {
+      const bytes = 50_000_000;
+      server().addRule({ fault: { type: "huge-body", bytes, status, declareLength } });
+      const engine = createTestEngine(server(), serpConnections(server()), { maxResponseBytes: 100_000 });
+      const { result } = await runFlow(engine, flowOf(searchNode({ query: "x" })));
+      expect(result.error).toMatchObject({ code: "llm.response-too-large", status });
+      expect(result.nodes.search?.attempts).toBe(1);
+      await waitUntil(() => server().requests[0]?.durationMs !== 0, { what: "the body to be abandoned" });
+      expect(server().requests[0]?.bodyBytesSent).toBeLessThan(bytes);
+    },
+  );
 
   it("ends a hung request at the request deadline and retries it (node.timeout)", async () => {
     server().addRule({ fault: { type: "hang" }, times: 1 });
@@ -235,14 +248,18 @@ describe("web-search: faults, retries and limits", () => {
     const result = await handle;
     expect(result.status).toBe("cancelled");
     expect(result.nodes.search?.attempts).toBe(1);
-    await waitUntil(() => server().requests[0]?.durationMs !== 0, { what: "the server to see the client go" });
+    await waitUntil(() => server().requests[0]?.durationMs !== 0, {
+      what: "the server to see the client go",
+    });
     expect(server().requests).toHaveLength(1);
   });
 
   it("holds a connection's maxConcurrency across parallel searches", async () => {
     server().addRule({ delayMs: 100, results: [] });
     const engine = createTestEngine(server(), serpConnections(server(), { maxConcurrency: 2 }));
-    const nodes = Array.from({ length: 5 }, (_, index) => searchNode({ query: `q${index}` }, { id: `s${index}` }));
+    const nodes = Array.from({ length: 5 }, (_, index) =>
+      searchNode({ query: `q${index}` }, { id: `s${index}` }),
+    );
     const { result } = await runFlow(engine, flowOf(...nodes));
     expect(result.status).toBe("succeeded");
     expect(server().stats()).toMatchObject({ total: 5, maxConcurrencyByKey: { shared: 2 } });

@@ -1,7 +1,7 @@
 import { defineNodeType, FlowError, isSecret, type ServiceConnection } from "@weft/engine";
 import { z } from "zod";
-import { callSerpApi, hostOf, serpBaseUrl } from "../connection-kinds/serp/serp-call.js";
 import { serpConnectionKind } from "../connection-kinds/serp/serp.js";
+import { callSerpApi, hostOf, serpBaseUrl } from "../connection-kinds/serp/serp-call.js";
 
 const inputSchema = z
   .object({
@@ -63,9 +63,13 @@ export const webSearch = defineNodeType({
     const service = await context.connection();
     const { connection } = service;
     if (connection.type !== "serp" || !isSecret(connection.apiKey)) {
-      throw new FlowError("connection.invalid", `web-search needs a serp connection, got a ${connection.type} one`, {
-        nodeId: context.nodeId,
-      });
+      throw new FlowError(
+        "connection.invalid",
+        `web-search needs a serp connection, got a ${connection.type} one`,
+        {
+          nodeId: context.nodeId,
+        },
+      );
     }
     const baseUrl = serpBaseUrl(connection as { baseUrl?: string });
     const apiKey = connection.apiKey.reveal();

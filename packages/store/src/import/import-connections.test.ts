@@ -115,7 +115,10 @@ describe("importConnections: promptflow files", () => {
         notes: [],
       },
     ]);
-    expect(importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: k\napi_base: https://x\n").message).toBe(
+    expect(
+      importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: k\napi_base: https://x\n")
+        .message,
+    ).toBe(
       'connections.yaml: api_base (connection "s"): unknown field for promptflow serp connections; expected api_key',
     );
     const masked = importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: '*****'\n");

@@ -12,7 +12,12 @@ import {
   findResponseTooLarge,
   responseTooLargeError,
 } from "../../chat-completion/response-size-limit.js";
-import { MAX_SERVICE_TEXT_LENGTH, networkError, readRetryAfter, serviceError } from "../../service/service-errors.js";
+import {
+  MAX_SERVICE_TEXT_LENGTH,
+  networkError,
+  readRetryAfter,
+  serviceError,
+} from "../../service/service-errors.js";
 
 /** SerpAPI itself, when a connection names no `baseUrl`. */
 export const DEFAULT_SERP_BASE_URL = "https://serpapi.com";

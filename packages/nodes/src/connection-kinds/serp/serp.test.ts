@@ -1,6 +1,6 @@
+import { createServer } from "node:net";
 import { ConnectionKinds, Secret } from "@weft/engine";
 import { startLlmServer } from "@weft/testing";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serpConnectionKind } from "./serp.js";
 

@@ -1,4 +1,10 @@
-import { type ConnectionOf, defineConnectionKind, describeValue, maskUrlCredentials, secretField } from "@weft/engine";
+import {
+  type ConnectionOf,
+  defineConnectionKind,
+  describeValue,
+  maskUrlCredentials,
+  secretField,
+} from "@weft/engine";
 import { z } from "zod";
 import { credentialProblem } from "../url-fields.js";
 import { convertSerp } from "./promptflow.js";

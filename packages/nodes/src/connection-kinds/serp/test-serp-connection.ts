@@ -37,7 +37,12 @@ export async function testSerpConnection(
     return { outcome: "ok", kind: "serp", host };
   } catch (error) {
     if (timeout.aborted && !options.signal?.aborted) {
-      return { outcome: "unreachable", kind: "serp", host, message: `${host} did not answer within ${timeoutMs} ms` };
+      return {
+        outcome: "unreachable",
+        kind: "serp",
+        host,
+        message: `${host} did not answer within ${timeoutMs} ms`,
+      };
     }
     if (!(error instanceof FlowError)) throw error;
     const outcome =

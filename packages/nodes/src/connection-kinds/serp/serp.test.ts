@@ -89,4 +89,29 @@ describe("the serp connection kind", () => {
       status: 503,
     });
   });
+
+  it("masks the key in what a connection test reports, though nothing in a run scrubs it there", async () => {
+    server.reset();
+    const url = `${server.url}/account.json?api_key=${KEY}`;
+    server.addRule({
+      match: { route: "serp-account" },
+      fault: { type: "status", status: 401, message: `Invalid API key in ${url}` },
+      times: 1,
+    });
+    server.addRule({
+      match: { route: "serp-account" },
+      fault: { type: "raw-body", status: 500, body: `key=${encodeURIComponent(KEY)} failed` },
+      times: 1,
+    });
+    const refused = await serpConnectionKind.test!(connection(KEY, server.url), {});
+    expect(refused).toMatchObject({ outcome: "auth-failed", status: 401 });
+    expect(refused.message).toContain("account.json?api_key=***");
+    const failed = await serpConnectionKind.test!(connection(KEY, server.url), {});
+    expect(failed).toMatchObject({ outcome: "failed", status: 500 });
+    expect(failed.message).toContain("key=*** failed");
+    for (const result of [refused, failed]) {
+      expect(JSON.stringify(result)).not.toContain(KEY);
+      expect(JSON.stringify(result)).not.toContain(KEY.slice(0, 10));
+    }
+  });
 });

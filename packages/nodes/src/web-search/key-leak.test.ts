@@ -4,7 +4,12 @@ import { inspect } from "node:util";
 import { type FlowDefinition, type RunResult, Secret } from "@weft/engine";
 import type { Rule } from "@weft/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEngine, type RecordedEvent, runFlow, useLlmServer } from "../../test-support/offline-engine.js";
+import {
+  createTestEngine,
+  type RecordedEvent,
+  runFlow,
+  useLlmServer,
+} from "../../test-support/offline-engine.js";
 
 /** The customer's SerpAPI key: it travels in the query string, and must show up nowhere else. */
 const CANARY = "serp-canary-6d1f-93ab-e07c";
@@ -84,7 +89,8 @@ function expectNoCanary(result: RunResult, events: readonly RecordedEvent[]): vo
     for (const form of FORMS) expect(text.includes(form), `${what} holds the key (${form})`).toBe(false);
   }
   const names = new Set(events.map((recorded) => recorded.name));
-  for (const name of ["run:start", "node:start", "node:end", "run:end"] as const) expect(names).toContain(name);
+  for (const name of ["run:start", "node:start", "node:end", "run:end"] as const)
+    expect(names).toContain(name);
 }
 
 const urlWithKey = () => `${server().url}/search?engine=google&q=x&api_key=${CANARY}&output=json`;
@@ -118,7 +124,11 @@ const FAILURES: ReadonlyArray<{ name: string; rule: () => Rule; code: string; st
     status: 503,
   },
   { name: "a dropped socket", rule: () => ({ fault: { type: "drop" } }), code: "llm.network" },
-  { name: "a body cut short", rule: () => ({ fault: { type: "stream-cut", afterChunks: 0 } }), code: "llm.network" },
+  {
+    name: "a body cut short",
+    rule: () => ({ fault: { type: "stream-cut", afterChunks: 0 } }),
+    code: "llm.network",
+  },
 ];
 
 describe.each(["static", "dynamic"] as const)("the SerpAPI key through a %s connection", (path) => {
@@ -138,7 +148,11 @@ describe.each(["static", "dynamic"] as const)("the SerpAPI key through a %s conn
   it.each(FAILURES)("never leaks on $name", async ({ rule, code, status }) => {
     server().addRule(rule());
     const { result, events } = await search(path, server().url);
-    expect(result.error).toMatchObject({ code, nodeId: "search", ...(status === undefined ? {} : { status }) });
+    expect(result.error).toMatchObject({
+      code,
+      nodeId: "search",
+      ...(status === undefined ? {} : { status }),
+    });
     expect(server().requests.length).toBeGreaterThanOrEqual(1);
     expectNoCanary(result, events);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprintKey } from "../auth.js";
+import { serveMockLlm } from "../serve.js";
 import { startLlmServer } from "../server.js";
 import type { LlmServer } from "../types.js";
 
@@ -189,6 +190,21 @@ describe("the offline SerpAPI", () => {
       "stream-cut",
       "huge-body",
       "hang",
+    ]);
+  });
+
+  it("logs one line per search for weft mock-llm: the path, never the key", async () => {
+    const lines: string[] = [];
+    const served = await serveMockLlm({ keys: { team: KEY }, log: (line) => lines.push(line) });
+    try {
+      await fetch(`${served.url}/search?q=x&api_key=${KEY}`).then((response) => response.text());
+      await fetch(`${served.url}/search?q=x&api_key=${OTHER}`).then((response) => response.text());
+    } finally {
+      await served.close();
+    }
+    expect(lines).toEqual([
+      expect.stringMatching(/^GET \/search 200 key=team \d+ms$/),
+      expect.stringMatching(new RegExp(`^GET /search 401 key=${fingerprintKey(OTHER)} \\d+ms$`)),
     ]);
   });
 });

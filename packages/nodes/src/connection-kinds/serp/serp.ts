@@ -41,7 +41,7 @@ const fields = {
   apiKey: secretField().describe("the SerpAPI key (sent as the api_key query parameter)"),
   baseUrl: baseUrl
     .optional()
-    .describe(`SerpAPI's base URL; ${DEFAULT_SERP_BASE_URL} unless set (a proxy, a test server)`),
+    .describe(`SerpAPI's base URL (${DEFAULT_SERP_BASE_URL} unless set: a proxy, a test server)`),
 };
 
 /** A SerpAPI connection. */

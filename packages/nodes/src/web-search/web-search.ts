@@ -34,7 +34,9 @@ export const webSearchOutputSchema = z.object({
   status: z
     .object({
       code: z.number().describe("The HTTP status (200)."),
-      search: z.string().describe("search_metadata.status: Success, …"),
+      search: z
+        .string()
+        .describe("search_metadata.status (Success, …), or unknown when the answer has none."),
       id: z.string().optional().describe("search_metadata.id, the search's id at SerpAPI."),
       message: z.string().optional().describe("The service's note, such as why there are no results."),
     })
@@ -117,7 +119,7 @@ function readSearch(
     response: body,
     status: {
       code,
-      search: typeof metadata.status === "string" ? metadata.status : "Success",
+      search: typeof metadata.status === "string" ? metadata.status : "unknown",
       ...(typeof metadata.id === "string" ? { id: metadata.id } : {}),
       // SerpAPI answers 200 with `error` when a search finds nothing.
       ...(typeof body.error === "string" ? { message: body.error } : {}),

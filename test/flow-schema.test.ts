@@ -146,3 +146,64 @@ describe("weft schema checks when", () => {
     }
   });
 });
+
+describe("weft schema completes create-connection and web-search", () => {
+  const connect = (inputs: Record<string, unknown>) => ({
+    nodes: [{ id: "c", type: "create-connection", inputs }],
+  });
+
+  it("offers each registered kind's fields for create-connection, per type", async () => {
+    const validate = await schemaOf();
+    expect(validate(connect({ type: "serp", apiKey: "${inputs.key}", variable: "s" }))).toBe(true);
+    expect(
+      validate(
+        connect({
+          type: "azure-ai",
+          apiKey: "${inputs.key}",
+          endpoint: "${inputs.endpoint}",
+          maxConcurrency: 2,
+          variable: "a",
+        }),
+      ),
+    ).toBe(true);
+    expect(
+      validate(
+        connect({ type: "custom", configs: { region: "eu" }, secrets: { t: "${inputs.t}" }, variable: "c" }),
+      ),
+    ).toBe(true);
+    // A field of another kind, a missing key, a number where text goes, an unknown kind: refused.
+    expect(
+      validate(connect({ type: "serp", apiKey: "${inputs.key}", endpoint: "https://x", variable: "s" })),
+    ).toBe(false);
+    expect(validate(connect({ type: "serp", variable: "s" }))).toBe(false);
+    expect(
+      validate(connect({ type: "serp", apiKey: "${inputs.key}", maxConcurrency: "many", variable: "s" })),
+    ).toBe(false);
+    expect(validate(connect({ type: "serpp", apiKey: "${inputs.key}", variable: "s" }))).toBe(false);
+  });
+
+  it("includes a plug-in's kinds in create-connection", async () => {
+    const validate = await schemaOf(["--plugin", "./examples/plugin/json-service.mjs"]);
+    const flow = connect({
+      type: "json-service",
+      baseUrl: "http://x",
+      apiKey: "${inputs.key}",
+      variable: "j",
+    });
+    expect(validate(flow), JSON.stringify(validate.errors)).toBe(true);
+    expect((await schemaOf())(flow)).toBe(false);
+  });
+
+  it("checks web-search's inputs", async () => {
+    const validate = await schemaOf();
+    const search = (inputs: Record<string, unknown>) => ({
+      nodes: [{ id: "s", type: "web-search", connection: "serp", inputs }],
+    });
+    expect(validate(search({ query: "x", engine: "bing", num: 5, safe: "active", location: "Oslo" }))).toBe(
+      true,
+    );
+    expect(validate(search({ query: "x", engine: "yahoo" }))).toBe(false);
+    expect(validate(search({ query: "x", num: "${inputs.n}" }))).toBe(true);
+    expect(validate(search({ engine: "google" }))).toBe(false);
+  });
+});

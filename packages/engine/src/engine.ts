@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_RESPONSE_BYTES,
   type FlowLimits,
 } from "./limits.js";
+import { bindNodeTypes, registeredConnectionKinds } from "./node-type/bind-node-types.js";
 import type { AnyNodeType } from "./node-type/define-node-type.js";
 import { NodeTypeRegistry } from "./node-type/registry.js";
 import { RunHandle } from "./run/run-handle.js";
@@ -110,8 +111,9 @@ export interface Engine {
 
 /** Creates an engine with explicit registries of node types and connection kinds. */
 export function createEngine(options: EngineOptions): Engine {
-  const registry = new NodeTypeRegistry(options.nodeTypes);
-  const connectionKinds = new ConnectionKinds(kindsOf(options.connectionKinds ?? [], options.nodeTypes));
+  const kinds = registeredConnectionKinds(options.connectionKinds ?? [], options.nodeTypes);
+  const registry = new NodeTypeRegistry(bindNodeTypes(options.nodeTypes, kinds));
+  const connectionKinds = new ConnectionKinds(kinds);
   const services = {
     connectionKinds,
     connections: options.connections,
@@ -177,19 +179,6 @@ function inFileOrder(issues: ValidationIssue[]): ValidationIssue[] {
   return issues.sort(
     (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0),
   );
-}
-
-/**
- * The kinds given, then those the node types bring (each once: a kind that several node types
- * read is the same value). Two different kinds of one `type` are still refused as a duplicate.
- */
-function kindsOf(
-  kinds: readonly AnyConnectionKind[],
-  nodeTypes: readonly AnyNodeType[],
-): AnyConnectionKind[] {
-  const all = new Set(kinds);
-  for (const nodeType of nodeTypes) for (const kind of nodeType.connectionKinds ?? []) all.add(kind);
-  return [...all];
 }
 
 /** A bound below 1 (or NaN) would never let a node start: the run would wait forever. */

@@ -90,6 +90,7 @@ export {
   MAX_TRACE_LENGTH,
 } from "./limits.js";
 // Node types.
+export { bindNodeTypes } from "./node-type/bind-node-types.js";
 export {
   type AnyNodeType,
   defineNodeType,

@@ -8,10 +8,13 @@ import { azureAiSearchConnectionKind } from "./connection-kinds/azure-ai-search/
 import { azureContentSafetyConnectionKind } from "./connection-kinds/azure-content-safety/azure-content-safety.js";
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+import { serpConnectionKind } from "./connection-kinds/serp/serp.js";
 import { contentSafetyText } from "./content-safety-text/content-safety-text.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
+import { createConnection } from "./create-connection/create-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 import { indexLookup } from "./index-lookup/index-lookup.js";
+import { webSearch } from "./web-search/web-search.js";
 
 export {
   type ChatCompletionOutput,
@@ -29,12 +32,14 @@ export {
 } from "./connection-kinds/azure-content-safety/azure-content-safety.js";
 export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+export { type SerpConnection, serpConnectionKind } from "./connection-kinds/serp/serp.js";
 export {
   type ContentSafetyTextOutput,
   contentSafetyText,
   contentSafetyTextOutputSchema,
 } from "./content-safety-text/content-safety-text.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
+export { createConnection, defineCreateConnection } from "./create-connection/create-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
   DEFAULT_LOOKUP_TOP,
@@ -58,14 +63,17 @@ export {
   type ServiceErrorInfo,
   serviceError,
 } from "./service/service-errors.js";
+export { type WebSearchOutput, webSearch, webSearchOutputSchema } from "./web-search/web-search.js";
 
 /** Every built-in node type, for `createEngine({ nodeTypes: builtinNodeTypes })`. */
 export const builtinNodeTypes: readonly AnyNodeType[] = [
   declareVariable,
   createAzureAiConnection,
+  createConnection,
   chatCompletion,
   indexLookup,
   contentSafetyText,
+  webSearch,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */
@@ -75,4 +83,5 @@ export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   customConnectionKind,
   azureAiSearchConnectionKind,
   azureContentSafetyConnectionKind,
+  serpConnectionKind,
 ];

@@ -12,6 +12,7 @@ import { type MatchedRoute, matchRoute } from "./routes.js";
 import type { RuleBook } from "./rules.js";
 import { handleSearchRequest, isSearchPath } from "./search/handle-search.js";
 import type { SearchService } from "./search/search-service.js";
+import { handleSerpRequest } from "./serp/handle-serp-request.js";
 import { buildStreamEvents } from "./sse.js";
 import type { Timers } from "./timers.js";
 import type { ChatRequestInfo, KeySet, Rule } from "./types.js";
@@ -40,6 +41,8 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
   if (isSearchPath(url.pathname)) return handleSearchRequest(state, req, res, url);
   const method = req.method ?? "GET";
   const matched = matchRoute(method, url.pathname);
+  // SerpAPI sends its key in the query string: it has its own handler, which logs no URL.
+  if (matched.kind === "serp") return handleSerpRequest(state, req, res, url, matched.route);
   // Azure AI services such as Content Safety take their key in one header of their own.
   const auth =
     matched.kind === "content-safety"
@@ -78,7 +81,12 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
 }
 
 /** Route, authenticate, read, apply the first matching rule, answer. */
-async function answer(state: ServerState, exchange: Exchange, matched: MatchedRoute, auth: AuthResult) {
+async function answer(
+  state: ServerState,
+  exchange: Exchange,
+  matched: Exclude<MatchedRoute, { kind: "serp" }>,
+  auth: AuthResult,
+) {
   const { entry } = exchange;
   if (matched.kind === "not-found") return sendJson(exchange, 404, resourceNotFoundBody());
   if (matched.kind === "content-safety") {

@@ -26,6 +26,7 @@ export type {
   SearchServiceOptions,
   SearchTextMatcher,
 } from "./search/types.js";
+export type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";
 export type {

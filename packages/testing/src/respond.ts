@@ -140,7 +140,7 @@ export async function sendFramedHugeBody(
 }
 
 /** Writes `text`; resolves `false` instead if the connection closes before it reached the socket. */
-function writeUnlessClosed(exchange: Exchange, text: string): Promise<boolean> {
+export function writeUnlessClosed(exchange: Exchange, text: string): Promise<boolean> {
   return new Promise((resolve) => {
     const onClose = () => resolve(false);
     exchange.closed.addEventListener("abort", onClose, { once: true });

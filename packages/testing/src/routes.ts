@@ -1,4 +1,6 @@
 import type { ContentSafetyRoute } from "./content-safety/types.js";
+import { matchSerpRoute } from "./serp/serp-routes.js";
+import type { SerpRoute } from "./serp/serp-types.js";
 import type { ChatRoute, RouteName } from "./types.js";
 
 /** Where a request goes: a chat completion on one of the URL shapes, the model info, or nowhere. */
@@ -6,6 +8,7 @@ export type MatchedRoute =
   | { kind: "chat"; route: ChatRoute; deployment?: string }
   | { kind: "models-info"; route: "models-info" }
   | { kind: "content-safety"; route: ContentSafetyRoute }
+  | { kind: "serp"; route: SerpRoute }
   | { kind: "not-found"; route: Extract<RouteName, "not-found"> };
 
 const chatPrefixes: ReadonlyArray<[prefix: string, route: ChatRoute]> = [
@@ -40,6 +43,8 @@ export function matchRoute(method: string, path: string): MatchedRoute {
       return { kind: "chat", route: "azure-deployment", deployment: decodePathSegment(deployment) };
     }
   }
+  const serp = matchSerpRoute(method, trimmed);
+  if (serp !== undefined) return { kind: "serp", route: serp };
   return { kind: "not-found", route: "not-found" };
 }
 

@@ -62,8 +62,9 @@ describe("RuleBook", () => {
       "Expected `rule.times` to be a non-negative integer, got -1",
     );
     expect(() => new RuleBook([{ reply: "x", fault: { type: "hang" } }])).toThrow(
-      "either `reply` or `fault`",
+      "one of `reply`, `results` or `fault`, got reply and fault",
     );
+    expect(() => new RuleBook([{ results: [], fault: { type: "hang" } }])).toThrow("got results and fault");
   });
 });
 

@@ -35,13 +35,21 @@ export class RuleBook {
    * with `match.key` but not kept.
    */
   take(request: ChatRequestInfo, key: string | undefined): Rule | undefined {
-    const slot = this.#slots.find(
-      ({ rule, uses }) => !isSpent(rule, uses) && ruleMatches(rule.match, request, key),
-    );
+    return this.takeWhere((rule) => !isSearchRule(rule) && ruleMatches(rule.match, request, key));
+  }
+
+  /** The first unspent rule `applies` accepts, counted as used (requests other than chat completions). */
+  takeWhere(applies: (rule: Rule) => boolean): Rule | undefined {
+    const slot = this.#slots.find(({ rule, uses }) => !isSpent(rule, uses) && applies(rule));
     if (slot === undefined) return undefined;
     slot.uses += 1;
     return slot.rule;
   }
+}
+
+/** A rule only SerpAPI searches can meet: it gives results or matches a query or an engine. */
+function isSearchRule(rule: Rule): boolean {
+  return rule.results !== undefined || rule.match?.query !== undefined || rule.match?.engine !== undefined;
 }
 
 function isSpent(rule: Rule, uses: number): boolean {
@@ -65,7 +73,7 @@ export function ruleMatches(
   return true;
 }
 
-function textMatches(matcher: TextMatcher, value: string | undefined): boolean {
+export function textMatches(matcher: TextMatcher, value: string | undefined): boolean {
   if (value === undefined) return false;
   if (typeof matcher === "string") return matcher === value;
   matcher.lastIndex = 0;
@@ -76,8 +84,11 @@ function checkRule(rule: Rule): void {
   if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 0)) {
     throw new TypeError(`Expected \`rule.times\` to be a non-negative integer, got ${String(rule.times)}`);
   }
-  if (rule.reply !== undefined && rule.fault !== undefined) {
-    throw new TypeError("Expected a rule to have either `reply` or `fault`, got both");
+  const answers = (["reply", "results", "fault"] as const).filter((field) => rule[field] !== undefined);
+  if (answers.length > 1) {
+    throw new TypeError(
+      `Expected a rule to have one of \`reply\`, \`results\` or \`fault\`, got ${answers.join(" and ")}`,
+    );
   }
   const fault = rule.fault;
   if ((fault?.type === "stream-cut" || fault?.type === "stream-error") && !(fault.afterChunks >= 0)) {

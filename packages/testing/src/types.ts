@@ -24,6 +24,7 @@ export type {
  * the other files implement it.
  */
 import type { SearchRouteName, SearchRule, SearchServiceOptions } from "./search/types.js";
+import type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 
 /** The URL shapes the server answers, one per kind of client construction. */
 export type ChatRoute =
@@ -37,10 +38,16 @@ export type ChatRoute =
   | "azure-deployment";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
-export type RouteName = ChatRoute | "models-info" | ContentSafetyRoute | "not-found" | SearchRouteName;
+export type RouteName =
+  | ChatRoute
+  | "models-info"
+  | ContentSafetyRoute
+  | SerpRoute
+  | "not-found"
+  | SearchRouteName;
 
-/** Which authentication headers a request carried (`subscription-key`: `Ocp-Apim-Subscription-Key`). */
-export type AuthScheme = "api-key" | "bearer" | "both" | "subscription-key" | "none";
+/** Which authentication headers a request carried (`subscription-key`: `Ocp-Apim-Subscription-Key`; `query`: SerpAPI's `api_key` query parameter). */
+export type AuthScheme = "api-key" | "bearer" | "both" | "subscription-key" | "query" | "none";
 
 /** One chat message as the server understood it; array contents are flattened to their text parts. */
 export interface ChatMessageInfo {
@@ -89,7 +96,11 @@ export interface RuleMatch {
   /** The key's name (when keys were named) or the key itself. */
   key?: string;
   /** The URL shape. */
-  route?: ChatRoute;
+  route?: ChatRoute | SerpRoute;
+  /** SerpAPI: the search query (`q`). A rule with it applies to searches only. */
+  query?: TextMatcher;
+  /** SerpAPI: the `engine`. A rule with it applies to searches only. */
+  engine?: TextMatcher;
 }
 
 /** A scripted behaviour for the chat completion requests it matches. */
@@ -98,6 +109,11 @@ export interface Rule {
   match?: RuleMatch;
   /** The assistant's text instead of the default offline reply. */
   reply?: string | ((request: ChatRequestInfo) => string);
+  /**
+   * SerpAPI: the organic results of a search instead of the default ones (`[]` for a search that
+   * finds nothing). A rule with it applies to searches only.
+   */
+  results?: SerpOrganicResult[] | ((search: SerpSearchInfo) => SerpOrganicResult[]);
   /** Fail instead of replying. */
   fault?: Fault;
   /** Wait this long before answering (overrides `defaultDelayMs`). */
@@ -179,6 +195,8 @@ export interface RequestLogEntry {
   queryType?: string;
   /** What a Content Safety `text:analyze` request asked for. */
   contentSafety?: ContentSafetyLogInfo;
+  /** SerpAPI: what was searched for (never the key, which travels in the query string). */
+  serp?: SerpSearchInfo;
 }
 
 /** Counters since start or the last `reset()`. */

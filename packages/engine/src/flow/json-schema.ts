@@ -69,7 +69,8 @@ function inputSchemaOf(nodeType: NodeTypeSchemaSource): JsonSchema {
     cycles: "throw",
   }) as JsonSchema;
   const properties = schema.properties as Record<string, JsonSchema> | undefined;
-  if (properties === undefined) return { ...schema, description: nodeType.description };
+  // A union of input objects (create-connection: one per connection kind), each member's values as above.
+  if (properties === undefined) return { ...mapChildren(schema), description: nodeType.description };
   return {
     ...schema,
     description: nodeType.description,

@@ -100,10 +100,30 @@ describe("importConnections: promptflow files", () => {
       'entra-id.yaml: auth_mode (connection "entra"): expected "key" (Microsoft Entra ID connections are not ' +
         'supported yet), got "meid_token"',
     );
-    expect(importError("name: s\ntype: serp\napi_key: k\n").message).toBe(
-      'connections.yaml: type (connection "s"): promptflow connections of type "serp" cannot be imported; ' +
-        "weft imports azure_open_ai, open_ai, serverless, custom, cognitive_search, azure_content_safety",
+    expect(importError("name: q\ntype: qdrant\napi_key: k\n").message).toBe(
+      'connections.yaml: type (connection "q"): promptflow connections of type "qdrant" cannot be imported; ' +
+        "weft imports azure_open_ai, open_ai, serverless, custom, cognitive_search, azure_content_safety, serp",
     );
+  });
+
+  it("maps serp connections, refusing fields promptflow's serp connection does not have", async () => {
+    expect(await importFixture("serp.yaml")).toEqual([
+      {
+        name: "serp_connection",
+        format: "promptflow",
+        connection: { type: "serp", apiKey: "${env:SERP_API_KEY}" },
+        notes: [],
+      },
+    ]);
+    expect(
+      importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: k\napi_base: https://x\n")
+        .message,
+    ).toBe(
+      'connections.yaml: api_base (connection "s"): unknown field for promptflow serp connections; expected api_key',
+    );
+    const masked = importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: '*****'\n");
+    expect(masked.message).toContain("api_key");
+    expect(masked.message).toContain("masked value");
   });
 
   it("does not quote a piece of a JSON file it cannot parse, which may hold a key", () => {

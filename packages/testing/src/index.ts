@@ -1,6 +1,11 @@
 // The public API of @weft/testing: offline servers that speak the real wire protocols, with faults
 // and a request log. `api/testing.api.md` records the whole surface (`pnpm api` rewrites it).
 export { fingerprintKey } from "./auth.js";
+export {
+  DEFAULT_EMBEDDING_DIMENSIONS,
+  MAX_EMBEDDING_DIMENSIONS,
+  offlineEmbedding,
+} from "./embeddings/vectors.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";
 export type {
@@ -9,6 +14,8 @@ export type {
   ChatRequestInfo,
   ChatRoute,
   DropFault,
+  EmbeddingsRequestInfo,
+  EmbeddingsRoute,
   Fault,
   HangFault,
   HugeBodyFault,

@@ -91,18 +91,20 @@ const HUGE_BODY_CHUNK = 64 * 1024;
  */
 export async function sendHugeBody(
   exchange: Exchange,
-  request: ChatRequestInfo,
+  request: Pick<ChatRequestInfo, "modelOrDeployment">,
   fault: HugeBodyFault,
+  /** The text before and after the filler of a 200 body, when it is not a chat completion. */
+  successFrame?: readonly [start: string, end: string],
 ): Promise<void> {
   const { res, entry } = exchange;
   if (isClosed(exchange)) return;
   const status = fault.status ?? 200;
   const [start, end] =
     status === 200
-      ? [
+      ? (successFrame ?? [
           `{"id":"chatcmpl-offline-huge","object":"chat.completion","created":0,"model":${JSON.stringify(request.modelOrDeployment)},"choices":[{"index":0,"message":{"role":"assistant","content":"`,
           `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`,
-        ]
+        ])
       : [`{"error":{"code":"huge_body","message":"`, `"}}`];
   const filler = Math.max(0, fault.bytes - start.length - end.length);
   entry.status = status;

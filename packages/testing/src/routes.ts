@@ -1,16 +1,13 @@
+import { type EmbeddingsMatch, matchEmbeddingsRoute } from "./embeddings/embeddings-routes.js";
+import { chatPrefixes, decodePathSegment } from "./route-prefixes.js";
 import type { ChatRoute, RouteName } from "./types.js";
 
-/** Where a request goes: a chat completion on one of the URL shapes, the model info, or nowhere. */
+/** Where a request goes: a chat completion or embeddings on one of the URL shapes, the model info, or nowhere. */
 export type MatchedRoute =
   | { kind: "chat"; route: ChatRoute; deployment?: string }
-  | { kind: "models-info"; route: "models-info" }
+  | EmbeddingsMatch
+  | { kind: "models-info"; route: "models-info" | "serverless-info" }
   | { kind: "not-found"; route: Extract<RouteName, "not-found"> };
-
-const chatPrefixes: ReadonlyArray<[prefix: string, route: ChatRoute]> = [
-  ["/v1", "openai-v1"],
-  ["/openai/v1", "azure-openai-v1"],
-  ["/models", "foundry-models"],
-];
 
 const deploymentChatPath = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 
@@ -23,6 +20,7 @@ export function matchRoute(method: string, path: string): MatchedRoute {
   if (method === "GET" && trimmed === "/models/info") {
     return { kind: "models-info", route: "models-info" };
   }
+  if (method === "GET" && trimmed === "/info") return { kind: "models-info", route: "serverless-info" };
   if (method === "POST") {
     for (const [prefix, route] of chatPrefixes) {
       if (trimmed === `${prefix}/chat/completions`) return { kind: "chat", route };
@@ -31,19 +29,18 @@ export function matchRoute(method: string, path: string): MatchedRoute {
     if (deployment !== undefined) {
       return { kind: "chat", route: "azure-deployment", deployment: decodePathSegment(deployment) };
     }
+    const embeddings = matchEmbeddingsRoute(trimmed);
+    if (embeddings) return embeddings;
   }
   return { kind: "not-found", route: "not-found" };
 }
 
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 /** Whether a route belongs to Azure (and so answers errors in Azure's shape). */
 export function isAzureRoute(route: RouteName): boolean {
-  return route === "azure-deployment" || route === "azure-openai-v1" || route === "foundry-models";
+  return (
+    route === "azure-deployment" ||
+    route === "azure-openai-v1" ||
+    route === "foundry-models" ||
+    route === "serverless"
+  );
 }

@@ -62,7 +62,7 @@ describe("RuleBook", () => {
       "Expected `rule.times` to be a non-negative integer, got -1",
     );
     expect(() => new RuleBook([{ reply: "x", fault: { type: "hang" } }])).toThrow(
-      "either `reply` or `fault`",
+      "at most one of `reply`, `embeddings` and `fault`",
     );
   });
 });

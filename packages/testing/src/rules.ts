@@ -1,4 +1,4 @@
-import type { ChatRequestInfo, Rule, RuleMatch, TextMatcher } from "./types.js";
+import type { ChatRequestInfo, EmbeddingsRequestInfo, Rule, RuleMatch, TextMatcher } from "./types.js";
 
 interface RuleSlot {
   rule: Rule;
@@ -34,9 +34,11 @@ export class RuleBook {
    * The first unspent rule matching the request, counted as used; `key` is the presented key, compared
    * with `match.key` but not kept.
    */
-  take(request: ChatRequestInfo, key: string | undefined): Rule | undefined {
+  take(request: ChatRequestInfo | EmbeddingsRequestInfo, key: string | undefined): Rule | undefined {
+    const operation = "operation" in request ? request.operation : "chat";
     const slot = this.#slots.find(
-      ({ rule, uses }) => !isSpent(rule, uses) && ruleMatches(rule.match, request, key),
+      ({ rule, uses }) =>
+        !isSpent(rule, uses) && appliesTo(rule, operation) && ruleMatches(rule.match, request, key),
     );
     if (slot === undefined) return undefined;
     slot.uses += 1;
@@ -48,17 +50,28 @@ function isSpent(rule: Rule, uses: number): boolean {
   return rule.times !== undefined && uses >= rule.times;
 }
 
+/** A rule's operation: as its match says, else `chat` for a reply, `embeddings` for vectors, else both. */
+function appliesTo(rule: Rule, operation: "chat" | "embeddings"): boolean {
+  const own =
+    rule.match?.operation ??
+    (rule.reply !== undefined ? "chat" : rule.embeddings !== undefined ? "embeddings" : undefined);
+  return own === undefined || own === operation;
+}
+
 /** Whether every condition given in `match` holds for the request. */
 export function ruleMatches(
   match: RuleMatch | undefined,
-  request: ChatRequestInfo,
+  request: ChatRequestInfo | EmbeddingsRequestInfo,
   key: string | undefined,
 ): boolean {
   if (match === undefined) return true;
   if (match.route !== undefined && match.route !== request.route) return false;
+  const input = "operation" in request ? request.input : undefined;
+  if (match.input !== undefined && !input?.some((text) => textMatches(match.input!, text))) return false;
   if (match.model !== undefined && !textMatches(match.model, request.model)) return false;
   if (match.deployment !== undefined && !textMatches(match.deployment, request.deployment)) return false;
-  if (match.lastUserMessage !== undefined && !textMatches(match.lastUserMessage, request.lastUserMessage)) {
+  const lastUserMessage = "operation" in request ? undefined : request.lastUserMessage;
+  if (match.lastUserMessage !== undefined && !textMatches(match.lastUserMessage, lastUserMessage)) {
     return false;
   }
   if (match.key !== undefined && match.key !== request.keyName && match.key !== key) return false;
@@ -76,8 +89,9 @@ function checkRule(rule: Rule): void {
   if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 0)) {
     throw new TypeError(`Expected \`rule.times\` to be a non-negative integer, got ${String(rule.times)}`);
   }
-  if (rule.reply !== undefined && rule.fault !== undefined) {
-    throw new TypeError("Expected a rule to have either `reply` or `fault`, got both");
+  const results = [rule.reply, rule.embeddings, rule.fault].filter((result) => result !== undefined);
+  if (results.length > 1) {
+    throw new TypeError("Expected a rule to have at most one of `reply`, `embeddings` and `fault`, got more");
   }
   const fault = rule.fault;
   if ((fault?.type === "stream-cut" || fault?.type === "stream-error") && !(fault.afterChunks >= 0)) {

@@ -12,10 +12,19 @@ export type ChatRoute =
   /** `POST /models/chat/completions`: Azure AI Foundry models endpoint (`ModelClient`). */
   | "foundry-models"
   /** `POST /openai/deployments/<deployment>/chat/completions`: classic Azure OpenAI (`AzureOpenAI`). */
-  | "azure-deployment";
+  | "azure-deployment"
+  /** `POST /chat/completions` at the root: an Azure AI serverless endpoint (`ModelClient`). */
+  | "serverless";
+
+/**
+ * The embeddings URL shapes: `/v1/embeddings`, `/openai/v1/embeddings`, `/models/embeddings`,
+ * `/openai/deployments/<deployment>/embeddings` and `/embeddings` (serverless), named after the
+ * chat route of the same client construction.
+ */
+export type EmbeddingsRoute = `${ChatRoute}-embeddings`;
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
-export type RouteName = ChatRoute | "models-info" | "not-found";
+export type RouteName = ChatRoute | EmbeddingsRoute | "models-info" | "serverless-info" | "not-found";
 
 /** Which authentication headers a request carried. */
 export type AuthScheme = "api-key" | "bearer" | "both" | "none";
@@ -53,6 +62,36 @@ export interface ChatRequestInfo {
   /** `response_format.type` (`text`, `json_object`, `json_schema`), if given. */
   responseFormat?: string;
   /** The whole parsed request body, for replies that need other fields. */
+  body: Record<string, unknown>;
+}
+
+/**
+ * What a scripted embeddings function receives: the parsed request, never the key. Embeddings
+ * requests are told apart from chat requests by `operation`.
+ */
+export interface EmbeddingsRequestInfo {
+  operation: "embeddings";
+  /** Which URL shape the request used. */
+  route: EmbeddingsRoute;
+  /** The chat route of the same client construction (`openai-v1`, `foundry-models`, …). */
+  wire: ChatRoute;
+  /** The deployment name from `/openai/deployments/<deployment>/…`, if the route has one. */
+  deployment?: string;
+  /** `model` from the request body, if any. */
+  model?: string;
+  /** The name that answers: the body's `model`, else the deployment, else `offline-embedding` (serverless). */
+  modelOrDeployment: string;
+  /** The `api-version` query parameter, if any. */
+  apiVersion?: string;
+  /** The name of the key that authenticated the request, when keys were given as a record. */
+  keyName?: string;
+  /** The texts to embed, in order (a single string `input` becomes one text). */
+  input: string[];
+  /** `dimensions` from the body, if given. */
+  dimensions?: number;
+  /** `encoding_format` from the body: `float` (the default) or `base64`. */
+  encodingFormat: "float" | "base64";
+  /** The whole parsed request body. */
   body: Record<string, unknown>;
 }
 
@@ -158,7 +197,14 @@ export interface RuleMatch {
   /** The key's name (when keys were named) or the key itself. */
   key?: string;
   /** The URL shape. */
-  route?: ChatRoute;
+  route?: ChatRoute | EmbeddingsRoute;
+  /**
+   * Which requests: `chat` or `embeddings`. Unset, a rule with `reply` applies to chat requests, a
+   * rule with `embeddings` to embeddings requests, and any other rule (a fault, a delay) to both.
+   */
+  operation?: "chat" | "embeddings";
+  /** Any of an embeddings request's input texts. */
+  input?: TextMatcher;
 }
 
 /** A scripted behaviour for the chat completion requests it matches. */
@@ -167,7 +213,15 @@ export interface Rule {
   match?: RuleMatch;
   /** The assistant's text instead of the default offline reply. */
   reply?: string | ((request: ChatRequestInfo) => string);
-  /** Fail instead of replying. */
+  /**
+   * Vectors for an embeddings request instead of the derived ones, one per input text (a function
+   * may size them by `request.input.length`); sent as floats or base64 as the request asks.
+   */
+  embeddings?: number[][] | ((request: EmbeddingsRequestInfo) => number[][]);
+  /**
+   * Fail instead of replying. On embeddings requests, which never stream, `stream-cut` sends the
+   * first half of the body and drops the socket, and `stream-error` answers 500 with its message.
+   */
   fault?: Fault;
   /** Wait this long before answering (overrides `defaultDelayMs`). */
   delayMs?: number;
@@ -224,6 +278,8 @@ export interface RequestLogEntry {
   stream: boolean;
   /** Number of messages in the body. */
   messages: number;
+  /** Number of texts of an embeddings request. */
+  inputs?: number;
   /** The content of the last `user` message. */
   lastUserMessage?: string;
   /** HTTP status sent; 0 while none has been sent (in flight, hung or dropped). */

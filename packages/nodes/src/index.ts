@@ -6,6 +6,7 @@ import { chatCompletion } from "./chat-completion/chat-completion.js";
 import { azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+import { serverlessConnectionKind } from "./connection-kinds/serverless/serverless.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
 
@@ -17,6 +18,10 @@ export {
 export { type AzureAiConnection, azureAiConnectionKind } from "./connection-kinds/azure-ai/azure-ai.js";
 export { type CustomConnection, customConnectionKind } from "./connection-kinds/custom/custom.js";
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
+export {
+  type ServerlessConnection,
+  serverlessConnectionKind,
+} from "./connection-kinds/serverless/serverless.js";
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
@@ -39,5 +44,6 @@ export const builtinNodeTypes: readonly AnyNodeType[] = [
 export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   azureAiConnectionKind,
   openAiConnectionKind,
+  serverlessConnectionKind,
   customConnectionKind,
 ];

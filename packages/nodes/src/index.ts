@@ -9,6 +9,7 @@ import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 import { serverlessConnectionKind } from "./connection-kinds/serverless/serverless.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
+import { embeddings } from "./embeddings/embeddings.js";
 
 export {
   type ChatCompletionOutput,
@@ -25,6 +26,14 @@ export {
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
 export {
+  type EmbeddingsOutput,
+  embeddings,
+  embeddingsOutputSchema,
+  MAX_EMBEDDINGS_DIMENSIONS,
+  MAX_EMBEDDINGS_INPUT_CHARACTERS,
+  MAX_EMBEDDINGS_INPUTS,
+} from "./embeddings/embeddings.js";
+export {
   isRetryableStatus,
   networkError,
   readErrorBody,
@@ -38,6 +47,7 @@ export const builtinNodeTypes: readonly AnyNodeType[] = [
   declareVariable,
   createAzureAiConnection,
   chatCompletion,
+  embeddings,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */

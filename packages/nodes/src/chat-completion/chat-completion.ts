@@ -4,6 +4,7 @@ import { azureAiConnectionKind } from "../connection-kinds/azure-ai/azure-ai.js"
 import { openAiConnectionKind } from "../connection-kinds/openai/openai.js";
 import { serverlessConnectionKind } from "../connection-kinds/serverless/serverless.js";
 import {
+  checkModelInput,
   describeTarget,
   isLlmConnection,
   isModelClientTarget,
@@ -85,6 +86,7 @@ export const chatCompletion = defineNodeType({
   input: inputSchema,
   output: chatCompletionOutputSchema,
   usesConnection: true,
+  checkConnection: checkModelInput,
   connectionKinds: [azureAiConnectionKind, openAiConnectionKind, serverlessConnectionKind],
   writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },

@@ -356,3 +356,52 @@ describe("embeddings: inputs and connections", () => {
     expect(server().stats()).toMatchObject({ total: 3, maxConcurrencyByKey: { alice: 1 } });
   });
 });
+
+describe("embeddings and chat: a missing model found before the run", () => {
+  const nodes = (extra: Partial<FlowNode>): FlowNode[] => [
+    { id: "conn", type: "declare-variable", inputs: { name: "conn", value: null } },
+    embedNode({ connection: "shared-resource", inputs: { model: undefined }, ...extra }),
+    {
+      id: "ask",
+      type: "chat-completion",
+      connection: "shared-foundry",
+      inputs: { prompt: "Hi" },
+      ...extra,
+    } as FlowNode,
+    embedNode({ id: "fine", connection: "shared-serverless", inputs: { model: undefined } }),
+    embedNode({ id: "later", connection: "shared-resource", inputs: { model: "${vars.conn}" } }),
+  ];
+
+  it("reports each node whose static connection needs a model it does not give", async () => {
+    const problems = await createTestEngine(server(), wireConnections()).checkConnections({
+      nodes: nodes({}),
+    });
+    const host = serverHost(server());
+    expect(problems).toEqual([
+      {
+        severity: "error",
+        code: "node.input",
+        name: "shared-resource",
+        nodeIds: ["embed"],
+        message: `node "embed" with connection "shared-resource": "model" is required with an Azure OpenAI resource URL (${host}): it names the deployment`,
+      },
+      {
+        severity: "error",
+        code: "node.input",
+        name: "shared-foundry",
+        nodeIds: ["ask"],
+        message: `node "ask" with connection "shared-foundry": "model" is required with a Foundry models endpoint (${host}): it picks the deployment`,
+      },
+    ]);
+  });
+
+  it("only warns when the connection backs up a dynamic one", async () => {
+    const problems = await createTestEngine(server(), wireConnections()).checkConnections({
+      nodes: nodes({ dynamicConnection: "${vars.conn}" }),
+    });
+    expect(problems.map((problem) => [problem.severity, problem.nodeIds])).toEqual([
+      ["warning", ["embed"]],
+      ["warning", ["ask"]],
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import { azureAiConnectionKind } from "../connection-kinds/azure-ai/azure-ai.js"
 import { openAiConnectionKind } from "../connection-kinds/openai/openai.js";
 import { serverlessConnectionKind } from "../connection-kinds/serverless/serverless.js";
 import {
+  checkModelInput,
   describeTarget,
   isLlmConnection,
   isModelClientTarget,
@@ -102,6 +103,7 @@ export const embeddings = defineNodeType({
   input: inputSchema,
   output: embeddingsOutputSchema,
   usesConnection: true,
+  checkConnection: checkModelInput,
   connectionKinds: [azureAiConnectionKind, openAiConnectionKind, serverlessConnectionKind],
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },
   async run(input, context): Promise<EmbeddingsOutput> {

@@ -66,6 +66,26 @@ export function missingModelMessage(target: LlmTarget): string {
   }
 }
 
+/**
+ * A node type's `checkConnection` for nodes with a `model` input: before a run, a node that gives
+ * no `model` while its static connection needs one (a Foundry endpoint, an Azure OpenAI resource
+ * URL, OpenAI) is reported. A `model` that is a reference is left to the run.
+ */
+export function checkModelInput(
+  connection: Connection,
+  inputs: Readonly<Record<string, unknown>>,
+): string | undefined {
+  if (inputs.model !== undefined || !isLlmConnection(connection)) return undefined;
+  let target: LlmTarget;
+  try {
+    target = describeTarget(connection, "check");
+  } catch {
+    // A connection that does not classify fails when the node runs, with its own message.
+    return undefined;
+  }
+  return needsModel(target) ? missingModelMessage(target) : undefined;
+}
+
 /** Targets of connections already seen: a static connection is the same object on every request. */
 const targets = new WeakMap<Connection, LlmTarget>();
 

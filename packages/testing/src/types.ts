@@ -70,6 +70,7 @@ export interface ChatRequestInfo {
  * requests are told apart from chat requests by `operation`.
  */
 export interface EmbeddingsRequestInfo {
+  /** Always `embeddings`: what tells this request from a `ChatRequestInfo`. */
   operation: "embeddings";
   /** Which URL shape the request used. */
   route: EmbeddingsRoute;

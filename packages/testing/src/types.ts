@@ -1,27 +1,13 @@
 /**
- * Public types of the offline LLM server. Everything a test or the CLI touches is declared here;
- * the other files implement it.
+ * Public types of the offline LLM server. Everything a test or the CLI touches is declared or
+ * re-exported here; the other files implement it.
  */
 
-/** The URL shapes the server answers, one per kind of client construction. */
-export type ChatRoute =
-  /** `POST /v1/chat/completions`: `new OpenAI({ baseURL: url + "/v1" })` and compatible servers. */
-  | "openai-v1"
-  /** `POST /openai/v1/chat/completions`: the Azure OpenAI "v1 API". */
-  | "azure-openai-v1"
-  /** `POST /models/chat/completions`: Azure AI Foundry models endpoint (`ModelClient`). */
-  | "foundry-models"
-  /** `POST /openai/deployments/<deployment>/chat/completions`: classic Azure OpenAI (`AzureOpenAI`). */
-  | "azure-deployment"
-  /** `POST /chat/completions` at the root: an Azure AI serverless endpoint (`ModelClient`). */
-  | "serverless";
+import type { EmbeddingsRequestInfo } from "./embeddings/embeddings-types.js";
+import type { ChatRoute, EmbeddingsRoute } from "./route-names.js";
 
-/**
- * The embeddings URL shapes: `/v1/embeddings`, `/openai/v1/embeddings`, `/models/embeddings`,
- * `/openai/deployments/<deployment>/embeddings` and `/embeddings` (serverless), named after the
- * chat route of the same client construction.
- */
-export type EmbeddingsRoute = `${ChatRoute}-embeddings`;
+export type { EmbeddingsRequestInfo } from "./embeddings/embeddings-types.js";
+export type { ChatRoute, EmbeddingsRoute } from "./route-names.js";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
 export type RouteName = ChatRoute | EmbeddingsRoute | "models-info" | "serverless-info" | "not-found";
@@ -62,37 +48,6 @@ export interface ChatRequestInfo {
   /** `response_format.type` (`text`, `json_object`, `json_schema`), if given. */
   responseFormat?: string;
   /** The whole parsed request body, for replies that need other fields. */
-  body: Record<string, unknown>;
-}
-
-/**
- * What a scripted embeddings function receives: the parsed request, never the key. Embeddings
- * requests are told apart from chat requests by `operation`.
- */
-export interface EmbeddingsRequestInfo {
-  /** Always `embeddings`: what tells this request from a `ChatRequestInfo`. */
-  operation: "embeddings";
-  /** Which URL shape the request used. */
-  route: EmbeddingsRoute;
-  /** The chat route of the same client construction (`openai-v1`, `foundry-models`, …). */
-  wire: ChatRoute;
-  /** The deployment name from `/openai/deployments/<deployment>/…`, if the route has one. */
-  deployment?: string;
-  /** `model` from the request body, if any. */
-  model?: string;
-  /** The name that answers: the body's `model`, else the deployment, else `offline-embedding` (serverless). */
-  modelOrDeployment: string;
-  /** The `api-version` query parameter, if any. */
-  apiVersion?: string;
-  /** The name of the key that authenticated the request, when keys were given as a record. */
-  keyName?: string;
-  /** The texts to embed, in order (a single string `input` becomes one text). */
-  input: string[];
-  /** `dimensions` from the body, if given. */
-  dimensions?: number;
-  /** `encoding_format` from the body: `float` (the default) or `base64`. */
-  encodingFormat: "float" | "base64";
-  /** The whole parsed request body. */
   body: Record<string, unknown>;
 }
 

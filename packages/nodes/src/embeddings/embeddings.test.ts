@@ -337,6 +337,29 @@ describe("embeddings: inputs and connections", () => {
     expect(result.nodes.embed?.attempts).toBe(1);
   });
 
+  it.each(["shared-openai", "shared-serverless"])(
+    "times out each request %s leaves unanswered, retries, then fails with node.timeout",
+    async (connection) => {
+      const engine = createTestEngine(server(), wireConnections(), { requestTimeoutMs: 1_000 });
+      // The first request loads the SDK: let that happen outside the deadline.
+      await runFlow(engine, { nodes: [embedNode({ connection })] });
+      server().reset();
+      server().addRule({ fault: { type: "hang" } });
+      const { result, events } = await runFlow(engine, {
+        nodes: [embedNode({ connection, retry: { ...FAST_RETRY, maxAttempts: 2 } })],
+      });
+
+      expect(result.nodes.embed).toMatchObject({
+        status: "failed",
+        attempts: 2,
+        error: { code: "node.timeout" },
+      });
+      expect(eventsNamed(events, "node:retry").map((retry) => retry.error.code)).toEqual(["node.timeout"]);
+      // A loaded machine may not have delivered a request before its deadline: none was answered.
+      expect(server().requests.every((entry) => entry.fault === "hang" && entry.status === 0)).toBe(true);
+    },
+  );
+
   it("keeps a connection's requests within its maxConcurrency", async () => {
     server().addRule({ delayMs: 50 });
     const engine = createTestEngine(server(), {

@@ -77,6 +77,29 @@ describe("weft schema checks inputs per node type", () => {
     );
   });
 
+  it("completes and checks the embeddings node's inputs", async () => {
+    const validate = await schemaOf();
+    const embed = (inputs: Record<string, unknown>) => ({
+      nodes: [{ id: "embed", type: "embeddings", connection: "llm", inputs }],
+    });
+    expect(validate(embed({ input: "one text", model: "text-embedding-3-small", dimensions: 256 }))).toBe(
+      true,
+    );
+    expect(validate(embed({ input: ["a", "${inputs.second}"] }))).toBe(true);
+    expect(validate(embed({ input: "${inputs.texts}", dimensions: "${inputs.dimensions}" }))).toBe(true);
+    for (const inputs of [
+      {},
+      { input: "" },
+      { input: [] },
+      { input: ["ok", ""] },
+      { input: "x", dimensions: 0 },
+      { input: "x", dimensions: 1.5 },
+      { input: "x", dimension: 3 },
+    ]) {
+      expect(validate(embed(inputs)), JSON.stringify(inputs)).toBe(false);
+    }
+  });
+
   it("leaves a node type it does not know to the engine (a plug-in the schema was made without)", async () => {
     const validate = await schemaOf();
     const flow = { nodes: [{ id: "ask", type: "analyze-text", inputs: { anything: 1 } }] };

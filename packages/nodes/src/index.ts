@@ -9,10 +9,12 @@ import { azureContentSafetyConnectionKind } from "./connection-kinds/azure-conte
 import { customConnectionKind } from "./connection-kinds/custom/custom.js";
 import { openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 import { serpConnectionKind } from "./connection-kinds/serp/serp.js";
+import { serverlessConnectionKind } from "./connection-kinds/serverless/serverless.js";
 import { contentSafetyText } from "./content-safety-text/content-safety-text.js";
 import { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 import { createConnection } from "./create-connection/create-connection.js";
 import { declareVariable } from "./declare-variable/declare-variable.js";
+import { embeddings } from "./embeddings/embeddings.js";
 import { indexLookup } from "./index-lookup/index-lookup.js";
 import { webSearch } from "./web-search/web-search.js";
 
@@ -34,6 +36,10 @@ export { type CustomConnection, customConnectionKind } from "./connection-kinds/
 export { type OpenAiConnection, openAiConnectionKind } from "./connection-kinds/openai/openai.js";
 export { type SerpConnection, serpConnectionKind } from "./connection-kinds/serp/serp.js";
 export {
+  type ServerlessConnection,
+  serverlessConnectionKind,
+} from "./connection-kinds/serverless/serverless.js";
+export {
   type ContentSafetyTextOutput,
   contentSafetyText,
   contentSafetyTextOutputSchema,
@@ -41,6 +47,14 @@ export {
 export { createAzureAiConnection } from "./create-azure-ai-connection/create-azure-ai-connection.js";
 export { createConnection, defineCreateConnection } from "./create-connection/create-connection.js";
 export { declareVariable } from "./declare-variable/declare-variable.js";
+export {
+  type EmbeddingsOutput,
+  embeddings,
+  embeddingsOutputSchema,
+  MAX_EMBEDDINGS_DIMENSIONS,
+  MAX_EMBEDDINGS_INPUT_CHARACTERS,
+  MAX_EMBEDDINGS_INPUTS,
+} from "./embeddings/embeddings.js";
 export {
   DEFAULT_LOOKUP_TOP,
   type IndexLookupOutput,
@@ -74,12 +88,14 @@ export const builtinNodeTypes: readonly AnyNodeType[] = [
   indexLookup,
   contentSafetyText,
   webSearch,
+  embeddings,
 ];
 
 /** Every built-in connection kind, for `createEngine({ connectionKinds: builtinConnectionKinds })`. */
 export const builtinConnectionKinds: readonly AnyConnectionKind[] = [
   azureAiConnectionKind,
   openAiConnectionKind,
+  serverlessConnectionKind,
   customConnectionKind,
   azureAiSearchConnectionKind,
   azureContentSafetyConnectionKind,

@@ -3,6 +3,7 @@ import { type AuthResult, authenticate, authenticateSubscriptionKey, keyLabel } 
 import { readChatRequest } from "./chat-request.js";
 import { answerContentSafety } from "./content-safety/answer.js";
 import type { ContentSafetyState } from "./content-safety/rules.js";
+import { answerEmbeddings } from "./embeddings/answer-embeddings.js";
 import { invalidKeyBody, missingKeyBody, resourceNotFoundBody } from "./error-bodies.js";
 import { applyFault } from "./faults.js";
 import { buildCompletion, buildModelInfo, defaultReply } from "./replies.js";
@@ -52,7 +53,7 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
     method,
     path: url.pathname,
     route: matched.route,
-    deployment: matched.kind === "chat" ? matched.deployment : undefined,
+    deployment: "deployment" in matched ? matched.deployment : undefined,
     apiVersion: url.searchParams.get("api-version") ?? undefined,
     auth: auth.scheme,
     keyName: auth.keyName,
@@ -102,6 +103,9 @@ async function answer(
     return sendJson(exchange, 401, auth.failure === "missing" ? missingKeyBody() : invalidKeyBody());
   }
   if (matched.kind === "models-info") return sendJson(exchange, 200, buildModelInfo());
+  if (matched.kind === "embeddings") {
+    return answerEmbeddings(state, exchange, matched, auth, () => readBody(exchange.req));
+  }
   // Classic Azure OpenAI answers a deployment path without api-version as an unknown resource.
   if (matched.route === "azure-deployment" && entry.apiVersion === undefined) {
     return sendJson(exchange, 404, resourceNotFoundBody());

@@ -14,6 +14,11 @@ export type {
   ContentSafetyRule,
   ContentSafetyRuleMatch,
 } from "./content-safety/types.js";
+export {
+  DEFAULT_EMBEDDING_DIMENSIONS,
+  MAX_EMBEDDING_DIMENSIONS,
+  offlineEmbedding,
+} from "./embeddings/vectors.js";
 export type {
   SearchDocument,
   SearchFault,
@@ -35,6 +40,8 @@ export type {
   ChatRequestInfo,
   ChatRoute,
   DropFault,
+  EmbeddingsRequestInfo,
+  EmbeddingsRoute,
   Fault,
   HangFault,
   HugeBodyFault,

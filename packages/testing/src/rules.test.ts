@@ -62,7 +62,7 @@ describe("RuleBook", () => {
       "Expected `rule.times` to be a non-negative integer, got -1",
     );
     expect(() => new RuleBook([{ reply: "x", fault: { type: "hang" } }])).toThrow(
-      "one of `reply`, `results` or `fault`, got reply and fault",
+      "at most one of `reply`, `embeddings`, `results` and `fault`, got reply and fault",
     );
     expect(() => new RuleBook([{ results: [], fault: { type: "hang" } }])).toThrow("got results and fault");
   });

@@ -19,28 +19,24 @@ export type {
   TextMatcher,
 } from "./fault-types.js";
 
+import type { EmbeddingsRequestInfo } from "./embeddings/embeddings-types.js";
+import type { ChatRoute, EmbeddingsRoute } from "./route-names.js";
 /**
- * Public types of the offline LLM server. Everything a test or the CLI touches is declared here;
- * the other files implement it.
+ * Public types of the offline LLM server. Everything a test or the CLI touches is declared or
+ * re-exported here; the other files implement it.
  */
 import type { SearchRouteName, SearchRule, SearchServiceOptions } from "./search/types.js";
 import type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 
-/** The URL shapes the server answers, one per kind of client construction. */
-export type ChatRoute =
-  /** `POST /v1/chat/completions`: `new OpenAI({ baseURL: url + "/v1" })` and compatible servers. */
-  | "openai-v1"
-  /** `POST /openai/v1/chat/completions`: the Azure OpenAI "v1 API". */
-  | "azure-openai-v1"
-  /** `POST /models/chat/completions`: Azure AI Foundry models endpoint (`ModelClient`). */
-  | "foundry-models"
-  /** `POST /openai/deployments/<deployment>/chat/completions`: classic Azure OpenAI (`AzureOpenAI`). */
-  | "azure-deployment";
+export type { EmbeddingsRequestInfo } from "./embeddings/embeddings-types.js";
+export type { ChatRoute, EmbeddingsRoute } from "./route-names.js";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
 export type RouteName =
   | ChatRoute
+  | EmbeddingsRoute
   | "models-info"
+  | "serverless-info"
   | ContentSafetyRoute
   | SerpRoute
   | "not-found"
@@ -96,11 +92,18 @@ export interface RuleMatch {
   /** The key's name (when keys were named) or the key itself. */
   key?: string;
   /** The URL shape. */
-  route?: ChatRoute | SerpRoute;
+  route?: ChatRoute | EmbeddingsRoute | SerpRoute;
   /** SerpAPI: the search query (`q`). A rule with it applies to searches only. */
   query?: TextMatcher;
   /** SerpAPI: the `engine`. A rule with it applies to searches only. */
   engine?: TextMatcher;
+  /**
+   * Which requests: `chat` or `embeddings`. Unset, a rule with `reply` applies to chat requests, a
+   * rule with `embeddings` to embeddings requests, and any other rule (a fault, a delay) to both.
+   */
+  operation?: "chat" | "embeddings";
+  /** Any of an embeddings request's input texts. */
+  input?: TextMatcher;
 }
 
 /** A scripted behaviour for the chat completion requests it matches. */
@@ -114,7 +117,15 @@ export interface Rule {
    * finds nothing). A rule with it applies to searches only.
    */
   results?: SerpOrganicResult[] | ((search: SerpSearchInfo) => SerpOrganicResult[]);
-  /** Fail instead of replying. */
+  /**
+   * Vectors for an embeddings request instead of the derived ones, one per input text (a function
+   * may size them by `request.input.length`); sent as floats or base64 as the request asks.
+   */
+  embeddings?: number[][] | ((request: EmbeddingsRequestInfo) => number[][]);
+  /**
+   * Fail instead of replying. On embeddings requests, which never stream, `stream-cut` sends the
+   * first half of the body and drops the socket, and `stream-error` answers 500 with its message.
+   */
   fault?: Fault;
   /** Wait this long before answering (overrides `defaultDelayMs`). */
   delayMs?: number;
@@ -175,6 +186,8 @@ export interface RequestLogEntry {
   stream: boolean;
   /** Number of messages in the body. */
   messages: number;
+  /** Number of texts of an embeddings request. */
+  inputs?: number;
   /** The content of the last `user` message. */
   lastUserMessage?: string;
   /** HTTP status sent; 0 while none has been sent (in flight, hung or dropped). */

@@ -129,14 +129,12 @@ async function checkStaticConnections(engine: Engine, flow: CompiledFlow, io: Cl
     io.stderr(`warning: ${warnings.length - MAX_SUGGESTED_NAMES} more unknown fallback connections\n`);
   const [first, ...others] = errors;
   if (first === undefined) return;
+  const unknown = first.code === "connection.unknown";
+  const noun = unknown ? "unknown connection" : "problem";
   const more =
-    others.length === 0
-      ? ""
-      : ` (and ${others.length} more unknown connection${others.length === 1 ? "" : "s"})`;
-  throw new FlowError(
-    first.code,
-    `${first.message}${more} (add one with: weft connection create <name> ...)`,
-  );
+    others.length === 0 ? "" : ` (and ${others.length} more ${noun}${others.length === 1 ? "" : "s"})`;
+  const hint = unknown ? " (add one with: weft connection create <name> ...)" : "";
+  throw new FlowError(first.code, `${first.message}${more}${hint}`);
 }
 
 /**

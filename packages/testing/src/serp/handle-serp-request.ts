@@ -138,9 +138,10 @@ function readSearch(params: URLSearchParams, keyName: string | undefined): SerpS
 
 /** Whether a rule applies to a search: no chat-only answer or condition, and every condition holds. */
 function ruleApplies(rule: Rule, search: SerpSearchInfo, key: string | undefined): boolean {
-  if (rule.reply !== undefined) return false;
+  if (rule.reply !== undefined || rule.embeddings !== undefined) return false;
   const match = rule.match;
   if (match === undefined) return true;
+  if (match.operation !== undefined || match.input !== undefined) return false;
   if (match.route !== undefined && match.route !== "serp-search") return false;
   if (match.model !== undefined || match.deployment !== undefined || match.lastUserMessage !== undefined) {
     return false;

@@ -95,7 +95,7 @@ describe("engine.batch", () => {
     expect(byIndex.get(2)?.status).toBe("succeeded");
     expect(byIndex.get(1)).toMatchObject({ status: "failed", error: { code: "input.invalid" } });
     expect(byIndex.get(1)?.error?.message).toBe(
-      'missing required input: "question" (string): the row has no column "question"; its columns: "other", "id"',
+      'missing required input: "question" (string): the row has no column "question"; the row\'s columns: "other", "id"',
     );
     expect(byIndex.get(1)?.usage).toBeUndefined();
   });

@@ -81,9 +81,12 @@ export function rowInputs(plan: RowInputPlan, row: BatchRow): Record<string, unk
     Object.defineProperty(inputs, name, { value, enumerable: true, writable: true, configurable: true });
   }
   if (missing.length > 0) {
+    const listed = missing.slice(0, MAX_SUGGESTED_NAMES).join("; ");
+    const more =
+      missing.length > MAX_SUGGESTED_NAMES ? `; and ${missing.length - MAX_SUGGESTED_NAMES} more` : "";
     throw new FlowError(
       "input.invalid",
-      `missing required input${missing.length > 1 ? "s" : ""}: ${missing.slice(0, MAX_SUGGESTED_NAMES).join("; ")}${missing.length > MAX_SUGGESTED_NAMES ? `; and ${missing.length - MAX_SUGGESTED_NAMES} more` : ""}`,
+      `missing required input${missing.length > 1 ? "s" : ""}: ${listed}${more}; ${describeColumns(row)}`,
     );
   }
   return inputs;
@@ -94,22 +97,24 @@ function coerceText(name: string, declaration: FlowInput, value: string): unknow
   return declaration.type === "secret" ? value : coerceInputText(name, declaration.type, value);
 }
 
-/** `"question" (string): the row has no column "q"`, naming a few of the row's columns. */
+/** `"question" (string): no column "q" (map "${data.q}")` */
 function describeMissing(
   name: string,
   declaration: FlowInput,
   template: ColumnTemplate | undefined,
   row: BatchRow,
 ): string {
+  if (!template) return `${echo(name)} (${declaration.type}): the row has no column ${echo(name)}`;
+  const column = template.columns.find((each) => !hasColumn(row, each)) ?? "";
+  return `${echo(name)} (${declaration.type}): the row has no column ${echo(column)} (map ${echo(template.text)})`;
+}
+
+/** `the row's columns: "a", "b", and 3 more` */
+function describeColumns(row: BatchRow): string {
   const columns = Object.keys(row);
+  if (columns.length === 0) return "the row has no columns";
   const listed = columns.slice(0, MAX_SUGGESTED_NAMES).map(echo).join(", ");
-  const has =
-    columns.length === 0
-      ? "it has no columns"
-      : `its columns: ${listed}${columns.length > MAX_SUGGESTED_NAMES ? `, and ${columns.length - MAX_SUGGESTED_NAMES} more` : ""}`;
-  const column = template ? (template.columns.find((each) => !hasColumn(row, each)) ?? "") : name;
-  const source = template
-    ? `no column ${echo(column)} (map ${echo(template.text)})`
-    : `no column ${echo(name)}`;
-  return `${echo(name)} (${declaration.type}): the row has ${source}; ${has}`;
+  const more =
+    columns.length > MAX_SUGGESTED_NAMES ? `, and ${columns.length - MAX_SUGGESTED_NAMES} more` : "";
+  return `the row's columns: ${listed}${more}`;
 }

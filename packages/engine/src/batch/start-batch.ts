@@ -5,10 +5,9 @@ import type { BatchOptions, BatchRows } from "./batch-options.js";
 import { BatchRun } from "./batch-run.js";
 import { planRowInputs } from "./row-inputs.js";
 
-/** What a row's run is started with: `engine.run`'s options, less the inputs and the signal. */
+/** What a row's run is started with: `engine.run`'s options, less the inputs. */
 export interface RowRunOptions {
   inputs: Record<string, unknown>;
-  signal: AbortSignal;
   concurrency?: number;
   runTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -38,7 +37,7 @@ export function startBatch(
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
   };
   return new BatchRun(rows, {
-    startRun: (inputs, signal) => run(flow, { inputs, signal, ...perRun }),
+    startRun: (inputs) => run(flow, { inputs, ...perRun }),
     plan,
     concurrency,
     maxFailures,

@@ -4,14 +4,16 @@ import { describeSystemError, formatBytes } from "@weft/store";
 import { CsvError, parse } from "csv-parse";
 
 /** What `csv-parse`'s error codes mean, said without quoting the file (a field may hold a key). */
-const CSV_PROBLEMS: Readonly<Record<string, string>> = {
-  CSV_QUOTE_NOT_CLOSED: "a quoted field is not closed before the end of the file",
-  CSV_INVALID_CLOSING_QUOTE:
-    'a quoted field has text after its closing quote (write a quote inside quotes as "")',
-  INVALID_OPENING_QUOTE: "a field has a quote in the middle of unquoted text (quote the whole field)",
-  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: "a quoted field has text after its closing quote",
-  CSV_MAX_RECORD_SIZE: `a record is longer than ${formatBytes(MAX_BATCH_ROW_BYTES)}`,
-};
+const CSV_PROBLEMS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    CSV_QUOTE_NOT_CLOSED: "a quoted field is not closed before the end of the file",
+    CSV_INVALID_CLOSING_QUOTE:
+      'a quoted field has text after its closing quote (write a quote inside quotes as "")',
+    INVALID_OPENING_QUOTE: "a field has a quote in the middle of unquoted text (quote the whole field)",
+    CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: "a quoted field has text after its closing quote",
+    CSV_MAX_RECORD_SIZE: `a record is longer than ${formatBytes(MAX_BATCH_ROW_BYTES)}`,
+  }),
+);
 
 /**
  * The rows of a CSV file, read as the batch takes them: the first record names the columns, each
@@ -101,7 +103,7 @@ function describeCsvError(file: string, error: unknown): FlowError {
   if (error instanceof FlowError) return error;
   if (error instanceof CsvError) {
     const line = (error as CsvError & { lines?: number }).lines;
-    const problem = CSV_PROBLEMS[error.code] ?? `not valid CSV (${error.code})`;
+    const problem = CSV_PROBLEMS.get(error.code) ?? `not valid CSV (${error.code})`;
     return new FlowError("batch.data", `--data ${file}${line ? `:${line}` : ""}: ${problem}`);
   }
   return new FlowError("batch.data", `--data ${file}: cannot read it: ${describeSystemError(error)}`);

@@ -22,10 +22,13 @@ const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
 /**
  * Shows a batch's progress on stderr: on a terminal, one line redrawn in place (`log-update`)
  * with done, failed and running rows, rows/s, ETA and tokens; otherwise a plain line every few
- * seconds, for logs. Returns the function that stops it (the terminal line is cleared, so the
- * summary follows on a clean line).
+ * seconds, for logs. `note` writes a line above the display; `stop` clears the terminal line, so
+ * the summary follows on a clean line.
  */
-export function startBatchProgress(io: CliIo, source: BatchProgressSource): () => void {
+export function startBatchProgress(
+  io: CliIo,
+  source: BatchProgressSource,
+): { note: (line: string) => void; stop: () => void } {
   if (io.isTty) {
     const draw = createLogUpdate(process.stderr);
     let frame = 0;
@@ -34,14 +37,20 @@ export function startBatchProgress(io: CliIo, source: BatchProgressSource): () =
       TTY_REFRESH_MS,
     );
     timer.unref();
-    return () => {
-      clearInterval(timer);
-      draw.clear();
+    return {
+      note: (line) => {
+        draw.clear();
+        io.stderr(line);
+      },
+      stop: () => {
+        clearInterval(timer);
+        draw.clear();
+      },
     };
   }
   const timer = setInterval(() => io.stderr(`batch: ${progressLine(source)}\n`), PLAIN_LINE_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return { note: (line) => io.stderr(line), stop: () => clearInterval(timer) };
 }
 
 /** `1,234/10,000 rows · 1,200 ok · 34 failed · 8 running · 152.3 rows/s · ETA 58 s · 45,210 tokens` */

@@ -78,25 +78,25 @@ export async function batchCommand(file: string, options: BatchCommandOptions, i
     );
   }
 
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    stderr.lines("cancelling the rows in flight (press Ctrl-C again to quit now)\n");
-    controller.abort("cancelled by Ctrl-C");
-  };
-  process.on("SIGINT", onSigint);
   const tally = new BatchTally();
   const startedAt = performance.now();
   let totalRows: number | undefined;
   void countRows(options.data, format, controller.signal).then((count) => {
     totalRows = count;
   });
-  const stopProgress = startBatchProgress(io, {
+  const progress = startBatchProgress(io, {
     batch,
     tally,
     doneBefore: done.size,
     totalRows: () => totalRows,
     startedAt,
   });
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    progress.note("cancelling the rows in flight (press Ctrl-C again to quit now)\n");
+    controller.abort("cancelled by Ctrl-C");
+  };
+  process.on("SIGINT", onSigint);
   let failure: unknown;
   try {
     for await (const result of batch) {
@@ -107,7 +107,7 @@ export async function batchCommand(file: string, options: BatchCommandOptions, i
   } catch (error) {
     failure = error;
   } finally {
-    stopProgress();
+    progress.stop();
     process.off("SIGINT", onSigint);
     await results.close();
     // Stops the row count if it still runs.

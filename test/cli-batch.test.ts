@@ -346,6 +346,10 @@ describe("weft batch end to end", () => {
       [["--data", data, "--output", output, "--map", "question=${inputs.q}"], "expected ${data.<column>}"],
       [["--data", data, "--output", output, "--map", "question"], "--map: expected input=${data.<column>}"],
       [["--data", data, "--output", output, "--concurrency", "0"], "--concurrency"],
+      [
+        ["--data", data, "--output", join(dir, "no", "such", "dir.jsonl")],
+        "cannot create it: no such file or directory",
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await weft(["batch", TENANT_FLOW, ...args]);

@@ -6,22 +6,22 @@ import { join } from "node:path";
 import type { FlowDefinition } from "@weft/engine";
 import { ChildConnection } from "../child-process.js";
 import { failureOutcome, type Unmeasured } from "../compare.js";
-import { collectGarbage, megabytes, RssSampler, summarize } from "../measure.js";
+import { collectGarbage, megabytes, RssSampler, runPool, summarize } from "../measure.js";
 import { repoRoot } from "../paths.js";
 import type { Section } from "../results.js";
 import type { SuiteContext } from "./suite.js";
 
 const key = "test-key-bench-batch";
 /** The throughput pass: every answer takes this long, this many rows at once. */
-const latencyMs = 100;
-const rowsAtOnce = 32;
+const latencyMs = 200;
+const rowsAtOnce = 16;
 /** The memory pass: answers at once, rows as fast as the machine runs them. */
 const memoryRowsAtOnce = 64;
 
 const plan = (quick: boolean) =>
   quick
-    ? { rowsPerSample: 640, samples: 2, memoryRows: 20_000, checkpoints: [2_000, 10_000, 20_000] }
-    : { rowsPerSample: 1_600, samples: 3, memoryRows: 100_000, checkpoints: [10_000, 50_000, 100_000] };
+    ? { rowsPerSample: 160, samples: 2, memoryRows: 20_000, checkpoints: [2_000, 10_000, 20_000] }
+    : { rowsPerSample: 400, samples: 3, memoryRows: 100_000, checkpoints: [10_000, 50_000, 100_000] };
 
 interface Checkpoint {
   rows: number;
@@ -32,6 +32,8 @@ type BatchRowsResult =
   | {
       status: "ok";
       rowsPerSecond: number[];
+      /** The same rows as a plain pool of `engine.run` calls, sample for sample. */
+      poolRowsPerSecond: number[];
       memoryRowsPerSecond: number;
       rssBeforeBytes: number;
       peakRssBytes: number;
@@ -108,11 +110,28 @@ async function measureHere(quick: boolean): Promise<BatchRowsResult> {
       await file.close();
       return count / ((performance.now() - start) / 1000);
     };
+    /** The floor: the same runs and lines from a plain pool, without the batch. */
+    const runPoolOf = async (url: string, count: number, concurrency: number) => {
+      const file = await open(join(dir, "pool.jsonl"), "w");
+      const start = performance.now();
+      const source = rows(count, url);
+      await runPool(count, concurrency, async () => {
+        const row = source.next().value!;
+        const result = await engine.run(flow, { inputs: row }).result;
+        if (result.status !== "succeeded") throw new Error(`run ${result.status}: ${result.error?.message}`);
+        await file.write(`${stringifyBounded(result, { maxLength: MAX_BATCH_RESULT_LINE_LENGTH })}\n`);
+      });
+      await file.close();
+      return count / ((performance.now() - start) / 1000);
+    };
     // Warm-up: sockets, JIT.
     await runBatch(slow.url, rowsAtOnce * 4, rowsAtOnce);
+    await runPoolOf(slow.url, rowsAtOnce * 4, rowsAtOnce);
     const rowsPerSecond: number[] = [];
+    const poolRowsPerSecond: number[] = [];
     for (let sample = 0; sample < samples; sample++) {
       rowsPerSecond.push(await runBatch(slow.url, rowsPerSample, rowsAtOnce));
+      poolRowsPerSecond.push(await runPoolOf(slow.url, rowsPerSample, rowsAtOnce));
     }
     collectGarbage();
     const sampler = new RssSampler().start(20);
@@ -124,6 +143,7 @@ async function measureHere(quick: boolean): Promise<BatchRowsResult> {
     return {
       status: "ok",
       rowsPerSecond,
+      poolRowsPerSecond,
       memoryRowsPerSecond,
       rssBeforeBytes,
       peakRssBytes: sampler.stop(),
@@ -151,11 +171,12 @@ export async function measureBatchRows({ quick, progress }: SuiteContext): Promi
     id: "W9",
     title: `engine.batch: product flow over HTTP to weft mock-llm, ${rowsAtOnce} rows at once at ${latencyMs} ms an answer; then ${memoryRows} rows, ${memoryRowsAtOnce} at once, answers at once`,
     metric: "rows/s",
-    ratioColumns: ["÷ ideal"],
+    ratioColumns: ["÷ ideal", "÷ pool"],
     detailColumns: ["rows/s, no delay", "RSS before", ...checkpoints.map(label), "peak RSS"],
     rows: [],
     notes: [
       `ideal: ${rowsAtOnce} rows ÷ ${latencyMs} ms = ${ideal} rows/s; target ≥ 0.95`,
+      "pool: the same runs from a plain pool of engine.run calls, samples taken in turn with the batch's",
       "each result is written as one JSON line to a file, as weft batch does; RSS sampled every 20 ms",
     ],
   };
@@ -165,12 +186,20 @@ export async function measureBatchRows({ quick, progress }: SuiteContext): Promi
   }
   const mb = (bytes: number) => `${megabytes(bytes).toFixed(0)} MB`;
   const value = summarize(result.rowsPerSecond);
+  const pool = summarize(result.poolRowsPerSecond);
+  section.rows.push({
+    case: `${rowsAtOnce} at once`,
+    adapter: "pool",
+    status: "ok",
+    value: pool,
+    ratios: { "÷ ideal": pool.median / ideal },
+  });
   section.rows.push({
     case: `${rowsAtOnce} at once`,
     adapter: "weft",
     status: "ok",
     value,
-    ratios: { "÷ ideal": value.median / ideal },
+    ratios: { "÷ ideal": value.median / ideal, "÷ pool": value.median / pool.median },
     details: {
       "rows/s, no delay": result.memoryRowsPerSecond.toFixed(0),
       "RSS before": mb(result.rssBeforeBytes),

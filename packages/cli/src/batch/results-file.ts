@@ -39,7 +39,12 @@ export async function openResultsFile(file: string, resume: boolean): Promise<Re
   try {
     handle = await open(file, "wx", 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannotWrite(file, error);
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new FlowError(
+        "batch.output",
+        `--output ${file}: cannot create it: ${describeSystemError(error)}`,
+      );
+    }
     if (!resume) {
       throw new FlowError(
         "batch.output",

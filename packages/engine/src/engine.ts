@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { BatchOptions, BatchRows } from "./batch/batch-options.js";
+import type { BatchRun } from "./batch/batch-run.js";
+import { startBatch } from "./batch/start-batch.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { type ConnectionProblem, checkConnections } from "./connection-kind/check-connections.js";
 import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
@@ -97,6 +100,13 @@ export interface Engine {
    */
   run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
   /**
+   * Runs a flow once per row, many rows at once on this engine: iterate the result for each row's
+   * result as it ends. Throws `FlowValidationError` for an invalid flow and a `FlowError`
+   * (`input.invalid`) for a `map` or `inputs` the flow's inputs refuse, before any row is read; a
+   * row that cannot run is that row's failure.
+   */
+  batch(flow: string | FlowDefinition | CompiledFlow, rows: BatchRows, options?: BatchOptions): BatchRun;
+  /**
    * Looks up the static connections a flow names before running it, so that an app can refuse a
    * run that would fail on a missing connection: an `error` for one a node relies on, a `warning`
    * for one that only backs up a `dynamicConnection`. Empty when all are there. Throws
@@ -151,7 +161,7 @@ export function createEngine(options: EngineOptions): Engine {
     return compiled;
   };
 
-  return {
+  const engine: Engine = {
     nodeTypes: registry,
     connectionKinds,
     validate: (flow) => check(flow).issues,
@@ -171,7 +181,10 @@ export function createEngine(options: EngineOptions): Engine {
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
     },
+    batch: (flow, rows, batchOptions = {}) =>
+      startBatch(compile(flow), rows, batchOptions, (compiled, rowRun) => engine.run(compiled, rowRun)),
   };
+  return engine;
 }
 
 /** Sorts issues by line and column, as an editor would list them; issues without a place go last. */

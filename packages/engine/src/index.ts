@@ -6,6 +6,21 @@
 import "./node-version.js";
 
 // The engine and its runs.
+export type {
+  BatchOptions,
+  BatchRow,
+  BatchRowResult,
+  BatchRowStatus,
+  BatchRows,
+  BatchStopReason,
+} from "./batch/batch-options.js";
+export { BatchRun } from "./batch/batch-run.js";
+export {
+  type BatchConnectionUsage,
+  type BatchSlowRow,
+  type BatchSummary,
+  BatchTally,
+} from "./batch/batch-tally.js";
 export type { CompiledFlow } from "./compiled-flow.js";
 // Connection kinds and where connections come from.
 export type { ConnectionProblem } from "./connection-kind/check-connections.js";
@@ -66,12 +81,20 @@ export {
 export { type GraphFormat, renderGraph } from "./graph/render-graph.js";
 // Limits (each documented in the README) and bounded output.
 export {
+  DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_FLOW_LIMITS,
   DEFAULT_MAX_OUTPUT_LENGTH,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RUN_TIMEOUT_MS,
   type FlowLimits,
+  MAX_BATCH_CONCURRENCY,
+  MAX_BATCH_MAPPINGS,
+  MAX_BATCH_RESULT_LINE_LENGTH,
+  MAX_BATCH_ROW_BYTES,
+  MAX_BATCH_ROW_COLUMNS,
+  MAX_BATCH_ROW_DEPTH,
+  MAX_BATCH_SLOWEST_ROWS,
   MAX_DESCRIBED_VALUE_LENGTH,
   MAX_ECHOED_STRING_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,

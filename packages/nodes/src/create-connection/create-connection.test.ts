@@ -193,7 +193,7 @@ describe("create-connection: at run time", () => {
     );
     expect(result.status).toBe("succeeded");
     expect(result.nodes.search?.output).toMatchObject({ connection: { source: "dynamic" } });
-    expect(server().requests.map((request) => [request.search?.query, request.keyFingerprint])).toEqual([
+    expect(server().requests.map((request) => [request.serp?.query, request.keyFingerprint])).toEqual([
       ["x", fingerprintKey(KEYS.bob)],
       ["y", fingerprintKey(KEYS.shared)],
     ]);

@@ -69,7 +69,7 @@ describe("web-search", () => {
         auth: "query",
         keyName: "shared",
         status: 200,
-        search: { engine: "google", query: "rotate api keys", num: 10, safe: "off" },
+        serp: { engine: "google", query: "rotate api keys", num: 10, safe: "off" },
       },
     ]);
   });

@@ -20,12 +20,13 @@ export interface ConnectionSources {
 /**
  * The override rule: a `dynamicConnection` that resolves to a connection wins; one that resolves
  * to nothing (its writer was skipped) falls back to the static `connection`; neither is an error
- * naming both. Either is checked against its kind, whatever the kind.
+ * naming both. Either is checked against its kind, whatever the kind. A dynamic connection is
+ * resolved at once (no promise to wait for); a static one asks the provider.
  */
-export async function resolveConnection(
+export function resolveConnection(
   node: CompiledNode,
   sources: ConnectionSources,
-): Promise<ResolvedConnection> {
+): ResolvedConnection | Promise<ResolvedConnection> {
   const { dynamicConnection, definition } = node;
   const kinds = sources.connectionKinds;
   let dynamicNote = "";
@@ -45,28 +46,37 @@ export async function resolveConnection(
     }
     dynamicNote = `dynamicConnection ${clip(dynamicConnection.source)} resolved to nothing${sources.whySkipped(dynamicConnection)}`;
   }
-  if (definition.connection !== undefined) {
-    const name = definition.connection;
-    const provider = sources.connections;
-    const found = provider ? await provider.get(name) : undefined;
-    if (!found) {
-      const known = (await provider?.list?.()) ?? [];
-      throw unknownConnectionError(name, known, {
-        ...(dynamicNote ? { note: `and ${dynamicNote}` } : {}),
-        nodeId: node.id,
-      });
-    }
-    // An app's provider may give secret fields as plain strings: they are wrapped here.
-    const connection = kinds.parse(found, {
-      nodeId: node.id,
-      subject: `connection ${echo(name)}`,
-      wrapSecrets: true,
-    });
-    return { connection, source: "static", name, label: kinds.label(connection) };
-  }
+  if (definition.connection !== undefined)
+    return resolveStatic(node, definition.connection, dynamicNote, sources);
   throw new FlowError(
     "connection.missing",
     `no connection for node "${node.id}": ${dynamicNote || "no dynamicConnection is set"}, and no static "connection" is set`,
     { nodeId: node.id },
   );
+}
+
+/** The static `connection` named `name`, from the app's provider, checked against its kind. */
+async function resolveStatic(
+  node: CompiledNode,
+  name: string,
+  dynamicNote: string,
+  sources: ConnectionSources,
+): Promise<ResolvedConnection> {
+  const kinds = sources.connectionKinds;
+  const provider = sources.connections;
+  const found = provider ? await provider.get(name) : undefined;
+  if (!found) {
+    const known = (await provider?.list?.()) ?? [];
+    throw unknownConnectionError(name, known, {
+      ...(dynamicNote ? { note: `and ${dynamicNote}` } : {}),
+      nodeId: node.id,
+    });
+  }
+  // An app's provider may give secret fields as plain strings: they are wrapped here.
+  const connection = kinds.parse(found, {
+    nodeId: node.id,
+    subject: `connection ${echo(name)}`,
+    wrapSecrets: true,
+  });
+  return { connection, source: "static", name, label: kinds.label(connection) };
 }

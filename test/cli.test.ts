@@ -377,7 +377,7 @@ describe("weft validate", () => {
       expect.arrayContaining([
         `${typo}:12:15 outputs.answer: \${nodes.answer.output.contnet}: output of node "answer" (chat-completion) has no field "contnet" (did you mean "content"?); expected one of content, finishReason, model, usage, connection`,
         `${typo}:13:15 outputs.tokens: \${nodes.answer.output.usage.totalTokenz}: output.usage of node "answer" (chat-completion) has no field "totalTokenz" (did you mean "totalTokens"?); expected one of promptTokens, completionTokens, totalTokens`,
-        `${endpoint}:7:66 nodes[0].inputs.endpoint: invalid input for create-azure-ai-connection: unsupported protocol ftp:: expected https://<resource>.services.ai.azure.com/models (Azure AI Foundry) or https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI), got "ftp://example.com/x"`,
+        `${endpoint}:7:66 nodes[0].inputs.endpoint: invalid input for create-azure-ai-connection: unsupported protocol ftp:: expected https://<resource>.services.ai.azure.com/models (Azure AI Foundry), https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI) or the resource URL https://<resource>.openai.azure.com/ (the node's model names the deployment), got "ftp://example.com/x"`,
       ]),
     );
   });

@@ -5,6 +5,7 @@ import { reasonOf } from "./compare.js";
 import { formatReport } from "./report.js";
 import type { BenchReport, Section } from "./results.js";
 import { measureBatch, serveBatchChild } from "./suites/batch.js";
+import { measureBatchRows, serveBatchRowsChild } from "./suites/batch-rows.js";
 import { measureColdStart } from "./suites/cold-start.js";
 import { measureHttp } from "./suites/http.js";
 import { measureFanOut, measureLattice } from "./suites/makespan.js";
@@ -22,6 +23,7 @@ const suites: Record<string, { suite: Suite; inProcessAdapters: boolean }> = {
   W6: { suite: measureColdStart, inProcessAdapters: false },
   W7: { suite: measureMemory, inProcessAdapters: false },
   W8: { suite: measureScheduler, inProcessAdapters: true },
+  W9: { suite: measureBatchRows, inProcessAdapters: false },
 };
 
 const usage = `Usage: pnpm bench [--only W1,W2] [--quick] [--json]
@@ -35,8 +37,9 @@ async function serveChild(kind: string, adapter: string | undefined, quick: bool
     return serveBatchChild(adapter as AdapterName, quick);
   }
   if (kind === "memory") return serveMemoryChild(quick);
+  if (kind === "batch-rows") return serveBatchRowsChild(quick);
   throw new Error(
-    `Expected --child batch --adapter <${adapterNames.join("|")}> or --child memory, got ${kind}`,
+    `Expected --child batch --adapter <${adapterNames.join("|")}>, --child memory or --child batch-rows, got ${kind}`,
   );
 }
 

@@ -16,10 +16,16 @@ export const pGraphAdapter: Adapter = {
     for (const node of workload.nodes) {
       nodeMap[node.id] = {
         run: workload.promises
-          ? async () => {
-              const inputs = node.dependsOn.map((id) => outputs.get(id));
-              outputs.set(node.id, await step.runAsync(node.id, node.delayMs, inputs));
-            }
+          ? () =>
+              step
+                .runAsync(
+                  node.id,
+                  node.delayMs,
+                  node.dependsOn.map((id) => outputs.get(id)),
+                )
+                .then((output) => {
+                  outputs.set(node.id, output);
+                })
           : () => step.run(node.id, node.delayMs),
       };
       for (const dependency of node.dependsOn) dependencies.push([dependency, node.id]);

@@ -32,13 +32,18 @@ function benchStep(step: StepRunner) {
   });
 }
 
-/** A node as most users write one: an async `run` whose inputs come from other nodes by reference. */
+/**
+ * A node as most users write one: an async function whose inputs come from other nodes by
+ * reference. `run` returns the step's own promise, as the floor and p-graph call the same async
+ * step (an `async` wrapper around it would cost Weft's column a second async call per node that
+ * the floor does not make).
+ */
 function benchAsync(step: StepRunner) {
   return defineNodeType({
     type: "bench-async",
     description: "Waits `delayMs` on a timer, if above 0, and returns how many outputs it was given.",
     input: z.object({ delayMs: z.number(), after: z.array(z.unknown()) }),
-    run: async (input, context) => step.runAsync(context.nodeId, input.delayMs, input.after),
+    run: (input, context) => step.runAsync(context.nodeId, input.delayMs, input.after),
   });
 }
 

@@ -1,6 +1,7 @@
 import { ConnectionKinds, type ErrorCode, FlowError, FlowValidationError, toErrorInfo } from "@weft/engine";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_INVALID, EXIT_OK, exitCodeFor, usageError } from "./cli-error.js";
+import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerConnectionCommands } from "./commands/connection.js";
 import { registerConnectionTest } from "./commands/connection-test.js";
 import { configureHelpPages } from "./help.js";
@@ -74,6 +75,8 @@ export async function main(argv: string[], io: CliIo = processIo(), cwd = proces
       const { runCommand } = await import("./commands/run.js");
       setExit(await runCommand(flow, { ...options, catalog }, io));
     });
+
+  registerBatchCommand(program, io, setExit, catalog);
 
   program
     .command("validate")

@@ -27,6 +27,16 @@ export const HELP_EXAMPLES: ReadonlyMap<string, readonly string[]> = new Map([
     ],
   ],
   [
+    "weft batch",
+    [
+      "weft batch flow.json --data rows.jsonl --output results.jsonl",
+      "weft batch flow.json --data rows.csv --output out.jsonl --map question='${data.text}'",
+      "weft batch flow.json --data rows.jsonl --output out.jsonl --resume   # continue after a crash or Ctrl-C",
+      "weft batch flow.json --data rows.jsonl --output out.jsonl --concurrency 32 --input-env key=KEY",
+      "weft batch flow.json --data rows.jsonl --output out.jsonl --json | jq .usage",
+    ],
+  ],
+  [
     "weft validate",
     [
       "weft validate examples/*/*.flow.json",

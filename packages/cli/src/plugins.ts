@@ -24,6 +24,7 @@ export const BUILTIN_CATALOG: CliCatalog = {
 /** The commands that load plug-ins; the others refuse `--plugin`. */
 export const PLUGIN_COMMANDS: ReadonlySet<string> = new Set([
   "run",
+  "batch",
   "validate",
   "graph",
   "schema",

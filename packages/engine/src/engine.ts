@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { BatchOptions, BatchRows } from "./batch/batch-options.js";
+import type { BatchRun } from "./batch/batch-run.js";
+import { startBatch } from "./batch/start-batch.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { type ConnectionProblem, checkConnections } from "./connection-kind/check-connections.js";
 import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
@@ -15,6 +18,7 @@ import {
   DEFAULT_MAX_RESPONSE_BYTES,
   type FlowLimits,
 } from "./limits.js";
+import { bindNodeTypes, registeredConnectionKinds } from "./node-type/bind-node-types.js";
 import type { AnyNodeType } from "./node-type/define-node-type.js";
 import { NodeTypeRegistry } from "./node-type/registry.js";
 import { RunHandle } from "./run/run-handle.js";
@@ -96,6 +100,13 @@ export interface Engine {
    */
   run(flow: string | FlowDefinition | CompiledFlow, options?: RunOptions): RunHandle;
   /**
+   * Runs a flow once per row, many rows at once on this engine: iterate the result for each row's
+   * result as it ends. Throws `FlowValidationError` for an invalid flow and a `FlowError`
+   * (`input.invalid`) for a `map` or `inputs` the flow's inputs refuse, before any row is read; a
+   * row that cannot run is that row's failure.
+   */
+  batch(flow: string | FlowDefinition | CompiledFlow, rows: BatchRows, options?: BatchOptions): BatchRun;
+  /**
    * Looks up the static connections a flow names before running it, so that an app can refuse a
    * run that would fail on a missing connection: an `error` for one a node relies on, a `warning`
    * for one that only backs up a `dynamicConnection`. Empty when all are there. Throws
@@ -110,8 +121,9 @@ export interface Engine {
 
 /** Creates an engine with explicit registries of node types and connection kinds. */
 export function createEngine(options: EngineOptions): Engine {
-  const registry = new NodeTypeRegistry(options.nodeTypes);
-  const connectionKinds = new ConnectionKinds(kindsOf(options.connectionKinds ?? [], options.nodeTypes));
+  const kinds = registeredConnectionKinds(options.connectionKinds ?? [], options.nodeTypes);
+  const registry = new NodeTypeRegistry(bindNodeTypes(options.nodeTypes, kinds));
+  const connectionKinds = new ConnectionKinds(kinds);
   const services = {
     connectionKinds,
     connections: options.connections,
@@ -149,7 +161,7 @@ export function createEngine(options: EngineOptions): Engine {
     return compiled;
   };
 
-  return {
+  const engine: Engine = {
     nodeTypes: registry,
     connectionKinds,
     validate: (flow) => check(flow).issues,
@@ -169,7 +181,10 @@ export function createEngine(options: EngineOptions): Engine {
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
     },
+    batch: (flow, rows, batchOptions = {}) =>
+      startBatch(compile(flow), rows, batchOptions, (compiled, rowRun) => engine.run(compiled, rowRun)),
   };
+  return engine;
 }
 
 /** Sorts issues by line and column, as an editor would list them; issues without a place go last. */
@@ -177,19 +192,6 @@ function inFileOrder(issues: ValidationIssue[]): ValidationIssue[] {
   return issues.sort(
     (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0),
   );
-}
-
-/**
- * The kinds given, then those the node types bring (each once: a kind that several node types
- * read is the same value). Two different kinds of one `type` are still refused as a duplicate.
- */
-function kindsOf(
-  kinds: readonly AnyConnectionKind[],
-  nodeTypes: readonly AnyNodeType[],
-): AnyConnectionKind[] {
-  const all = new Set(kinds);
-  for (const nodeType of nodeTypes) for (const kind of nodeType.connectionKinds ?? []) all.add(kind);
-  return [...all];
 }
 
 /** A bound below 1 (or NaN) would never let a node start: the run would wait forever. */

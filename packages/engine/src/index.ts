@@ -6,11 +6,27 @@
 import "./node-version.js";
 
 // The engine and its runs.
+export type {
+  BatchOptions,
+  BatchRow,
+  BatchRowResult,
+  BatchRowStatus,
+  BatchRows,
+  BatchStopReason,
+} from "./batch/batch-options.js";
+export { BatchRun } from "./batch/batch-run.js";
+export {
+  type BatchConnectionUsage,
+  type BatchSlowRow,
+  type BatchSummary,
+  BatchTally,
+} from "./batch/batch-tally.js";
 export type { CompiledFlow } from "./compiled-flow.js";
 // Connection kinds and where connections come from.
 export type { ConnectionProblem } from "./connection-kind/check-connections.js";
 export type { ConnectionField } from "./connection-kind/connection-fields.js";
 export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
+export { connectionSchema } from "./connection-kind/connection-schema.js";
 export {
   type AnyConnectionKind,
   type Connection,
@@ -65,12 +81,21 @@ export {
 export { type GraphFormat, renderGraph } from "./graph/render-graph.js";
 // Limits (each documented in the README) and bounded output.
 export {
+  DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_FLOW_LIMITS,
   DEFAULT_MAX_OUTPUT_LENGTH,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RUN_TIMEOUT_MS,
   type FlowLimits,
+  MAX_BATCH_CONCURRENCY,
+  MAX_BATCH_MAPPINGS,
+  MAX_BATCH_RESULT_LINE_LENGTH,
+  MAX_BATCH_ROW_BYTES,
+  MAX_BATCH_ROW_COLUMNS,
+  MAX_BATCH_ROW_DEPTH,
+  MAX_BATCH_SLOWEST_ROWS,
+  MAX_DESCRIBED_VALUE_LENGTH,
   MAX_ECHOED_STRING_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_FLOW_DEPTH,
@@ -88,6 +113,7 @@ export {
   MAX_TRACE_LENGTH,
 } from "./limits.js";
 // Node types.
+export { bindNodeTypes } from "./node-type/bind-node-types.js";
 export {
   type AnyNodeType,
   defineNodeType,

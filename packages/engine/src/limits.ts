@@ -7,6 +7,12 @@
 /** Echoing user text in messages: a prefix of this many characters, then the length. */
 export const MAX_ECHOED_STRING_LENGTH = 80;
 
+/**
+ * A value shown in a skip reason (what a `when` comparison expected, and what the value was):
+ * written out as JSON up to this many characters, then `…`.
+ */
+export const MAX_DESCRIBED_VALUE_LENGTH = 160;
+
 /** Names listed in a "did you mean" suggestion. */
 export const MAX_SUGGESTED_NAMES = 3;
 
@@ -115,3 +121,39 @@ export const MAX_STORE_FILE_BYTES = 16 * 1024 * 1024;
 
 /** A key file (`secret.key`): 44 characters of base64 and a newline, with room for stray whitespace. */
 export const MAX_KEY_FILE_BYTES = 1024;
+
+// ── Batch runs (batch/, cli) ─────────────────────────────────────────────────────────────────
+
+/** Rows of a batch running at once unless `concurrency` says otherwise. */
+export const DEFAULT_BATCH_CONCURRENCY = 8;
+
+/**
+ * Most rows of a batch running at once (`concurrency`). Each row in flight holds a run, and
+ * finished results wait for the reader up to the same number: memory grows with it.
+ */
+export const MAX_BATCH_CONCURRENCY = 10_000;
+
+/** Most columns in one row (`batch.row`); a wider row is that row's error. */
+export const MAX_BATCH_ROW_COLUMNS = 1_000;
+
+/** Deepest nesting of arrays and objects in one row, the row itself counting as 1 (`batch.row`). */
+export const MAX_BATCH_ROW_DEPTH = MAX_FLOW_DEPTH;
+
+/**
+ * Longest row of a data file, in UTF-8 bytes: a JSONL line past it is that row's error (`batch.row`,
+ * the line is skipped without being held in memory); a CSV record past it stops the batch
+ * (`batch.data`: the file's structure cannot be trusted past it).
+ */
+export const MAX_BATCH_ROW_BYTES = 1024 * 1024;
+
+/** Most `--map` mappings (`map` entries) of one batch. */
+export const MAX_BATCH_MAPPINGS = 1_000;
+
+/** Rows the summary of a batch lists as the slowest. */
+export const MAX_BATCH_SLOWEST_ROWS = 5;
+
+/**
+ * Most characters of one line of a batch's results file (its outputs, error and usage as JSON),
+ * cut like `MAX_RESULT_JSON_LENGTH`. `--resume` reads lines up to this length back.
+ */
+export const MAX_BATCH_RESULT_LINE_LENGTH = 1024 * 1024;

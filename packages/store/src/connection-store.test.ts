@@ -536,7 +536,7 @@ describe("ConnectionStore", () => {
       [
         { type: "vault" },
         "connection.invalid",
-        'connection "c" type: expected one of "azure-ai", "openai", "custom", "azure-content-safety", got "vault"',
+        'connection "c" type: expected one of "azure-ai", "openai", "serverless", "custom", "azure-content-safety", "serp", got "vault"',
       ],
     ];
     for (const [input, code, message] of cases) {

@@ -56,7 +56,8 @@ export function authenticateSubscriptionKey(
   return checkKey(key === undefined ? "none" : "subscription-key", key, keys);
 }
 
-function checkKey(scheme: AuthScheme, key: string | undefined, keys: KeySet | undefined): AuthResult {
+/** Checks a key however it was sent (a header, SerpAPI's `api_key` query parameter) against `keys`. */
+export function checkKey(scheme: AuthScheme, key: string | undefined, keys: KeySet | undefined): AuthResult {
   if (key === undefined) return { scheme, accepted: false, failure: "missing" };
 
   const keyFingerprint = fingerprintKey(key);

@@ -1,3 +1,4 @@
+import { SERVERLESS_MODEL } from "./embeddings/embeddings-request.js";
 import { type ErrorBody, invalidRequestBody } from "./error-bodies.js";
 import type { ChatMessageInfo, ChatRequestInfo, ChatRoute } from "./types.js";
 
@@ -34,7 +35,9 @@ export function readChatRequest(rawBody: string, context: ChatRequestContext): R
     return fail("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
   }
   const model = typeof body.model === "string" && body.model !== "" ? body.model : undefined;
-  const modelOrDeployment = model ?? context.deployment;
+  // A serverless endpoint serves one model: a request need not name it.
+  const modelOrDeployment =
+    model ?? context.deployment ?? (context.route === "serverless" ? SERVERLESS_MODEL : undefined);
   if (modelOrDeployment === undefined) return fail("you must provide a model parameter", null, null);
 
   const messages = body.messages.filter(isRecord).map(toMessageInfo);

@@ -3,6 +3,7 @@ import { type AuthResult, authenticate, authenticateSubscriptionKey, keyLabel } 
 import { readChatRequest } from "./chat-request.js";
 import { answerContentSafety } from "./content-safety/answer.js";
 import type { ContentSafetyState } from "./content-safety/rules.js";
+import { answerEmbeddings } from "./embeddings/answer-embeddings.js";
 import { invalidKeyBody, missingKeyBody, resourceNotFoundBody } from "./error-bodies.js";
 import { applyFault } from "./faults.js";
 import { buildCompletion, buildModelInfo, defaultReply } from "./replies.js";
@@ -10,6 +11,9 @@ import type { RequestLog } from "./request-log.js";
 import { type Exchange, isClosed, sendJson, sendStream } from "./respond.js";
 import { type MatchedRoute, matchRoute } from "./routes.js";
 import type { RuleBook } from "./rules.js";
+import { handleSearchRequest, isSearchPath } from "./search/handle-search.js";
+import type { SearchService } from "./search/search-service.js";
+import { handleSerpRequest } from "./serp/handle-serp-request.js";
 import { buildStreamEvents } from "./sse.js";
 import type { Timers } from "./timers.js";
 import type { ChatRequestInfo, KeySet, Rule } from "./types.js";
@@ -21,6 +25,7 @@ export interface ServerState {
   timers: Timers;
   keys: KeySet | undefined;
   defaultDelayMs: number;
+  search: SearchService;
   contentSafety: ContentSafetyState;
 }
 
@@ -34,8 +39,11 @@ export function createRequestHandler(state: ServerState) {
 /** Logs the request, answers it, and turns a failure of the server itself (a throwing rule) into a 500. */
 async function handleRequest(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://offline.invalid");
+  if (isSearchPath(url.pathname)) return handleSearchRequest(state, req, res, url);
   const method = req.method ?? "GET";
   const matched = matchRoute(method, url.pathname);
+  // SerpAPI sends its key in the query string: it has its own handler, which logs no URL.
+  if (matched.kind === "serp") return handleSerpRequest(state, req, res, url, matched.route);
   // Azure AI services such as Content Safety take their key in one header of their own.
   const auth =
     matched.kind === "content-safety"
@@ -45,7 +53,7 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
     method,
     path: url.pathname,
     route: matched.route,
-    deployment: matched.kind === "chat" ? matched.deployment : undefined,
+    deployment: "deployment" in matched ? matched.deployment : undefined,
     apiVersion: url.searchParams.get("api-version") ?? undefined,
     auth: auth.scheme,
     keyName: auth.keyName,
@@ -74,7 +82,12 @@ async function handleRequest(state: ServerState, req: IncomingMessage, res: Serv
 }
 
 /** Route, authenticate, read, apply the first matching rule, answer. */
-async function answer(state: ServerState, exchange: Exchange, matched: MatchedRoute, auth: AuthResult) {
+async function answer(
+  state: ServerState,
+  exchange: Exchange,
+  matched: Exclude<MatchedRoute, { kind: "serp" }>,
+  auth: AuthResult,
+) {
   const { entry } = exchange;
   if (matched.kind === "not-found") return sendJson(exchange, 404, resourceNotFoundBody());
   if (matched.kind === "content-safety") {
@@ -90,6 +103,9 @@ async function answer(state: ServerState, exchange: Exchange, matched: MatchedRo
     return sendJson(exchange, 401, auth.failure === "missing" ? missingKeyBody() : invalidKeyBody());
   }
   if (matched.kind === "models-info") return sendJson(exchange, 200, buildModelInfo());
+  if (matched.kind === "embeddings") {
+    return answerEmbeddings(state, exchange, matched, auth, () => readBody(exchange.req));
+  }
   // Classic Azure OpenAI answers a deployment path without api-version as an unknown resource.
   if (matched.route === "azure-deployment" && entry.apiVersion === undefined) {
     return sendJson(exchange, 404, resourceNotFoundBody());

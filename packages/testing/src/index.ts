@@ -14,6 +14,24 @@ export type {
   ContentSafetyRule,
   ContentSafetyRuleMatch,
 } from "./content-safety/types.js";
+export {
+  DEFAULT_EMBEDDING_DIMENSIONS,
+  MAX_EMBEDDING_DIMENSIONS,
+  offlineEmbedding,
+} from "./embeddings/vectors.js";
+export type {
+  SearchDocument,
+  SearchFault,
+  SearchHit,
+  SearchIndexSeed,
+  SearchRequestInfo,
+  SearchRouteName,
+  SearchRule,
+  SearchRuleMatch,
+  SearchServiceOptions,
+  SearchTextMatcher,
+} from "./search/types.js";
+export type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 export { type ServeMockLlmOptions, serveMockLlm } from "./serve.js";
 export { startLlmServer } from "./server.js";
 export type {
@@ -22,6 +40,8 @@ export type {
   ChatRequestInfo,
   ChatRoute,
   DropFault,
+  EmbeddingsRequestInfo,
+  EmbeddingsRoute,
   Fault,
   HangFault,
   HugeBodyFault,

@@ -91,15 +91,17 @@ const HUGE_BODY_CHUNK = 64 * 1024;
  */
 export async function sendHugeBody(
   exchange: Exchange,
-  request: ChatRequestInfo,
+  request: Pick<ChatRequestInfo, "modelOrDeployment">,
   fault: HugeBodyFault,
+  /** The text before and after the filler of a 200 body, when it is not a chat completion. */
+  successFrame?: readonly [start: string, end: string],
 ): Promise<void> {
   const frame: HugeBodyFrame =
     (fault.status ?? 200) === 200
-      ? [
+      ? (successFrame ?? [
           `{"id":"chatcmpl-offline-huge","object":"chat.completion","created":0,"model":${JSON.stringify(request.modelOrDeployment)},"choices":[{"index":0,"message":{"role":"assistant","content":"`,
           `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`,
-        ]
+        ])
       : HUGE_ERROR_FRAME;
   await sendFramedHugeBody(exchange, fault, frame);
 }
@@ -140,7 +142,7 @@ export async function sendFramedHugeBody(
 }
 
 /** Writes `text`; resolves `false` instead if the connection closes before it reached the socket. */
-function writeUnlessClosed(exchange: Exchange, text: string): Promise<boolean> {
+export function writeUnlessClosed(exchange: Exchange, text: string): Promise<boolean> {
   return new Promise((resolve) => {
     const onClose = () => resolve(false);
     exchange.closed.addEventListener("abort", onClose, { once: true });

@@ -1,18 +1,18 @@
 import type { ContentSafetyRoute } from "./content-safety/types.js";
+import { type EmbeddingsMatch, matchEmbeddingsRoute } from "./embeddings/embeddings-routes.js";
+import { chatPrefixes, decodePathSegment } from "./route-prefixes.js";
+import { matchSerpRoute } from "./serp/serp-routes.js";
+import type { SerpRoute } from "./serp/serp-types.js";
 import type { ChatRoute, RouteName } from "./types.js";
 
-/** Where a request goes: a chat completion on one of the URL shapes, the model info, or nowhere. */
+/** Where a request goes: a chat completion or embeddings on one of the URL shapes, the model info, or nowhere. */
 export type MatchedRoute =
   | { kind: "chat"; route: ChatRoute; deployment?: string }
-  | { kind: "models-info"; route: "models-info" }
+  | EmbeddingsMatch
+  | { kind: "models-info"; route: "models-info" | "serverless-info" }
   | { kind: "content-safety"; route: ContentSafetyRoute }
+  | { kind: "serp"; route: SerpRoute }
   | { kind: "not-found"; route: Extract<RouteName, "not-found"> };
-
-const chatPrefixes: ReadonlyArray<[prefix: string, route: ChatRoute]> = [
-  ["/v1", "openai-v1"],
-  ["/openai/v1", "azure-openai-v1"],
-  ["/models", "foundry-models"],
-];
 
 const deploymentChatPath = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 
@@ -28,6 +28,7 @@ export function matchRoute(method: string, path: string): MatchedRoute {
   if (method === "GET" && trimmed === "/contentsafety/text/blocklists") {
     return { kind: "content-safety", route: "content-safety-blocklists" };
   }
+  if (method === "GET" && trimmed === "/info") return { kind: "models-info", route: "serverless-info" };
   if (method === "POST") {
     if (trimmed === "/contentsafety/text:analyze") {
       return { kind: "content-safety", route: "content-safety-analyze-text" };
@@ -39,19 +40,20 @@ export function matchRoute(method: string, path: string): MatchedRoute {
     if (deployment !== undefined) {
       return { kind: "chat", route: "azure-deployment", deployment: decodePathSegment(deployment) };
     }
+    const embeddings = matchEmbeddingsRoute(trimmed);
+    if (embeddings) return embeddings;
   }
+  const serp = matchSerpRoute(method, trimmed);
+  if (serp !== undefined) return { kind: "serp", route: serp };
   return { kind: "not-found", route: "not-found" };
-}
-
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 /** Whether a route belongs to Azure (and so answers errors in Azure's shape). */
 export function isAzureRoute(route: RouteName): boolean {
-  return route === "azure-deployment" || route === "azure-openai-v1" || route === "foundry-models";
+  return (
+    route === "azure-deployment" ||
+    route === "azure-openai-v1" ||
+    route === "foundry-models" ||
+    route === "serverless"
+  );
 }

@@ -62,8 +62,9 @@ describe("RuleBook", () => {
       "Expected `rule.times` to be a non-negative integer, got -1",
     );
     expect(() => new RuleBook([{ reply: "x", fault: { type: "hang" } }])).toThrow(
-      "either `reply` or `fault`",
+      "at most one of `reply`, `embeddings`, `results` and `fault`, got reply and fault",
     );
+    expect(() => new RuleBook([{ results: [], fault: { type: "hang" } }])).toThrow("got results and fault");
   });
 });
 

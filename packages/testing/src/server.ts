@@ -4,6 +4,7 @@ import { ContentSafetyState } from "./content-safety/rules.js";
 import { createRequestHandler } from "./handle-request.js";
 import { RequestLog } from "./request-log.js";
 import { RuleBook } from "./rules.js";
+import { SearchService } from "./search/search-service.js";
 import { Timers } from "./timers.js";
 import type { KeySet, LlmServer, LlmServerOptions } from "./types.js";
 
@@ -26,9 +27,10 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   const rules = new RuleBook(options.rules);
   const timers = new Timers();
   const keys = normaliseKeys(options.keys);
+  const search = new SearchService(options.search);
   const contentSafety = new ContentSafetyState(options.contentSafety);
   const server = createServer(
-    createRequestHandler({ log, rules, timers, keys, defaultDelayMs, contentSafety }),
+    createRequestHandler({ log, rules, timers, keys, defaultDelayMs, search, contentSafety }),
   );
   await listen(server, port, host);
   const actualPort = (server.address() as AddressInfo).port;
@@ -40,10 +42,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     requests: log.entries,
     stats: () => log.stats(),
     addRule: (rule) => rules.add(rule),
+    addSearchRule: (rule) => search.addRule(rule),
     addContentSafetyRule: (rule) => contentSafety.add(rule),
     reset: () => {
       log.reset();
       rules.reset();
+      search.reset();
       contentSafety.reset();
     },
     close: () => {

@@ -19,27 +19,31 @@ export type {
   TextMatcher,
 } from "./fault-types.js";
 
+import type { EmbeddingsRequestInfo } from "./embeddings/embeddings-types.js";
+import type { ChatRoute, EmbeddingsRoute } from "./route-names.js";
 /**
- * Public types of the offline LLM server. Everything a test or the CLI touches is declared here;
- * the other files implement it.
+ * Public types of the offline LLM server. Everything a test or the CLI touches is declared or
+ * re-exported here; the other files implement it.
  */
+import type { SearchRouteName, SearchRule, SearchServiceOptions } from "./search/types.js";
+import type { SerpOrganicResult, SerpRoute, SerpSearchInfo } from "./serp/serp-types.js";
 
-/** The URL shapes the server answers, one per kind of client construction. */
-export type ChatRoute =
-  /** `POST /v1/chat/completions`: `new OpenAI({ baseURL: url + "/v1" })` and compatible servers. */
-  | "openai-v1"
-  /** `POST /openai/v1/chat/completions`: the Azure OpenAI "v1 API". */
-  | "azure-openai-v1"
-  /** `POST /models/chat/completions`: Azure AI Foundry models endpoint (`ModelClient`). */
-  | "foundry-models"
-  /** `POST /openai/deployments/<deployment>/chat/completions`: classic Azure OpenAI (`AzureOpenAI`). */
-  | "azure-deployment";
+export type { EmbeddingsRequestInfo } from "./embeddings/embeddings-types.js";
+export type { ChatRoute, EmbeddingsRoute } from "./route-names.js";
 
 /** Every route a request can be classified as, including the ones that are not chat completions. */
-export type RouteName = ChatRoute | "models-info" | ContentSafetyRoute | "not-found";
+export type RouteName =
+  | ChatRoute
+  | EmbeddingsRoute
+  | "models-info"
+  | "serverless-info"
+  | ContentSafetyRoute
+  | SerpRoute
+  | "not-found"
+  | SearchRouteName;
 
-/** Which authentication headers a request carried (`subscription-key`: `Ocp-Apim-Subscription-Key`). */
-export type AuthScheme = "api-key" | "bearer" | "both" | "subscription-key" | "none";
+/** Which authentication headers a request carried (`subscription-key`: `Ocp-Apim-Subscription-Key`; `query`: SerpAPI's `api_key` query parameter). */
+export type AuthScheme = "api-key" | "bearer" | "both" | "subscription-key" | "query" | "none";
 
 /** One chat message as the server understood it; array contents are flattened to their text parts. */
 export interface ChatMessageInfo {
@@ -88,7 +92,18 @@ export interface RuleMatch {
   /** The key's name (when keys were named) or the key itself. */
   key?: string;
   /** The URL shape. */
-  route?: ChatRoute;
+  route?: ChatRoute | EmbeddingsRoute | SerpRoute;
+  /** SerpAPI: the search query (`q`). A rule with it applies to searches only. */
+  query?: TextMatcher;
+  /** SerpAPI: the `engine`. A rule with it applies to searches only. */
+  engine?: TextMatcher;
+  /**
+   * Which requests: `chat` or `embeddings`. Unset, a rule with `reply` applies to chat requests, a
+   * rule with `embeddings` to embeddings requests, and any other rule (a fault, a delay) to both.
+   */
+  operation?: "chat" | "embeddings";
+  /** Any of an embeddings request's input texts. */
+  input?: TextMatcher;
 }
 
 /** A scripted behaviour for the chat completion requests it matches. */
@@ -97,7 +112,20 @@ export interface Rule {
   match?: RuleMatch;
   /** The assistant's text instead of the default offline reply. */
   reply?: string | ((request: ChatRequestInfo) => string);
-  /** Fail instead of replying. */
+  /**
+   * SerpAPI: the organic results of a search instead of the default ones (`[]` for a search that
+   * finds nothing). A rule with it applies to searches only.
+   */
+  results?: SerpOrganicResult[] | ((search: SerpSearchInfo) => SerpOrganicResult[]);
+  /**
+   * Vectors for an embeddings request instead of the derived ones, one per input text (a function
+   * may size them by `request.input.length`); sent as floats or base64 as the request asks.
+   */
+  embeddings?: number[][] | ((request: EmbeddingsRequestInfo) => number[][]);
+  /**
+   * Fail instead of replying. On embeddings requests, which never stream, `stream-cut` sends the
+   * first half of the body and drops the socket, and `stream-error` answers 500 with its message.
+   */
   fault?: Fault;
   /** Wait this long before answering (overrides `defaultDelayMs`). */
   delayMs?: number;
@@ -124,6 +152,8 @@ export interface LlmServerOptions {
   defaultDelayMs?: number;
   /** Called once per request, when it has finished (answered, dropped or abandoned). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /** The Azure AI Search service: its indexes and scripted rules (default: the `handbook` index). */
+  search?: SearchServiceOptions;
   /** Azure AI Content Safety: blocklists and scripted analyses (see the README). */
   contentSafety?: ContentSafetyOptions;
 }
@@ -156,6 +186,8 @@ export interface RequestLogEntry {
   stream: boolean;
   /** Number of messages in the body. */
   messages: number;
+  /** Number of texts of an embeddings request. */
+  inputs?: number;
   /** The content of the last `user` message. */
   lastUserMessage?: string;
   /** HTTP status sent; 0 while none has been sent (in flight, hung or dropped). */
@@ -170,8 +202,14 @@ export interface RequestLogEntry {
   concurrency: number;
   /** Body bytes a `huge-body` fault sent before the body ended or the client went away. */
   bodyBytesSent?: number;
+  /** Search requests: the index, the search text and `keyword`/`vector`/`hybrid`/`semantic`. */
+  index?: string;
+  search?: string;
+  queryType?: string;
   /** What a Content Safety `text:analyze` request asked for. */
   contentSafety?: ContentSafetyLogInfo;
+  /** SerpAPI: what was searched for (never the key, which travels in the query string). */
+  serp?: SerpSearchInfo;
 }
 
 /** Counters since start or the last `reset()`. */
@@ -196,6 +234,8 @@ export interface LlmServer {
   stats(): LlmServerStats;
   /** Append a rule (tried after the existing ones). */
   addRule(rule: Rule): void;
+  /** Append a search rule (tried after the existing ones). */
+  addSearchRule(rule: SearchRule): void;
   /** Append a Content Safety rule (tried after the existing ones). */
   addContentSafetyRule(rule: ContentSafetyRule): void;
   /** Empty the log and counters and go back to the rules given at start, all unspent. */

@@ -90,10 +90,21 @@ const nodeBlueprint = fc.record({
   text: safeText,
   typed: fc.boolean(),
   title: optional(safeText),
-  // A third of the nodes have a condition: with more, most of a flow is skipped.
+  // A third of the nodes have a condition: with more, most of a flow is skipped. A number picks a
+  // source to test for truthiness; a record, a comparison of a source with literals or another source.
   when: fc.oneof(
-    { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.oneof(fc.boolean(), fc.nat()) },
+    { weight: 6, arbitrary: fc.constant(undefined) },
+    { weight: 2, arbitrary: fc.oneof(fc.boolean(), fc.nat()) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        operator: fc.constantFrom("is" as const, "not" as const, "in" as const),
+        pick: fc.nat(),
+        literal: safeJson,
+        list: fc.array(safeJson, { minLength: 1, maxLength: 3 }),
+        against: optional(fc.nat()),
+      }),
+    },
   ),
   dependsOn: fc.array(fc.nat(), { maxLength: 2 }),
   retry: optional(
@@ -286,13 +297,19 @@ export function buildFlow(blueprint: FlowBlueprint, world: FuzzWorld): FuzzCase 
     }
 
     if (spec.title !== undefined) node.title = spec.title;
+    const earlierSources = sources.filter((candidate) => candidate.writer !== index);
     if (typeof spec.when === "boolean") node.when = spec.when;
-    else if (spec.when !== undefined) {
-      const source = pickFrom(
-        sources.filter((candidate) => candidate.writer !== index),
-        spec.when,
-      );
+    else if (typeof spec.when === "number") {
+      const source = pickFrom(earlierSources, spec.when);
       if (source) node.when = source.text;
+    } else if (spec.when !== undefined) {
+      const { operator, pick, literal, list, against } = spec.when;
+      const source = pickFrom(earlierSources, pick);
+      const other = against === undefined ? undefined : pickFrom(earlierSources, against);
+      if (source) {
+        const operand = other?.text ?? literal;
+        node.when = { value: source.text, [operator]: operator === "in" ? [...list, operand] : operand };
+      }
     }
     const earlier = spec.dependsOn.filter(() => index > 0).map((pick) => nodes[pick % index]!.id as string);
     if (earlier.length) node.dependsOn = [...new Set(earlier)];

@@ -17,6 +17,8 @@ export type FieldOptions = Record<string, unknown>;
 /** A field of one or more kinds, with the kinds that have it. */
 export interface CliField extends ConnectionField {
   types: string[];
+  /** Each kind's description of the field, in the order of `types`. */
+  descriptions: Array<string | undefined>;
 }
 
 /** Every field of every kind, once, in the kinds' order; `maxConcurrency` (common to all) last. */
@@ -25,8 +27,10 @@ export function cliFields(kinds: ConnectionKinds): CliField[] {
   for (const type of kinds.types()) {
     for (const field of kinds.fields(type) ?? []) {
       const known = byName.get(field.name);
-      if (known) known.types.push(type);
-      else byName.set(field.name, { ...field, types: [type] });
+      if (known) {
+        known.types.push(type);
+        known.descriptions.push(field.description);
+      } else byName.set(field.name, { ...field, types: [type], descriptions: [field.description] });
     }
   }
   const fields = [...byName.values()];
@@ -87,6 +91,12 @@ export function addFieldOptions(command: Command, fields: readonly CliField[]): 
         )
         .option(`--${flag}-stdin`, helpFor(field, all, `read ${what} from standard input`))
         .addOption(new Option(`--${flag} <value>`).hideHelp());
+    } else if (new Set(field.descriptions).size > 1) {
+      // Kinds that mean different things by one field (baseUrl) each say what they mean.
+      const each = field.types.map(
+        (type, index) => `${type}: ${field.descriptions[index] ?? spoken(field.name)}`,
+      );
+      command.option(`--${flag} <value>`, each.join("; "));
     } else {
       command.option(`--${flag} <value>`, helpFor(field, all, what));
     }

@@ -288,7 +288,7 @@ describe("weft connection", () => {
     const file = join(directory, "azure.yaml");
     await writeFile(
       file,
-      "name: aoai\ntype: azure_open_ai\napi_base: https://contoso.openai.azure.com/\napi_key: ${env:AOAI_KEY}\n",
+      "name: aoai\ntype: azure_open_ai\napi_base: https://aoai-gateway.example.com/\napi_key: ${env:AOAI_KEY}\n",
     );
     const imported = await ok(env, ["connection", "import", file]);
     expect(imported.stdout).toBe(`imported 1 connection from ${file}: aoai (openai)\n`);
@@ -296,7 +296,7 @@ describe("weft connection", () => {
     expect(await store.show("aoai")).toEqual({
       name: "aoai",
       type: "openai",
-      baseUrl: "https://contoso.openai.azure.com/openai/v1",
+      baseUrl: "https://aoai-gateway.example.com/openai/v1",
       apiKey: "${env:AOAI_KEY}",
     });
     expect((await fails(env, ["connection", "import", file])).code).toBe("connection.exists");

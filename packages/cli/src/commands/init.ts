@@ -1,6 +1,6 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { flowJsonSchema } from "@weft/engine";
+import { bindNodeTypes, flowJsonSchema } from "@weft/engine";
 import { EXIT_OK, usageError } from "../cli-error.js";
 import type { CliIo } from "../io.js";
 import { BUILTIN_CATALOG } from "../plugins.js";
@@ -48,7 +48,10 @@ export async function initCommand(dir: string | undefined, io: CliIo): Promise<n
 function scaffoldFiles(projectName: string): Map<string, string> {
   return new Map([
     [INIT_FLOW_FILE, HELLO_FLOW],
-    ["flow.schema.json", `${JSON.stringify(flowJsonSchema(BUILTIN_CATALOG.nodeTypes), null, 2)}\n`],
+    [
+      "flow.schema.json",
+      `${JSON.stringify(flowJsonSchema(bindNodeTypes(BUILTIN_CATALOG.nodeTypes, BUILTIN_CATALOG.connectionKinds)), null, 2)}\n`,
+    ],
     ["weft.config.mjs", WEFT_CONFIG],
     ["README.md", readme(projectName)],
   ]);

@@ -83,3 +83,28 @@ describe("weft run: static connections checked before the run", () => {
     ]);
   });
 });
+
+describe("weft run: inputs the static connection cannot serve", () => {
+  it("refuses a chat node without a model on an Azure OpenAI resource URL before anything runs", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "weft-run-connections-"));
+    directories.push(directory);
+    const file = join(directory, "test.flow.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        nodes: [{ id: "ask", type: "chat-completion", connection: "aoai", inputs: { prompt: "p" } }],
+      }),
+    );
+    const connections = new InMemoryConnectionProvider({
+      aoai: { type: "azure-ai", endpoint: "https://contoso.openai.azure.com/", apiKey: "k" },
+    });
+    const error = await runCommand(file, { input: [], inputEnv: [], connections }, captureIo()).catch(
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(FlowError);
+    expect((error as FlowError).code).toBe("node.input");
+    expect((error as FlowError).message).toBe(
+      'node "ask" with connection "aoai": "model" is required with an Azure OpenAI resource URL (contoso.openai.azure.com): it names the deployment',
+    );
+  });
+});

@@ -112,7 +112,7 @@ async function executeFlowFile(
   }
 }
 
-function usesStaticConnections(flow: CompiledFlow): boolean {
+export function usesStaticConnections(flow: CompiledFlow): boolean {
   return flow.flow.nodes.some((node) => node.connection !== undefined);
 }
 
@@ -120,7 +120,7 @@ function usesStaticConnections(flow: CompiledFlow): boolean {
  * The engine's pre-run check, printed: a static connection a node relies on is an invalid command
  * (exit 2) before anything runs; one that only backs up a `dynamicConnection` is a warning.
  */
-async function checkStaticConnections(engine: Engine, flow: CompiledFlow, io: CliIo): Promise<void> {
+export async function checkStaticConnections(engine: Engine, flow: CompiledFlow, io: CliIo): Promise<void> {
   const problems = await engine.checkConnections(flow);
   const errors = problems.filter((problem) => problem.severity === "error");
   const warnings = problems.filter((problem) => problem.severity === "warning");
@@ -129,14 +129,12 @@ async function checkStaticConnections(engine: Engine, flow: CompiledFlow, io: Cl
     io.stderr(`warning: ${warnings.length - MAX_SUGGESTED_NAMES} more unknown fallback connections\n`);
   const [first, ...others] = errors;
   if (first === undefined) return;
+  const unknown = first.code === "connection.unknown";
+  const noun = unknown ? "unknown connection" : "problem";
   const more =
-    others.length === 0
-      ? ""
-      : ` (and ${others.length} more unknown connection${others.length === 1 ? "" : "s"})`;
-  throw new FlowError(
-    first.code,
-    `${first.message}${more} (add one with: weft connection create <name> ...)`,
-  );
+    others.length === 0 ? "" : ` (and ${others.length} more ${noun}${others.length === 1 ? "" : "s"})`;
+  const hint = unknown ? " (add one with: weft connection create <name> ...)" : "";
+  throw new FlowError(first.code, `${first.message}${more}${hint}`);
 }
 
 /**
@@ -144,9 +142,9 @@ async function checkStaticConnections(engine: Engine, flow: CompiledFlow, io: Cl
  * Names are kept as data (a Map, then own keys), so `--input __proto__=1` or `constructor=1` reaches
  * the engine's input check and is refused there like any name the flow does not declare.
  */
-async function readInputs(
+export async function readInputs(
   flow: CompiledFlow,
-  options: RunCommandOptions,
+  options: Pick<RunCommandOptions, "input" | "inputEnv" | "inputsFile">,
   io: CliIo,
 ): Promise<Record<string, unknown>> {
   const declared = flow.flow.inputs ?? {};

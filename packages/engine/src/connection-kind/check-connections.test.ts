@@ -87,6 +87,43 @@ describe("engine.checkConnections", () => {
     expect(longProblem?.message).toContain("(5000 characters)");
   });
 
+  it("asks a node type's checkConnection about the static connection its node names, once per node", async () => {
+    const seen: unknown[] = [];
+    const picky = {
+      ...callNodeType,
+      type: "picky",
+      checkConnection(connection: { type: string }, inputs: Readonly<Record<string, unknown>>) {
+        seen.push([connection.type, inputs]);
+        return inputs.prompt === undefined ? "expected a prompt for this connection" : undefined;
+      },
+    };
+    const engine = createEngine({
+      nodeTypes: [...nodeTypes, picky],
+      connections: new InMemoryConnectionProvider({ shared: openai }),
+    });
+    const problems = await engine.checkConnections({
+      nodes: [
+        { id: "a", type: "picky", connection: "shared", inputs: { prompt: "m" } },
+        { id: "b", type: "picky", connection: "shared" },
+        { id: "c", type: "picky", connection: "missing" },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.objectContaining({ code: "connection.unknown", name: "missing" }),
+      {
+        severity: "error",
+        code: "node.input",
+        name: "shared",
+        nodeIds: ["b"],
+        message: 'node "b" with connection "shared": expected a prompt for this connection',
+      },
+    ]);
+    expect(seen).toEqual([
+      ["openai", { prompt: "m" }],
+      ["openai", {}],
+    ]);
+  });
+
   it("refuses an invalid flow as compile does", async () => {
     await expect(
       createEngine({ nodeTypes }).checkConnections({ nodes: [{ id: "a", type: "nope" }] }),

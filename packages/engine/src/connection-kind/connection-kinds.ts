@@ -1,16 +1,10 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import type { z } from "zod";
 import { describeValue, type ErrorLocation, FlowError } from "../errors/flow-error.js";
 import { Secret } from "../secrets/secret.js";
 import { type ConnectionField, describeConnectionFields } from "./connection-fields.js";
+import { connectionSchema } from "./connection-schema.js";
 import type { AnyConnectionKind, Connection } from "./define-connection-kind.js";
-
-const maxConcurrency = z
-  .number()
-  .int()
-  .positive()
-  .optional()
-  .describe("Requests in flight at once through this connection (a customer's quota). Unlimited if unset.");
 
 /** A registered kind with what is derived from it once. */
 interface KindEntry {
@@ -28,7 +22,10 @@ interface KindEntry {
  */
 export class ConnectionKinds {
   readonly #entries = new Map<string, KindEntry>();
-  /** Connections already parsed: a static connection is the same object on every request. */
+  /**
+   * What values already checked gave: a static connection is the same object on every request.
+   * A connection this registry made needs no entry: it carries a mark (see `check`).
+   */
   readonly #parsed = new WeakMap<object, Connection>();
   readonly #wrapped = new WeakMap<object, Connection>();
   readonly #identities = new WeakMap<Connection, string>();
@@ -41,10 +38,7 @@ export class ConnectionKinds {
           `connection kind "${kind.type}" is registered twice`,
         );
       }
-      const schema = z
-        .object({ type: z.literal(kind.type), name: z.string().optional() })
-        .extend(kind.fields.shape)
-        .extend({ maxConcurrency });
+      const schema = connectionSchema(kind) as unknown as z.ZodObject;
       this.#entries.set(kind.type, { kind, schema, fields: describeConnectionFields(schema) });
     }
   }
@@ -86,6 +80,7 @@ export class ConnectionKinds {
   ): { connection: Connection; problem?: undefined } | { problem: string } {
     const cache = options.wrapSecrets ? this.#wrapped : this.#parsed;
     if (value !== null && typeof value === "object") {
+      if ((value as { [CHECKED]?: unknown })[CHECKED] === this) return { connection: value as Connection };
       const known = cache.get(value);
       if (known) return { connection: known };
     }
@@ -104,9 +99,12 @@ export class ConnectionKinds {
         problem: `${this.#expected()}, got an object that is not a valid ${entry.kind.type} connection (${path ? `${path}: ` : ""}${issue?.message})`,
       };
     }
-    const connection = parsed.data as Connection;
+    // The copy the schema made: marked as checked by this registry and frozen, so that the mark
+    // stays true. A connection made in a run (a new object each run) then costs no cache entry.
+    const connection = Object.freeze(
+      Object.defineProperty(parsed.data as Connection, CHECKED, { value: this }),
+    ) as Connection;
     cache.set(value as object, connection);
-    cache.set(connection, connection);
     return { connection };
   }
 
@@ -167,6 +165,9 @@ export class ConnectionKinds {
     return key;
   }
 }
+
+/** Marks a connection a registry checked and made (the registry itself); not enumerable, so never printed. */
+const CHECKED = Symbol("weft.checkedConnection");
 
 /** Plain strings given for secret fields become `Secret`s (an app's in-memory connections, say). */
 function wrapSecrets(

@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   "flow.unknown-output-field": "user",
   "flow.reference": "user",
   "flow.dynamic-connection": "user",
+  /** A `when` comparison whose `value` holds no reference. */
+  "flow.when": "user",
   "flow.cycle": "user",
   "flow.connection-missing": "user",
   "flow.connection-unused": "user",
@@ -109,6 +111,16 @@ export const ERROR_CODES = {
 
   // Writing a run's trace file.
   "trace.write": "service",
+
+  // Batch runs over rows of data (`engine.batch`, `weft batch`).
+  /** One row that cannot be run: not an object, too deep, too many columns, not valid JSON. */
+  "batch.row": "user",
+  /** A data file that cannot be read as rows (CSV structure, a missing file, a bad header). */
+  "batch.data": "user",
+  /** A results file that exists without `--resume`, or that holds a line no batch wrote. */
+  "batch.output": "user",
+  /** A results file that could not be written (disk full, permissions). */
+  "batch.write": "service",
 
   /** An error that is not a `FlowError`, as the CLI reports it under `--json`. */
   internal: "internal",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { flowSchema } from "./schema.js";
+import { flowSchema, WHEN_OPERATORS, whenComparisonSchema } from "./schema.js";
 
 /** What the JSON Schema needs of a node type: its name, its sentence and its input schema. */
 export interface NodeTypeSchemaSource {
@@ -27,7 +27,15 @@ const REFERENCE = { $ref: "#/$defs/reference" };
  * type not listed is checked only as a node (a flow may use a plug-in the schema was made without).
  */
 export function flowJsonSchema(nodeTypes: readonly NodeTypeSchemaSource[] = []): JsonSchema {
-  const schema = z.toJSONSchema(flowSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const schema = z.toJSONSchema(flowSchema, {
+    io: "input",
+    unrepresentable: "any",
+    override: ({ zodSchema, jsonSchema }) => {
+      // A check in code to zod; to an editor, "exactly one of" is a `oneOf` of required fields.
+      if (zodSchema === whenComparisonSchema)
+        jsonSchema.oneOf = WHEN_OPERATORS.map((operator) => ({ required: [operator] }));
+    },
+  }) as JsonSchema;
   if (nodeTypes.length > 0) addNodeTypes(schema, nodeTypes);
   return { ...schema, title: "Weft flow", $id: "https://weft.dev/schema/flow.schema.json" };
 }
@@ -61,7 +69,8 @@ function inputSchemaOf(nodeType: NodeTypeSchemaSource): JsonSchema {
     cycles: "throw",
   }) as JsonSchema;
   const properties = schema.properties as Record<string, JsonSchema> | undefined;
-  if (properties === undefined) return { ...schema, description: nodeType.description };
+  // A union of input objects (create-connection: one per connection kind), each member's values as above.
+  if (properties === undefined) return { ...mapChildren(schema), description: nodeType.description };
   return {
     ...schema,
     description: nodeType.description,

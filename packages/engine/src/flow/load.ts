@@ -112,7 +112,8 @@ function checkFlowValue(
   for (const issue of findReservedNames(value)) issues.add(issue);
   const parsed = flowSchema.safeParse(value);
   if (!parsed.success)
-    for (const issue of parsed.error.issues) issues.add(() => toValidationIssue(issue, value));
+    for (const issue of parsed.error.issues.flatMap(explainUnion))
+      issues.add(() => toValidationIssue(issue, value));
   if (issues.count > 0 || !parsed.success) return { issues: issues.toArray() };
   return { flow: parsed.data, issues: [] };
 }
@@ -123,6 +124,30 @@ function tooDeepIssue(path: ReadonlyArray<string | number>): ValidationIssue {
     message: `arrays and objects nested too deeply: expected at most ${MAX_FLOW_DEPTH} levels`,
     path: formatPath(path),
   };
+}
+
+/**
+ * A value that fits none of a union's shapes (`when`: a boolean, a string or a comparison): the
+ * issues of the one shape it has the type of, or else the types it may have. Zod alone says
+ * "Invalid input".
+ */
+function explainUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const isWrongType = (inner: z.core.$ZodIssue) => inner.code === "invalid_type" && inner.path.length === 0;
+  const close = issue.errors.filter((branch) => !branch.every(isWrongType));
+  if (close.length === 1) {
+    return close[0]!.flatMap((inner) => explainUnion({ ...inner, path: [...issue.path, ...inner.path] }));
+  }
+  if (close.length > 0) return [issue];
+  const expected = issue.errors.flatMap((branch) =>
+    branch.flatMap((inner) => (inner.code === "invalid_type" ? [inner.expected] : [])),
+  );
+  const received = /received (\w+)/.exec((issue.errors[0]?.[0]?.message ?? "") as string)?.[1];
+  const list =
+    expected.length > 1 ? `${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}` : expected[0];
+  return [
+    { ...issue, message: `Invalid input: expected ${list}${received ? `, received ${received}` : ""}` },
+  ];
 }
 
 function toValidationIssue(issue: z.core.$ZodIssue, root: unknown): ValidationIssue {

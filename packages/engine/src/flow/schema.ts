@@ -37,6 +37,42 @@ export const retryPolicySchema = z
 /** A node's retry policy, as written. */
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 
+/** The operators of a `when` comparison: a comparison names exactly one. */
+export const WHEN_OPERATORS = ["is", "not", "in"] as const;
+
+/**
+ * A `when` that compares: the node runs only if `value` (a reference) equals `is`, differs from
+ * `not`, or equals one of `in`. Values are compared as JSON, by deep equality.
+ */
+export const whenComparisonSchema = z
+  .object({
+    value: z
+      .string()
+      .describe("What is compared: a reference such as ${nodes.moderate.output.suggestedAction}."),
+    is: z.unknown().optional().describe("Run the node only if the value equals this."),
+    not: z.unknown().optional().describe("Run the node only if the value differs from this."),
+    in: z
+      .array(z.unknown())
+      .min(1, "expected at least one value to compare with")
+      .optional()
+      .describe("Run the node only if the value equals one of these."),
+  })
+  .strict()
+  .superRefine((comparison, context) => {
+    const given = WHEN_OPERATORS.filter((operator) => comparison[operator] !== undefined);
+    if (given.length === 1) return;
+    context.addIssue({
+      code: "custom",
+      message:
+        given.length === 0
+          ? 'missing the comparison: expected exactly one of "is", "not" or "in"'
+          : `expected exactly one of "is", "not" or "in", got ${given.map((operator) => `"${operator}"`).join(" and ")}`,
+      ...(given.length > 1 ? { path: [given[1]!] } : {}),
+    });
+  });
+/** A `when` comparison, as written. */
+export type WhenComparison = z.infer<typeof whenComparisonSchema>;
+
 /** One node: a step of the flow. */
 export const flowNodeSchema = z
   .object({
@@ -63,9 +99,11 @@ export const flowNodeSchema = z
       .optional()
       .describe("Nodes that must finish first, beyond those referenced."),
     when: z
-      .union([z.boolean(), z.string()])
+      .union([z.boolean(), z.string(), whenComparisonSchema])
       .optional()
-      .describe("Skip the node when this is false (a boolean or a reference)."),
+      .describe(
+        'Skip the node unless this holds: a boolean, a reference (skipped when false, null, 0, "" or "false"), or a comparison { value, is | not | in }.',
+      ),
     retry: retryPolicySchema.optional(),
     timeoutMs: z.number().int().positive().optional().describe("Fail the node after this many ms."),
     requestTimeoutMs: z

@@ -5,6 +5,7 @@ import { echo } from "../flow/echo.js";
 import { checkInputType } from "../flow/input-types.js";
 import { pathKey, type ReportIssue } from "../flow/issues.js";
 import type { Flow, FlowNode } from "../flow/schema.js";
+import { MAX_SUGGESTED_NAMES } from "../limits.js";
 import type { AnyNodeType } from "../node-type/define-node-type.js";
 
 /** Checks each declared input's `default` against the input's type. */
@@ -54,8 +55,12 @@ export function checkConnectionFields(
 
 /** Checks literal inputs against the node type's input schema, field by field where references leave gaps. */
 export function checkLiteralInputs(node: FlowNode, nodeType: AnyNodeType, base: string, report: ReportIssue) {
-  const schema = nodeType.input;
   const inputs = node.inputs;
+  const schema =
+    nodeType.input instanceof z.ZodDiscriminatedUnion
+      ? pickUnionOption(nodeType.input, node, nodeType, base, report)
+      : nodeType.input;
+  if (schema === undefined) return;
   const hasReferences = JSON.stringify(inputs).includes("${");
   const pushIssues = (
     error: z.ZodError,
@@ -121,4 +126,60 @@ export function checkLiteralInputs(node: FlowNode, nodeType: AnyNodeType, base: 
     const result = field.safeParse(value);
     if (!result.success) pushIssues(result.error, [key]);
   }
+}
+
+/**
+ * The member of a discriminated union of inputs that the node's literal discriminator picks
+ * (`create-connection`'s `type`), so that its inputs are checked field by field as any other node's.
+ * A discriminator that is missing, a reference or unknown is an issue: the inputs cannot be checked.
+ */
+function pickUnionOption(
+  union: z.ZodDiscriminatedUnion,
+  node: FlowNode,
+  nodeType: AnyNodeType,
+  base: string,
+  report: ReportIssue,
+): z.ZodType | undefined {
+  const key = (union._zod.def as { discriminator: string }).discriminator;
+  const byValue = new Map<string, z.ZodType>();
+  for (const option of union.options as readonly z.ZodType[]) {
+    const literal =
+      option instanceof z.ZodObject ? (option.shape as Record<string, z.ZodType>)[key] : undefined;
+    if (literal instanceof z.ZodLiteral)
+      for (const value of literal.values) byValue.set(String(value), option);
+  }
+  const known = [...byValue.keys()];
+  const value = Object.hasOwn(node.inputs, key) ? node.inputs[key] : undefined;
+  const path = `${base}.inputs${pathKey(key)}`;
+  if (typeof value === "string" && byValue.has(value)) return byValue.get(value);
+  if (value === undefined) {
+    report({
+      code: "flow.missing-input",
+      message: `missing required input "${key}" for node type "${nodeType.type}": ${
+        known.length === 0
+          ? "none is registered"
+          : `one of ${known.length}, such as ${known
+              .slice(0, MAX_SUGGESTED_NAMES)
+              .map((name) => `"${name}"`)
+              .join(", ")}`
+      }`,
+      path: `${base}.inputs`,
+      nodeId: node.id,
+    });
+  } else if (typeof value === "string" && value.includes("${")) {
+    report({
+      code: "flow.invalid-input",
+      message: `invalid input for ${nodeType.type}: "${key}" must be written literally, since it decides which other inputs the node takes; got a reference`,
+      path,
+      nodeId: node.id,
+    });
+  } else {
+    report(() => ({
+      code: "flow.invalid-input",
+      message: `invalid input for ${nodeType.type}: unknown ${key} ${typeof value === "string" ? echo(value) : describeValue(value)}: ${expectedOneOf(typeof value === "string" ? value : "", known, `${key}s`, "(none is registered)")}`,
+      path,
+      nodeId: node.id,
+    }));
+  }
+  return undefined;
 }

@@ -12,11 +12,12 @@ import {
 import type { Flow } from "../flow/schema.js";
 import type { Dependency } from "./build-graph.js";
 import { type CheckReference, reportReferenceProblems } from "./check-references.js";
+import { parseWhenCondition, type WhenCondition } from "./when-condition.js";
 
 /** A node's templates, parsed once for every run. */
 export interface NodeTemplates {
   inputs: Template;
-  when: Template | undefined;
+  when: WhenCondition | undefined;
   dynamicConnection: Reference | undefined;
 }
 
@@ -70,7 +71,7 @@ export function collectNodeDependencies(
   const base = `nodes[${index}]`;
   const problems: ReferenceProblem[] = [];
   const inputs = parseTemplate(node.inputs, `${base}.inputs`, problems);
-  const when = node.when === undefined ? undefined : parseTemplate(node.when, `${base}.when`, problems);
+  const when = parseWhenCondition(node, base, problems, report);
   let dynamicConnection: Reference | undefined;
   if (node.dynamicConnection !== undefined) {
     const parsed = parseTemplate(node.dynamicConnection, `${base}.dynamicConnection`, problems);
@@ -88,11 +89,7 @@ export function collectNodeDependencies(
 
   const labelOf = (reference: Reference) =>
     reference.scope === "nodes" ? ["output", ...reference.path].join(".") : `vars.${reference.name}`;
-  for (const [template, path] of [
-    [inputs, `${base}.inputs`],
-    [when, `${base}.when`],
-  ] as const) {
-    if (!template) continue;
+  for (const [template, path] of [[inputs, `${base}.inputs`] as const, ...(when?.templates ?? [])]) {
     for (const { reference, path: at } of collectReferencePaths(template, path)) {
       dependencies.add(index, checkReference(reference, at, node.id), labelOf(reference), true);
     }
@@ -114,7 +111,7 @@ export function collectNodeDependencies(
       dependencies.add(index, target, "dependsOn", false);
     }
   });
-  return { inputs, when, dynamicConnection };
+  return { inputs, when: when?.condition, dynamicConnection };
 }
 
 /** Parses the flow's `outputs` and checks their references; outputs order nothing. */

@@ -19,6 +19,7 @@ import {
 import { reportCycles } from "./find-cycles.js";
 import { indexNodes, lookUpNodeTypes } from "./index-nodes.js";
 import { collectVariableWriters, type VariableWriters } from "./variable-writers.js";
+import type { WhenCondition } from "./when-condition.js";
 
 /** A node ready to run: templates parsed, dependencies resolved to indices. */
 export interface CompiledNode {
@@ -28,7 +29,8 @@ export interface CompiledNode {
   readonly nodeType: AnyNodeType;
   /** The inputs with references parsed. */
   readonly inputs: Template;
-  readonly when: Template | undefined;
+  /** The node's `when`, parsed. */
+  readonly when: WhenCondition | undefined;
   readonly dynamicConnection: Reference | undefined;
   /** The variable this node writes, if any. */
   readonly writes: string | undefined;

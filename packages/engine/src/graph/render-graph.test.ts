@@ -115,3 +115,53 @@ describe("renderGraph", () => {
     );
   });
 });
+
+describe("renderGraph with when comparisons", () => {
+  const moderated = compileValidFlow({
+    name: "moderated",
+    inputs: { text: { type: "string" }, allowed: { type: "array" } },
+    nodes: [
+      { id: "moderate", type: "set", inputs: { value: { suggestedAction: "${inputs.text}" } } },
+      {
+        id: "chat",
+        type: "set",
+        when: { value: "${nodes.moderate.output.suggestedAction}", is: "Accept" },
+      },
+      {
+        id: "refuse",
+        type: "set",
+        when: { value: "${nodes.moderate.output.suggestedAction}", not: "Accept" },
+      },
+      { id: "review", type: "set", when: { value: "${inputs.text}", in: ["a|b", "${inputs.allowed}"] } },
+    ],
+  });
+
+  it("shows each comparison on its node, and the inputs it reads as when edges (Mermaid)", () => {
+    expect(renderGraph(moderated, "mermaid")).toMatchInlineSnapshot(`
+      "flowchart TD
+        i0[/"<b>text</b><br/><i>string input</i>"/]
+        i1[/"<b>allowed</b><br/><i>array input</i>"/]
+        n0["<b>moderate</b><br/><i>set</i>"]
+        n1["<b>chat</b><br/><i>set</i><br/>when \${nodes.moderate.output.suggestedAction} is #quot;Accept#quot;"]
+        n2["<b>refuse</b><br/><i>set</i><br/>when \${nodes.moderate.output.suggestedAction} is not #quot;Accept#quot;"]
+        n3["<b>review</b><br/><i>set</i><br/>when \${inputs.text} is one of [#quot;a#124;b#quot;, #quot;\${inputs.allowed}#quot;]"]
+        i0 --> n0
+        i0 -->|"when"| n3
+        i1 -->|"when"| n3
+        n0 -->|"output.suggestedAction"| n1
+        n0 -->|"output.suggestedAction"| n2
+      "
+    `);
+  });
+
+  it("shows each comparison on its node (Graphviz)", () => {
+    const dot = renderGraph(moderated, "dot");
+    expect(dot).toContain(
+      '"chat" [label="chat (set)\\nwhen ${nodes.moderate.output.suggestedAction} is \\"Accept\\""];',
+    );
+    expect(dot).toContain(
+      '"review" [label="review (set)\\nwhen ${inputs.text} is one of [\\"a|b\\", \\"${inputs.allowed}\\"]"];',
+    );
+    expect(dot).toContain('"input:allowed" -> "review" [label="when"];');
+  });
+});

@@ -15,7 +15,7 @@ interface Box {
   detail: string;
   /** A node's title, above its id. */
   title?: string;
-  /** A node's `when`, as written. */
+  /** A node's `when`, as written (a comparison cut short: `${nodes.moderate.output.suggestedAction} is "Accept"`). */
   when?: string;
 }
 
@@ -50,12 +50,22 @@ function describePicture(flow: CompiledFlow): { boxes: Box[]; arrows: Arrow[] } 
   for (const node of flow.nodes) {
     const label = flow.graph.node(graphKey(node.id)) as GraphNodeLabel;
     const when = node.definition.when;
+    const condition = node.when;
     nodes.set(node.id, {
       kind: "node",
       name: node.id,
       detail: label.type,
       ...(label.title ? { title: label.title } : {}),
-      ...(when === undefined ? {} : { when: typeof when === "string" ? when : JSON.stringify(when) }),
+      ...(when === undefined || condition === undefined
+        ? {}
+        : {
+            when:
+              condition.test !== "truthy"
+                ? `${condition.valueText} ${condition.operandText}`
+                : typeof when === "string"
+                  ? when
+                  : JSON.stringify(when),
+          }),
     });
     const connection = node.definition.connection;
     if (connection !== undefined && !connections.has(connection))
@@ -78,7 +88,8 @@ function describePicture(flow: CompiledFlow): { boxes: Box[]; arrows: Arrow[] } 
         if (reference.scope === "inputs") addArrow(inputs.get(reference.name), box, label);
       }
     };
-    read(node.when, "when");
+    read(node.when?.value, "when");
+    if (node.when && node.when.test !== "truthy") read(node.when.operand, "when");
     read(node.inputs, "");
     if (node.dynamicConnection?.scope === "inputs")
       addArrow(inputs.get(node.dynamicConnection.name), box, "connection");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileValidFlow } from "../../test-support/test-node-types.js";
-import { findSkipReason, isTruthyCondition, type NodeState } from "./skip.js";
+import { findSkipReason, type NodeState } from "./skip.js";
 
 describe("findSkipReason", () => {
   const flow = compileValidFlow({
@@ -44,25 +44,5 @@ describe("findSkipReason", () => {
 
   it("runs a node whose dynamic connection's writer was skipped: it falls back to the static one", () => {
     expect(reasonFor("uses-connection", "succeeded", "skipped")).toBeUndefined();
-  });
-});
-
-describe("isTruthyCondition", () => {
-  it.each([
-    [true, true],
-    [1, true],
-    ["yes", true],
-    ["0", true],
-    [{}, true],
-    [[], true],
-    [false, false],
-    [null, false],
-    [undefined, false],
-    [0, false],
-    ["", false],
-    ["false", false],
-    ["FALSE", false],
-  ])("%j → %s", (value, expected) => {
-    expect(isTruthyCondition(value)).toBe(expected);
   });
 });

@@ -21,9 +21,3 @@ export function findSkipReason(
   }
   return undefined;
 }
-
-/** Whether a `when` value lets a node run: anything but false, null, 0, "" and "false". */
-export function isTruthyCondition(value: unknown): boolean {
-  if (typeof value === "string") return value !== "" && value.toLowerCase() !== "false";
-  return Boolean(value);
-}

@@ -111,6 +111,20 @@ export interface NodeType<Input = unknown, Output = unknown> {
    * type need not list them again.
    */
   readonly connectionKinds?: readonly AnyConnectionKind[];
+  /**
+   * For a node type whose inputs depend on the connection kinds registered with it (such as
+   * `create-connection`, which takes any kind's fields): the engine calls it with every registered
+   * kind and registers the node type it returns instead (see `bindNodeTypes`).
+   */
+  readonly forConnectionKinds?: (kinds: readonly AnyConnectionKind[]) => AnyNodeType;
+
+  /**
+   * Checks a node's inputs as written in the flow against the static connection it names, before
+   * a run (`engine.checkConnections`, `weft run`): a message when they cannot work together (say,
+   * no `model` for an endpoint that serves many models), else `undefined`. Inputs that are
+   * references are known only when the node runs: leave them to `run`.
+   */
+  checkConnection?(connection: Connection, inputs: Readonly<Record<string, unknown>>): string | undefined;
   /** Retry policy used when the node declares none. Without it, a node is tried once. */
   readonly retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Does the work. Throw a `FlowError` with `retryable: true` for failures worth retrying. */

@@ -25,7 +25,7 @@ export function prepareInputs(
     else unlisted++;
   };
   const values = new Map<string, unknown>();
-  const declarations = new Map(Object.entries(declared ?? {}));
+  const declarations = declarationsOf(declared);
   for (const name of Object.keys(given)) {
     if (!declarations.has(name)) {
       problem(
@@ -69,6 +69,20 @@ export function prepareInputs(
     throw new FlowError("input.invalid", problems.join("\n"));
   }
   return values;
+}
+
+const NO_DECLARATIONS: ReadonlyMap<string, FlowInput> = new Map();
+const declarationsByFlow = new WeakMap<Record<string, FlowInput>, ReadonlyMap<string, FlowInput>>();
+
+/** A flow's declared inputs by name, made once per flow: every run of it checks its inputs against them. */
+function declarationsOf(declared: Record<string, FlowInput> | undefined): ReadonlyMap<string, FlowInput> {
+  if (declared === undefined) return NO_DECLARATIONS;
+  let declarations = declarationsByFlow.get(declared);
+  if (declarations === undefined) {
+    declarations = new Map(Object.entries(declared));
+    declarationsByFlow.set(declared, declarations);
+  }
+  return declarations;
 }
 
 /**

@@ -1,7 +1,10 @@
+import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
+import type { Connection } from "../connection-kind/define-connection-kind.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
   NodeLogger,
+  ResolvedConnection,
   ServiceConnection,
   TokenUsage,
 } from "../node-type/define-node-type.js";
@@ -9,7 +12,7 @@ import { Secret } from "../secrets/secret.js";
 import type { NodeRun } from "./node-run.js";
 import { resolveConnection } from "./resolve-connection.js";
 import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
-import { RunServiceConnection } from "./service-connection.js";
+import { RunServiceConnection, type ServiceConnectionHost } from "./service-connection.js";
 
 /** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
 export class RunNodeContext implements NodeContext {
@@ -77,26 +80,49 @@ export class RunNodeContext implements NodeContext {
   async connection(): Promise<ServiceConnection> {
     const state = this.#state;
     const resolved = await resolveConnection(this.#node, state);
-    const kinds = state.connectionKinds;
-    for (const secret of kinds.secrets(resolved.connection)) state.redactor.add(secret);
-    const context = this;
-    return new RunServiceConnection(resolved, {
-      limiter: state.limiter,
-      // Made when a request asks for it: most nodes never look at their signal.
-      get signal() {
-        return context.signal;
-      },
-      withDeadline: (request) => {
-        const deadline = state.requestDeadline(this.#node);
-        return runWithDeadline(
-          this.#signal ?? state.abortParent,
-          deadline.ms,
-          () => requestTimeoutError(this.#node, deadline),
-          request,
-        );
-      },
-      identify: (connection) => kinds.identityKey(connection),
-      addUsage: (usage, connection) => state.addUsage(this.#node, usage, connection),
-    });
+    for (const secret of state.connectionKinds.secrets(resolved.connection)) state.redactor.add(secret);
+    return new RunServiceConnection(resolved, new NodeConnectionHost(state, this.#node, this.#signal));
+  }
+}
+
+/** What a node's connection needs from its run, as one object rather than a closure per need. */
+class NodeConnectionHost implements ServiceConnectionHost {
+  readonly #state: NodeRun;
+  readonly #node: CompiledNode;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(state: NodeRun, node: CompiledNode, signal: AbortSignal | undefined) {
+    this.#state = state;
+    this.#node = node;
+    this.#signal = signal;
+  }
+
+  get limiter(): ConnectionLimiter {
+    return this.#state.limiter;
+  }
+
+  /** Made when a request asks for it: most nodes never look at their signal. */
+  get signal(): AbortSignal {
+    return this.#signal ?? this.#state.signal;
+  }
+
+  withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const state = this.#state;
+    const node = this.#node;
+    const deadline = state.requestDeadline(node);
+    return runWithDeadline(
+      this.#signal ?? state.abortParent,
+      deadline.ms,
+      () => requestTimeoutError(node, deadline),
+      request,
+    );
+  }
+
+  identify(connection: Connection): string {
+    return this.#state.connectionKinds.identityKey(connection);
+  }
+
+  addUsage(usage: TokenUsage, connection: ResolvedConnection): void {
+    this.#state.addUsage(this.#node, usage, connection);
   }
 }

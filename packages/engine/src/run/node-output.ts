@@ -1,19 +1,38 @@
+import { z } from "zod";
+import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
+import { connectionSchemaKind } from "../connection-kind/connection-schema.js";
 import { FlowError } from "../errors/flow-error.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import { measureJsonLength } from "./bounded-json.js";
 
-/** The output if it matches the node type's output schema (when it has one); else a `node.output` error. */
-export function checkOutput(node: CompiledNode, output: unknown): unknown {
-  if (!node.nodeType.output) return output;
-  const checked = node.nodeType.output.safeParse(output);
+/**
+ * The output if it matches the node type's output schema (when it has one); else a `node.output`
+ * error. An output declared as a kind's `connectionSchema` is checked by the registered kind,
+ * and the checked connection is the output: a node that then uses it as its `dynamicConnection`
+ * does not check it again.
+ */
+export function checkOutput(node: CompiledNode, output: unknown, kinds: ConnectionKinds): unknown {
+  const schema = node.nodeType.output;
+  // An output that may be anything (`z.unknown()`) has nothing to check.
+  if (schema === undefined || schema instanceof z.ZodUnknown || schema instanceof z.ZodAny) return output;
+  const kind = connectionSchemaKind(schema);
+  if (kind !== undefined && kinds.get(kind.type) === kind) {
+    const checked =
+      (output as { type?: unknown } | null)?.type === kind.type
+        ? kinds.check(output)
+        : { problem: `expected a connection of type "${kind.type}"` };
+    if (checked.problem === undefined) return checked.connection;
+    throw invalidOutput(node, checked.problem);
+  }
+  const checked = schema.safeParse(output);
   if (checked.success) return output;
-  throw new FlowError(
-    "node.output",
-    `${node.nodeType.type} returned an invalid output: ${checked.error.message}`,
-    {
-      nodeId: node.id,
-    },
-  );
+  throw invalidOutput(node, checked.error.message);
+}
+
+function invalidOutput(node: CompiledNode, problem: string): FlowError {
+  return new FlowError("node.output", `${node.nodeType.type} returned an invalid output: ${problem}`, {
+    nodeId: node.id,
+  });
 }
 
 /** Outputs are read, copied into events and written as JSON: one too large fails its node. */

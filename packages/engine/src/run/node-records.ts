@@ -4,6 +4,8 @@ import type { NodeState } from "../graph/skip.js";
 /**
  * What a run knows of each node, by node index: its state, output, error and timing. Kept as
  * arrays side by side rather than an object per node, so a run of many nodes allocates little.
+ * Plain arrays of numbers rather than typed arrays: as compact, and several times cheaper to
+ * make for the few nodes most runs have.
  */
 export class NodeRecords {
   readonly states: NodeState[];
@@ -12,21 +14,28 @@ export class NodeRecords {
   /** Why a node was skipped or cancelled. */
   readonly reasons: Array<string | undefined>;
   /** Attempts made: 0 for a node that never ran. */
-  readonly attempts: Uint16Array;
+  readonly attempts: number[];
   /** Milliseconds since the epoch when the node started. */
-  readonly startedAt: Float64Array;
-  readonly durations: Float64Array;
+  readonly startedAt: number[];
+  readonly durations: number[];
   /** `performance.now()` when the node started, for its duration. */
-  readonly runningSince: Float64Array;
+  readonly runningSince: number[];
 
   constructor(count: number) {
     this.states = new Array<NodeState>(count).fill("pending");
     this.outputs = new Array(count);
     this.errors = new Array(count);
     this.reasons = new Array(count);
-    this.attempts = new Uint16Array(count);
-    this.startedAt = new Float64Array(count);
-    this.durations = new Float64Array(count);
-    this.runningSince = new Float64Array(count);
+    this.attempts = zeros(count);
+    this.startedAt = zeros(count);
+    this.durations = zeros(count);
+    this.runningSince = zeros(count);
   }
+}
+
+/** A packed array of `count` zeros (`new Array(count)` of a large flow would be sparse). */
+function zeros(count: number): number[] {
+  const array: number[] = [];
+  for (let index = 0; index < count; index++) array.push(0);
+  return array;
 }

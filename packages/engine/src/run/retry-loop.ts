@@ -31,20 +31,20 @@ export function runAttempts(
     return;
   }
   if (!isPromiseLike(pending)) {
-    settleChecked(node, pending, settle);
+    settleChecked(run, node, pending, settle);
     return;
   }
   // A thenable that is not a promise could call back at once or twice: adopt it first.
   (pending instanceof Promise ? pending : Promise.resolve(pending)).then(
-    (output) => settleChecked(node, output, settle),
+    (output) => settleChecked(run, node, output, settle),
     (error) => settleLater(retry(run, node, input, signal, 1, error), node, settle),
   );
 }
 
-function settleChecked(node: CompiledNode, output: unknown, settle: Settle): void {
+function settleChecked(run: ExecutionRun, node: CompiledNode, output: unknown, settle: Settle): void {
   let checked: unknown;
   try {
-    checked = checkOutput(node, output);
+    checked = checkOutput(node, output, run.connectionKinds);
   } catch (error) {
     settle(node, false, error);
     return;
@@ -81,6 +81,7 @@ async function retry(
       return checkOutput(
         node,
         await node.nodeType.run(input, new RunNodeContext(run, node, signal, attempt + 1)),
+        run.connectionKinds,
       );
     } catch (next) {
       error = next;

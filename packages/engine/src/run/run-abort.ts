@@ -13,7 +13,9 @@ export class RunAbort {
   #detach: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Request controllers aborted with the run, without the run's signal being made for them. */
-  readonly #linked = new Set<AbortController>();
+  // One request at a time is the common case: it needs no set.
+  #linkedOne: AbortController | undefined;
+  #linked: Set<AbortController> | undefined;
 
   /** Aborted when the run is cancelled or fails. */
   get signal(): AbortSignal {
@@ -39,11 +41,16 @@ export class RunAbort {
   /** Aborts `controller` with the run (at once if the run was aborted already), until `unlink`. */
   link(controller: AbortController): void {
     if (this.#error) controller.abort(this.#error);
-    else this.#linked.add(controller);
+    else if (this.#linkedOne === undefined) this.#linkedOne = controller;
+    else {
+      this.#linked ??= new Set();
+      this.#linked.add(controller);
+    }
   }
 
   unlink(controller: AbortController): void {
-    this.#linked.delete(controller);
+    if (this.#linkedOne === controller) this.#linkedOne = undefined;
+    else this.#linked?.delete(controller);
   }
 
   /** Calls `onAbort` when the caller's `signal` aborts, until the run ends. */
@@ -63,8 +70,12 @@ export class RunAbort {
     if (this.#error) return false;
     this.#error = reason;
     this.#controller?.abort(reason);
-    for (const controller of this.#linked) controller.abort(reason);
-    this.#linked.clear();
+    const one = this.#linkedOne;
+    const linked = this.#linked;
+    this.#linkedOne = undefined;
+    this.#linked = undefined;
+    one?.abort(reason);
+    if (linked) for (const controller of linked) controller.abort(reason);
     return true;
   }
 

@@ -77,22 +77,21 @@ export function assembleRunResult(
   nodeUsage: (index: number) => TokenUsage | undefined,
   redactor: Redactor,
 ): RunResult {
-  // With no secret string known, redacting masks only values such as `Secret`s, which only
-  // outputs hold: the rest is plain data built here. A run with secrets is scrubbed whole, keys too.
-  const piecewise = redactor.isEmpty;
+  // Redacted piece by piece: every value that can hold data of the run (ids, outputs, errors,
+  // reasons, connection labels) is scrubbed, keys too; the names and statuses written here are not.
+  // With no secret string known, only outputs can hold something to mask (a `Secret`, a URL's
+  // credentials): errors were scrubbed of URL credentials when recorded.
+  const known = !redactor.isEmpty;
   const results: Record<string, NodeResult> = {};
   for (const node of nodes) {
     const index = node.index;
     const state = records.states[index] as NodeResult["status"];
     const result: NodeResult = { status: state, attempts: records.attempts[index]! };
-    if (state === "succeeded") {
-      const output = records.outputs[index];
-      result.output = piecewise ? redactor.redact(output, 3) : output;
-    }
+    if (state === "succeeded") result.output = redactor.redact(records.outputs[index], 3);
     const error = records.errors[index];
-    if (error) result.error = error;
+    if (error) result.error = known ? redactor.redact(error, 3) : error;
     const reason = records.reasons[index];
-    if (reason !== undefined) result.reason = reason;
+    if (reason !== undefined) result.reason = known ? redactor.redactText(reason) : reason;
     if (records.attempts[index]! > 0) {
       result.startedAt = records.startedAt[index]!;
       result.durationMs = roundMs(records.durations[index]!);
@@ -100,23 +99,22 @@ export function assembleRunResult(
     const usage = nodeUsage(index);
     if (usage) result.usage = usage;
     // Keyed by user names: own data properties only (`setOwn`), whatever the name.
-    setOwn(results, node.id, result);
+    setOwn(results, known ? redactor.redactText(node.id) : node.id, result);
   }
   const { runId, failure, cancelled, usage, startedAt } = run;
   const status: RunStatus = cancelled !== undefined ? "cancelled" : failure ? "failed" : "succeeded";
   const error: ErrorInfo | undefined =
     failure ?? (cancelled === undefined ? undefined : { code: "run.cancelled", message: cancelled });
-  const result: RunResult = {
-    runId,
+  return {
+    runId: known ? redactor.redactText(runId) : runId,
     status,
-    outputs: piecewise ? redactor.redact(run.outputs, 1) : run.outputs,
+    outputs: redactor.redact(run.outputs, 1),
     nodes: results,
-    usage,
-    ...(error ? { error } : {}),
+    usage: known ? redactor.redact(usage, 1) : usage,
+    ...(error ? { error: known ? redactor.redact(error, 1) : error } : {}),
     startedAt,
     durationMs: roundMs(run.durationMs),
   };
-  return piecewise ? result : redactor.redact(result);
 }
 
 /** Milliseconds to the microsecond: more digits are noise. */

@@ -7,7 +7,8 @@ import {
   stringifyForInterpolation,
 } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
-import { findSkipReason, isTruthyCondition } from "../graph/skip.js";
+import { findSkipReason } from "../graph/skip.js";
+import { findUnmetCondition } from "../graph/when-condition.js";
 import type { Redactor } from "../secrets/redactor.js";
 import { Secret } from "../secrets/secret.js";
 import type { NodeRecords } from "./node-records.js";
@@ -90,9 +91,8 @@ export class RunScope implements ReferenceResolver {
   skipReason(node: CompiledNode): string | undefined {
     const reason = findSkipReason(node, this.#records.states, this.#flow.nodes);
     if (reason !== undefined || node.when === undefined) return reason;
-    return isTruthyCondition(evaluateTemplate(node.when, this))
-      ? undefined
-      : "its condition (when) was false";
+    // The reason may quote run data (what a comparison's value was): known secrets are scrubbed.
+    return findUnmetCondition(node.when, this, (text) => this.#redactor.redactText(text));
   }
 
   /** The flow's `outputs`, evaluated; keyed by user names, so own data properties only (`setOwn`). */

@@ -200,8 +200,10 @@ export class RunState implements ExecutionRun {
     const node = this.#nodes[index]!;
     const records = this.records;
     records.states[index] = "running";
-    records.startedAt[index] = Date.now();
-    records.runningSince[index] = performance.now();
+    // One clock read per start: the wall-clock start follows from the run's own.
+    const now = performance.now();
+    records.runningSince[index] = now;
+    records.startedAt[index] = this.#startedAtMs + Math.round(now - this.#startTime);
     this.#reporter.nodeStart(node, records.startedAt[index]!);
     executeNode(this, node, this.#settle);
   }

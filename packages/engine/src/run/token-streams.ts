@@ -13,7 +13,8 @@ export class TokenStreams {
   readonly #runId: string;
   readonly #events: EventEmitter<RunEventListeners>;
   readonly #redactor: Redactor;
-  readonly #streams = new Map<number, { attempt: number; redactor: StreamRedactor }>();
+  /** Made at the first token: most runs stream nothing. */
+  #streams: Map<number, { attempt: number; redactor: StreamRedactor }> | undefined;
 
   constructor(runId: string, events: EventEmitter<RunEventListeners>, redactor: Redactor) {
     this.#runId = runId;
@@ -23,6 +24,7 @@ export class TokenStreams {
 
   push(node: CompiledNode, attempt: number, token: string): void {
     if (!this.#events.listenerCount("node:token")) return;
+    this.#streams ??= new Map();
     let stream = this.#streams.get(node.index);
     if (stream?.attempt !== attempt) {
       // A new attempt: the previous one failed, so its stream was cut short.
@@ -38,7 +40,7 @@ export class TokenStreams {
    * stream was `interrupted` (the node failed or was cancelled) or it is long enough to matter.
    */
   end(node: CompiledNode, interrupted: boolean): void {
-    if (this.#streams.size === 0) return;
+    if (this.#streams === undefined || this.#streams.size === 0) return;
     const stream = this.#streams.get(node.index);
     if (!stream) return;
     this.#streams.delete(node.index);

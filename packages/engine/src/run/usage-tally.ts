@@ -6,10 +6,12 @@ import type { RunUsage } from "./run-result.js";
 export class UsageTally {
   /** What the run reports as `usage`. */
   readonly total: RunUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, byConnection: {} };
-  readonly #byNode = new Map<number, TokenUsage>();
+  /** Made at the first report: most runs call no model. */
+  #byNode: Map<number, TokenUsage> | undefined;
 
   /** Adds a node's usage; connections are labelled by static name, else `dynamic:<name or host>`. */
   add(nodeIndex: number, usage: TokenUsage, connection?: ResolvedConnection): void {
+    this.#byNode ??= new Map();
     this.#byNode.set(nodeIndex, addTokens(this.#byNode.get(nodeIndex) ?? zero(), usage));
     addTokens(this.total, usage);
     if (connection) {
@@ -25,7 +27,7 @@ export class UsageTally {
 
   /** A node's usage, if it reported any. */
   forNode(nodeIndex: number): TokenUsage | undefined {
-    return this.#byNode.get(nodeIndex);
+    return this.#byNode?.get(nodeIndex);
   }
 }
 

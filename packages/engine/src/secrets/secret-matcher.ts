@@ -124,6 +124,8 @@ export class SecretMatcher {
 /** The matcher of a set of secrets, from a small cache shared by runs: runs of one app share keys. */
 export function secretMatcherFor(secrets: ReadonlySet<string>): SecretMatcher {
   const key = secrets.size === 1 ? (secrets.values().next().value as string) : [...secrets].sort().join("\0");
+  // Runs one after another mostly know the same secrets: the latest matcher needs no lookup.
+  if (key === latest?.key) return latest.matcher;
   let matcher = matchers.get(key);
   if (matcher === undefined) {
     const forms = new Set<string>();
@@ -134,10 +136,12 @@ export function secretMatcherFor(secrets: ReadonlySet<string>): SecretMatcher {
     matchers.delete(key);
   }
   matchers.set(key, matcher);
+  latest = { key, matcher };
   return matcher;
 }
 
 const matchers = new Map<string, SecretMatcher>();
+let latest: { key: string; matcher: SecretMatcher } | undefined;
 const MATCHERS_CAPACITY = 64;
 
 /**

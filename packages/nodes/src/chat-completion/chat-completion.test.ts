@@ -194,7 +194,7 @@ describe("chat-completion: the override rule", () => {
     expect(result.nodes.answer?.error).toMatchObject({ code: "connection.invalid", nodeId: "answer" });
     expect(result.nodes.answer?.error?.message).toBe(
       'dynamicConnection ${vars.notAConnection} is not a connection: expected a connection ("azure-ai", ' +
-        '"openai", "custom", "azure-content-safety"), got "hello"',
+        '"openai", "serverless", "custom", "azure-content-safety", "serp"), got "hello"',
     );
     expect(server().requests).toHaveLength(0);
   });
@@ -227,7 +227,9 @@ describe("chat-completion: the override rule", () => {
     });
 
     expect(result.nodes.answer?.error).toMatchObject({ code: "connection.invalid" });
-    expect(result.nodes.answer?.error?.message).toContain("needs an azure-ai or openai connection");
+    expect(result.nodes.answer?.error?.message).toContain(
+      "needs an azure-ai, openai or serverless connection",
+    );
   });
 
   it("asks the connection provider when the node runs, so an app can supply connections late", async () => {

@@ -2,14 +2,19 @@ import { defineNodeType, FlowError, type ResolvedConnection } from "@weft/engine
 import { z } from "zod";
 import { azureAiConnectionKind } from "../connection-kinds/azure-ai/azure-ai.js";
 import { openAiConnectionKind } from "../connection-kinds/openai/openai.js";
-import type { ChatCall } from "./chat-call.js";
+import { serverlessConnectionKind } from "../connection-kinds/serverless/serverless.js";
 import {
-  type ChatMessage,
-  type ChatRequestBody,
-  type ChatTarget,
+  checkModelInput,
   describeTarget,
-  isChatConnection,
-} from "./chat-request.js";
+  isLlmConnection,
+  isModelClientTarget,
+  LLM_TARGET_KINDS,
+  type LlmTarget,
+  missingModelMessage,
+  needsModel,
+} from "../llm/llm-target.js";
+import type { ChatCall } from "./chat-call.js";
+import type { ChatMessage, ChatRequestBody } from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
 
@@ -26,7 +31,9 @@ const inputSchema = z
       .string()
       .min(1)
       .optional()
-      .describe("The model or deployment; required for Foundry and OpenAI, optional for deployment URLs."),
+      .describe(
+        "The model or deployment; required for Foundry, Azure OpenAI resource URLs and OpenAI, optional for deployment URLs and serverless endpoints.",
+      ),
     messages: z.array(messageSchema).optional().describe("The conversation; contents may hold references."),
     system: z.string().optional().describe("A system prompt, put first."),
     prompt: z.string().optional().describe("A user message, put last."),
@@ -59,7 +66,7 @@ export const chatCompletionOutputSchema = z.object({
   connection: z
     .object({
       source: z.enum(["dynamic", "static"]),
-      kind: z.enum(["foundry-models", "azure-openai-deployment", "openai"]),
+      kind: z.enum(LLM_TARGET_KINDS),
       host: z.string(),
       name: z.string().optional(),
     })
@@ -79,30 +86,23 @@ export const chatCompletion = defineNodeType({
   input: inputSchema,
   output: chatCompletionOutputSchema,
   usesConnection: true,
-  connectionKinds: [azureAiConnectionKind, openAiConnectionKind],
+  checkConnection: checkModelInput,
+  connectionKinds: [azureAiConnectionKind, openAiConnectionKind, serverlessConnectionKind],
   writes: { input: "resultVariable", value: (output: ChatCompletionOutput) => output.content },
   retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 20_000 },
   async run(input, context): Promise<ChatCompletionOutput> {
     const service = await context.connection();
     const { connection } = service;
-    if (!isChatConnection(connection)) {
+    if (!isLlmConnection(connection)) {
       throw new FlowError(
         "connection.invalid",
-        `chat-completion needs an azure-ai or openai connection, got a ${connection.type} one`,
-        {
-          nodeId: context.nodeId,
-        },
+        `chat-completion needs an azure-ai, openai or serverless connection, got a ${connection.type} one`,
+        { nodeId: context.nodeId },
       );
     }
     const target = describeTarget(connection, context.nodeId);
-    if (!input.model && target.kind !== "azure-openai-deployment") {
-      throw new FlowError(
-        "node.input",
-        target.kind === "foundry-models"
-          ? `"model" is required with a Foundry models endpoint (${target.host}): it picks the deployment`
-          : `"model" is required with an OpenAI connection (${target.host})`,
-        { nodeId: context.nodeId },
-      );
+    if (!input.model && needsModel(target)) {
+      throw new FlowError("node.input", missingModelMessage(target), { nodeId: context.nodeId });
     }
     const body = buildRequestBody(input);
     const apiKey = connection.apiKey.reveal();
@@ -117,7 +117,7 @@ export const chatCompletion = defineNodeType({
         onToken: (token) => context.emit(token),
         nodeId: context.nodeId,
       };
-      return target.kind === "foundry-models" ? callModelClient(target, call) : callOpenAi(target, call);
+      return isModelClientTarget(target) ? callModelClient(target, call) : callOpenAi(target, call);
     });
     const usage = result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     service.reportUsage(usage);
@@ -152,7 +152,7 @@ function buildRequestBody(input: z.output<typeof inputSchema>): ChatRequestBody 
 
 function describeConnection(
   resolved: ResolvedConnection,
-  target: ChatTarget,
+  target: LlmTarget,
 ): ChatCompletionOutput["connection"] {
   return {
     source: resolved.source,

@@ -8,8 +8,8 @@ import {
   MAX_ERROR_MESSAGE_LENGTH,
   Redactor,
 } from "@weft/engine";
+import { describeTarget, isLlmConnection, isModelClientTarget } from "../llm/llm-target.js";
 import type { ChatCall } from "./chat-call.js";
-import { describeTarget, isChatConnection } from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
 
@@ -21,7 +21,7 @@ export async function testConnection(
   connection: Connection,
   options: ConnectionTestOptions = {},
 ): Promise<ConnectionTestResult> {
-  if (!isChatConnection(connection)) {
+  if (!isLlmConnection(connection)) {
     throw new FlowError("connection.invalid", `${connection.type} connections have no endpoint to test`);
   }
   const target = describeTarget(connection, "connection-test");
@@ -43,8 +43,9 @@ export async function testConnection(
   const redactor = new Redactor();
   redactor.add(connection.apiKey);
   try {
-    const result =
-      target.kind === "foundry-models" ? await callModelClient(target, call) : await callOpenAi(target, call);
+    const result = isModelClientTarget(target)
+      ? await callModelClient(target, call)
+      : await callOpenAi(target, call);
     return { outcome: "ok", kind: target.kind, host: target.host, model: redactor.redactText(result.model) };
   } catch (error) {
     if (timeout.aborted && !options.signal?.aborted) {

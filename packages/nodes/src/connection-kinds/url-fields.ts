@@ -17,9 +17,19 @@ export function credentialProblem(text: string): string | undefined {
 
 /** The host of a URL, or `unknown` for text that is not one. */
 export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "unknown";
+  // Every request of a run labels its connection, and runs reuse a few endpoints: parse each once.
+  let host = hosts.get(url);
+  if (host === undefined) {
+    try {
+      host = new URL(url).host;
+    } catch {
+      host = "unknown";
+    }
+    if (hosts.size >= HOSTS_CAPACITY) hosts.delete(hosts.keys().next().value as string);
+    hosts.set(url, host);
   }
+  return host;
 }
+
+const HOSTS_CAPACITY = 256;
+const hosts = new Map<string, string>();

@@ -152,7 +152,8 @@ describe("create-azure-ai-connection: refused endpoints", () => {
     ["garbage", "%%% not an endpoint %%%"],
     ["empty", ""],
     ["Azure OpenAI v1 path", "https://contoso.openai.azure.com/openai/v1"],
-    ["resource root", "https://contoso.openai.azure.com"],
+    ["a bare URL on a host that is not Azure OpenAI's", "https://example.com"],
+    ["a serverless endpoint", "https://llama.eastus2.models.ai.azure.com"],
     ["deployments without a name", "https://contoso.openai.azure.com/openai/deployments/"],
   ])("refuses %s, showing both accepted shapes and the value", async (_, endpoint) => {
     const { result } = await connect(endpoint);

@@ -1,4 +1,4 @@
-import { defineNodeType, FlowError, Secret, secretSchema } from "@weft/engine";
+import { connectionSchema, defineNodeType, FlowError, Secret, secretSchema } from "@weft/engine";
 import { z } from "zod";
 import { type AzureAiConnection, azureAiConnectionKind } from "../connection-kinds/azure-ai/azure-ai.js";
 import { classifyAzureEndpoint } from "../connection-kinds/azure-ai/endpoint.js";
@@ -48,11 +48,8 @@ export const createAzureAiConnection = defineNodeType({
         .describe("Requests in flight at once through this connection, across runs."),
     })
     .strict(),
-  output: azureAiConnectionKind.fields.extend({
-    type: z.literal("azure-ai"),
-    name: z.string().optional(),
-    maxConcurrency: z.number().optional(),
-  }),
+  // Checked as an azure-ai connection once: the chat node that uses it does not check it again.
+  output: connectionSchema(azureAiConnectionKind) as z.ZodType<AzureAiConnection>,
   writes: { input: "variable" },
   connectionKinds: [azureAiConnectionKind],
   run(input, context): AzureAiConnection {

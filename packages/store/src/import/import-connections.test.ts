@@ -25,22 +25,36 @@ function importError(text: string, file = "connections.yaml"): FlowError {
 }
 
 describe("importConnections: promptflow files", () => {
-  it("maps an azure_open_ai resource URL to an openai connection on the v1 API", async () => {
+  it("maps an azure_open_ai resource URL to an azure-ai connection, keeping api_version", async () => {
     expect(await importFixture("azure-openai-resource.yaml")).toEqual([
       {
         name: "open_ai_connection",
         format: "promptflow",
         connection: {
-          type: "openai",
-          baseUrl: "https://contoso.openai.azure.com/openai/v1",
+          type: "azure-ai",
+          endpoint: "https://contoso.openai.azure.com/",
           apiKey: "test-key-azure-resource",
+          apiVersion: "2024-02-01",
         },
-        notes: [
-          "api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to " +
-            "https://contoso.openai.azure.com/openai/v1 (the Azure OpenAI v1 API); a node's model names the " +
-            "deployment; api_version is not used by that API and was left out",
-        ],
+        notes: [],
       },
+    ]);
+  });
+
+  it("maps an azure_open_ai api_base on another host to an openai connection on the v1 API", () => {
+    const [imported] = importConnections(
+      "name: gateway\ntype: azure_open_ai\napi_key: k\napi_base: https://aoai.example.com/\napi_version: 2024-02-01\n",
+      { connectionKinds: builtinConnectionKinds, file: "c.yaml" },
+    );
+    expect(imported?.connection).toEqual({
+      type: "openai",
+      baseUrl: "https://aoai.example.com/openai/v1",
+      apiKey: "k",
+    });
+    expect(imported?.notes).toEqual([
+      "api_base is an Azure OpenAI resource, not a deployment: imported as an openai connection to " +
+        "https://aoai.example.com/openai/v1 (the Azure OpenAI v1 API); a node's model names the " +
+        "deployment; api_version is not used by that API and was left out",
     ]);
   });
 
@@ -69,13 +83,26 @@ describe("importConnections: promptflow files", () => {
     });
     const [serverless] = await importFixture("serverless.yaml");
     expect(serverless?.connection).toEqual({
-      type: "openai",
-      baseUrl: "https://llama-3-70b.eastus2.models.ai.azure.com",
+      type: "serverless",
+      endpoint: "https://llama-3-70b.eastus2.models.ai.azure.com",
       apiKey: "test-key-serverless",
     });
-    expect(serverless?.notes).toEqual([
-      "serverless connection imported as an openai connection to https://llama-3-70b.eastus2.models.ai.azure.com",
-    ]);
+    expect(serverless?.notes).toEqual([]);
+    // Without promptflow's $schema, its field names tell the two formats apart.
+    const [bare] = importConnections(
+      "name: s\ntype: serverless\napi_key: k\napi_base: https://m.eastus2.models.ai.azure.com/\n",
+      { connectionKinds: builtinConnectionKinds, file: "s.yaml" },
+    );
+    expect(bare).toMatchObject({ format: "promptflow", connection: { type: "serverless" } });
+    const [foundry] = importConnections(
+      "name: f\ntype: serverless\napi_key: k\napi_base: https://r.services.ai.azure.com/models/\n",
+      { connectionKinds: builtinConnectionKinds, file: "f.yaml" },
+    );
+    expect(foundry?.connection).toEqual({
+      type: "azure-ai",
+      endpoint: "https://r.services.ai.azure.com/models",
+      apiKey: "k",
+    });
     expect((await importFixture("custom.yaml"))[0]?.connection).toEqual({
       type: "custom",
       configs: { endpoint: "https://search.example.com", port: "8443" },
@@ -100,10 +127,30 @@ describe("importConnections: promptflow files", () => {
       'entra-id.yaml: auth_mode (connection "entra"): expected "key" (Microsoft Entra ID connections are not ' +
         'supported yet), got "meid_token"',
     );
-    expect(importError("name: s\ntype: serp\napi_key: k\n").message).toBe(
-      'connections.yaml: type (connection "s"): promptflow connections of type "serp" cannot be imported; ' +
-        "weft imports azure_open_ai, open_ai, serverless, custom, azure_content_safety",
+    expect(importError("name: q\ntype: qdrant\napi_key: k\n").message).toBe(
+      'connections.yaml: type (connection "q"): promptflow connections of type "qdrant" cannot be imported; ' +
+        "weft imports azure_open_ai, open_ai, serverless, custom, cognitive_search, azure_content_safety, serp",
     );
+  });
+
+  it("maps serp connections, refusing fields promptflow's serp connection does not have", async () => {
+    expect(await importFixture("serp.yaml")).toEqual([
+      {
+        name: "serp_connection",
+        format: "promptflow",
+        connection: { type: "serp", apiKey: "${env:SERP_API_KEY}" },
+        notes: [],
+      },
+    ]);
+    expect(
+      importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: k\napi_base: https://x\n")
+        .message,
+    ).toBe(
+      'connections.yaml: api_base (connection "s"): unknown field for promptflow serp connections; expected api_key',
+    );
+    const masked = importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: '*****'\n");
+    expect(masked.message).toContain("api_key");
+    expect(masked.message).toContain("masked value");
   });
 
   it("does not quote a piece of a JSON file it cannot parse, which may hold a key", () => {

@@ -41,7 +41,8 @@ const IGNORED_KEYS = [
 
 /**
  * Whether an object looks like a promptflow connection (by its `type`). A promptflow type that is
- * also a weft kind's name (`custom`) counts only with promptflow's own marks (`$schema`, `module`).
+ * also a weft kind's name (`custom`, `serverless`) counts with promptflow's own marks (`$schema`,
+ * `module`), or when none of its fields is one of the weft kind's (`api_base` is no `endpoint`).
  */
 export function isPromptflowConnection(kinds: ConnectionKinds, value: Record<string, unknown>): boolean {
   const type = value.type;
@@ -49,7 +50,11 @@ export function isPromptflowConnection(kinds: ConnectionKinds, value: Record<str
   if (!promptflowTypes(kinds).includes(type) && !OTHER_PROMPTFLOW_TYPES.has(type)) return false;
   if (kinds.get(type) === undefined) return true;
   const schema = value.$schema;
-  return typeof schema === "string" ? /promptflow/i.test(schema) : "module" in value;
+  if (typeof schema === "string") return /promptflow/i.test(schema);
+  if ("module" in value) return true;
+  const own = new Set((kinds.fields(type) ?? []).map((field) => field.name));
+  const keys = Object.keys(value).filter((key) => !IGNORED_KEYS.includes(key));
+  return keys.length > 0 && !keys.some((key) => own.has(key));
 }
 
 /** Converts one promptflow connection, or throws `connection.invalid` naming the file and field. */

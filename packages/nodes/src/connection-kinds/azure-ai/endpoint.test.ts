@@ -15,7 +15,7 @@ function failure(endpoint: string): FlowError {
 }
 
 describe("classifyAzureEndpoint", () => {
-  it("classifies both endpoint shapes, keeping only the path of the URL", () => {
+  it("classifies Foundry and deployment endpoints, keeping only the path of the URL", () => {
     expect(
       classifyAzureEndpoint("https://res.services.ai.azure.com/models/?api-version=2024-05-01-preview"),
     ).toEqual({
@@ -32,6 +32,33 @@ describe("classifyAzureEndpoint", () => {
       host: "res.openai.azure.com",
       deployment: "gpt-4o",
     });
+  });
+
+  it("classifies an Azure OpenAI resource URL as the portal shows it, on Azure hosts only", () => {
+    for (const endpoint of [
+      "https://res.openai.azure.com/",
+      "https://res.openai.azure.com",
+      "https://res.openai.azure.com/openai/",
+    ]) {
+      expect(classifyAzureEndpoint(endpoint)).toEqual({
+        kind: "azure-openai-resource",
+        url: "https://res.openai.azure.com",
+        host: "res.openai.azure.com",
+      });
+    }
+    expect(classifyAzureEndpoint("https://res.cognitiveservices.azure.com/?api-version=2024-06-01")).toEqual({
+      kind: "azure-openai-resource",
+      url: "https://res.cognitiveservices.azure.com",
+      host: "res.cognitiveservices.azure.com",
+      apiVersion: "2024-06-01",
+    });
+    expect(classifyAzureEndpoint("http://127.0.0.1:8080/").kind).toBe("azure-openai-resource");
+    expect(failure("https://example.com/").message).toMatch(
+      /^unrecognised Azure AI endpoint: expected .*the resource URL/,
+    );
+    expect(failure("https://llama.eastus2.models.ai.azure.com/").message).toMatch(
+      /^this is an Azure AI serverless endpoint: use a serverless connection for it: expected /,
+    );
   });
 
   it("refuses credentials in the URL without repeating them, even when the URL does not parse", () => {

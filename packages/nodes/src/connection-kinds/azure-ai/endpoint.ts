@@ -3,7 +3,7 @@ import { describeValue, FlowError, hasUrlUserinfo, maskUrlCredentials } from "@w
 /** The Azure OpenAI api-version used when neither the connection nor the URL gives one. */
 export const DEFAULT_AZURE_OPENAI_API_VERSION = "2024-10-21";
 
-/** The two endpoint shapes an `azure-ai` connection accepts. */
+/** The endpoint shapes an `azure-ai` connection accepts. */
 export type AzureEndpoint =
   | {
       /** Azure AI Foundry models endpoint: one connection serves every deployment; `model` picks one. */
@@ -21,12 +21,34 @@ export type AzureEndpoint =
       host: string;
       deployment: string;
       apiVersion?: string;
+    }
+  | {
+      /**
+       * Azure OpenAI resource URL, as the portal shows it: one connection serves every deployment of
+       * the resource; the node's `model` names the deployment (sent on the deployments route).
+       */
+      kind: "azure-openai-resource";
+      /** The resource's origin (`https://<resource>.openai.azure.com`), without path or slash. */
+      url: string;
+      host: string;
+      apiVersion?: string;
     };
 
-/** What the user is shown when an endpoint has neither accepted shape. */
+/** What the user is shown when an endpoint has none of the accepted shapes. */
 export const ACCEPTED_ENDPOINT_SHAPES =
-  "https://<resource>.services.ai.azure.com/models (Azure AI Foundry) or " +
-  "https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI)";
+  "https://<resource>.services.ai.azure.com/models (Azure AI Foundry), " +
+  "https://<resource>.openai.azure.com/openai/deployments/<deployment> (Azure OpenAI) or " +
+  "the resource URL https://<resource>.openai.azure.com/ (the node's model names the deployment)";
+
+/**
+ * Hosts whose bare URL is an Azure OpenAI resource (public and sovereign clouds). A bare URL on
+ * another host is not taken for one: it could be anything.
+ */
+const RESOURCE_HOST =
+  /\.(openai\.azure\.(com|us|cn)|cognitiveservices\.azure\.(com|us|cn)|services\.ai\.azure\.com)$/i;
+
+/** Azure AI serverless API endpoints (`https://<name>.<region>.models.ai.azure.com`). */
+const SERVERLESS_HOST = /\.models\.ai\.azure\.com$/i;
 
 /** Whether a host is this machine, where plain `http://` is allowed (tests, local servers). */
 export function isLoopbackHost(hostname: string): boolean {
@@ -35,8 +57,9 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * Classifies an Azure AI endpoint as a Foundry `/models` endpoint or an Azure OpenAI deployment
- * URL, or throws a `FlowError` that shows both accepted shapes and the value it got.
+ * Classifies an Azure AI endpoint as a Foundry `/models` endpoint, an Azure OpenAI deployment URL
+ * or an Azure OpenAI resource URL, or throws a `FlowError` that shows the accepted shapes and the
+ * value it got.
  */
 export function classifyAzureEndpoint(
   endpoint: string,
@@ -94,6 +117,14 @@ function classify(endpoint: string, where: { nodeId?: string; path?: string }): 
       host: url.host,
       deployment: decodeURIComponent(deployment[1]),
     });
+  }
+  if (path === "" || /^\/openai$/i.test(path)) {
+    if (SERVERLESS_HOST.test(url.hostname)) {
+      fail("this is an Azure AI serverless endpoint: use a serverless connection for it");
+    }
+    if (RESOURCE_HOST.test(url.hostname) || isLoopbackHost(url.hostname)) {
+      return withVersion({ kind: "azure-openai-resource" as const, url: base, host: url.host });
+    }
   }
   return fail("unrecognised Azure AI endpoint");
 }

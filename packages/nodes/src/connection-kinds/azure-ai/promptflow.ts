@@ -10,12 +10,11 @@ import { classifyAzureEndpoint } from "./endpoint.js";
 export const AZURE_NAMES = { endpoint: "api_base", apiKey: "api_key", apiVersion: "api_version" };
 
 /**
- * Promptflow `azure_open_ai` → `azure-ai` when `api_base` is a deployment URL or a Foundry
- * `/models` endpoint. Promptflow's usual `api_base` is a resource URL
- * (`https://<res>.openai.azure.com/`) and the deployment is chosen per node, so such a connection
- * becomes an `openai` connection to the Azure OpenAI v1 API (`<api_base>/openai/v1`), where the
- * node's `model` names the deployment — one connection still serves every deployment, as it did
- * in promptflow.
+ * Promptflow `azure_open_ai` → `azure-ai` when `api_base` is an endpoint that kind accepts: a
+ * deployment URL, a Foundry `/models` endpoint, or — promptflow's usual `api_base` — a resource URL
+ * (`https://<res>.openai.azure.com/`), where a node's `model` names the deployment as promptflow's
+ * `deployment_name` did; `api_version` is kept. An `api_base` on another host becomes an `openai`
+ * connection to `<api_base>/openai/v1` (the Azure OpenAI v1 API).
  */
 export function convertAzureOpenAi(
   value: Record<string, unknown>,
@@ -62,7 +61,7 @@ export function convertAzureOpenAi(
   };
 }
 
-/** Whether an endpoint has one of the two shapes an `azure-ai` connection accepts. */
+/** Whether an endpoint has one of the shapes an `azure-ai` connection accepts. */
 export function classifiesAsAzureEndpoint(endpoint: string): boolean {
   try {
     classifyAzureEndpoint(endpoint);

@@ -7,7 +7,7 @@ import {
 } from "@weft/engine";
 import { z } from "zod";
 import { credentialProblem, hostOf } from "../url-fields.js";
-import { convertOpenAi, convertServerless } from "./promptflow.js";
+import { convertOpenAi } from "./promptflow.js";
 
 const fields = {
   apiKey: secretField().describe("the API key"),
@@ -45,9 +45,5 @@ export const openAiConnectionKind = defineConnectionKind({
     const { testConnection } = await import("../../chat-completion/test-connection.js");
     return testConnection(connection, options);
   },
-  promptflow: {
-    types: ["open_ai", "serverless"],
-    toConnection: (record, read) =>
-      record.type === "serverless" ? convertServerless(record, read) : convertOpenAi(record, read),
-  },
+  promptflow: { types: ["open_ai"], toConnection: convertOpenAi },
 });

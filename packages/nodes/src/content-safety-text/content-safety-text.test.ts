@@ -114,6 +114,14 @@ describe("content-safety-text", () => {
     expect(server().requests).toHaveLength(0);
   });
 
+  it("counts the text's length in characters, as the service does, not in UTF-16 units", async () => {
+    // 10,000 emoji are 20,000 UTF-16 units: still within the limit.
+    const { result } = await runFlow(engine(), { nodes: [moderateNode({ text: "😀".repeat(10_000) })] });
+
+    expect(moderation(result).suggestedAction).toBe("Accept");
+    expect(server().requests).toMatchObject([{ status: 200 }]);
+  });
+
   it("refuses unknown inputs and sensitivities before anything runs", () => {
     const issues = engine().validate(
       JSON.stringify({ nodes: [moderateNode({ text: "hi", hate: "extreme", severity: 2 })] }),

@@ -536,7 +536,7 @@ describe("ConnectionStore", () => {
       [
         { type: "vault" },
         "connection.invalid",
-        'connection "c" type: expected one of "azure-ai", "openai", "custom", got "vault"',
+        'connection "c" type: expected one of "azure-ai", "openai", "custom", "azure-ai-search", got "vault"',
       ],
     ];
     for (const [input, code, message] of cases) {

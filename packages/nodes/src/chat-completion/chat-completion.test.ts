@@ -194,7 +194,7 @@ describe("chat-completion: the override rule", () => {
     expect(result.nodes.answer?.error).toMatchObject({ code: "connection.invalid", nodeId: "answer" });
     expect(result.nodes.answer?.error?.message).toBe(
       'dynamicConnection ${vars.notAConnection} is not a connection: expected a connection ("azure-ai", ' +
-        '"openai", "custom"), got "hello"',
+        '"openai", "custom", "azure-ai-search"), got "hello"',
     );
     expect(server().requests).toHaveLength(0);
   });

@@ -82,8 +82,10 @@ export function registerConnectionCommands(
         summary.type,
         summary.endpoint ?? "",
         summary.maxConcurrency === undefined ? "" : String(summary.maxConcurrency),
+        summary.requestsPerMinute === undefined ? "" : String(summary.requestsPerMinute),
+        summary.tokensPerMinute === undefined ? "" : String(summary.tokensPerMinute),
       ]);
-      io.stdout(formatTable(["NAME", "TYPE", "ENDPOINT", "MAX IN FLIGHT"], rows));
+      io.stdout(formatTable(["NAME", "TYPE", "ENDPOINT", "MAX IN FLIGHT", "RPM", "TPM"], rows));
     });
 
   connection

@@ -11,11 +11,25 @@ const maxConcurrency = z
   .positive()
   .optional()
   .describe("Requests in flight at once through this connection (a customer's quota). Unlimited if unset.");
+const requestsPerMinute = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe("Requests started through this connection in any 60 seconds, across runs. Unlimited if unset.");
+const tokensPerMinute = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe(
+    "Tokens used through this connection in any 60 seconds, across runs (estimated before a request, corrected after). Unlimited if unset.",
+  );
 
 /** A registered kind with what is derived from it once. */
 interface KindEntry {
   kind: AnyConnectionKind;
-  /** The kind's fields with `type`, `name` and `maxConcurrency`. */
+  /** The kind's fields with `type`, `name` and the limits (`maxConcurrency`, `requestsPerMinute`, `tokensPerMinute`). */
   schema: z.ZodObject;
   /** Every field but `type` and `name`, secret ones marked. */
   fields: ConnectionField[];
@@ -44,7 +58,7 @@ export class ConnectionKinds {
       const schema = z
         .object({ type: z.literal(kind.type), name: z.string().optional() })
         .extend(kind.fields.shape)
-        .extend({ maxConcurrency });
+        .extend({ maxConcurrency, requestsPerMinute, tokensPerMinute });
       this.#entries.set(kind.type, { kind, schema, fields: describeConnectionFields(schema) });
     }
   }
@@ -64,12 +78,12 @@ export class ConnectionKinds {
     return [...this.#entries.keys()];
   }
 
-  /** The fields of a kind (without `type` and `name`, with `maxConcurrency`), secret ones marked. */
+  /** The fields of a kind (without `type` and `name`, with the limits), secret ones marked. */
   fields(type: string): ConnectionField[] | undefined {
     return this.#entries.get(type)?.fields;
   }
 
-  /** The whole zod schema of a kind's connections, `type`, `name` and `maxConcurrency` included. */
+  /** The whole zod schema of a kind's connections, `type`, `name` and the limits included. */
   schema(type: string): z.ZodObject | undefined {
     return this.#entries.get(type)?.schema;
   }

@@ -4,10 +4,12 @@ import type {
   NodeLogger,
   ServiceConnection,
   TokenUsage,
+  UsageDetails,
 } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
 import type { NodeRun } from "./node-run.js";
 import { resolveConnection } from "./resolve-connection.js";
+import { resolveRetryPolicy } from "./retry.js";
 import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
 import { RunServiceConnection } from "./service-connection.js";
 
@@ -57,8 +59,8 @@ export class RunNodeContext implements NodeContext {
     return secret;
   }
 
-  reportUsage(usage: TokenUsage): void {
-    this.#state.addUsage(this.#node, usage);
+  reportUsage(usage: TokenUsage | null, details?: UsageDetails): void {
+    this.#state.addUsage(this.#node, usage, undefined, details);
   }
 
   get maxResponseBytes(): number {
@@ -80,11 +82,15 @@ export class RunNodeContext implements NodeContext {
     const kinds = state.connectionKinds;
     for (const secret of kinds.secrets(resolved.connection)) state.redactor.add(secret);
     const context = this;
+    const node = this.#node;
     return new RunServiceConnection(resolved, {
       limiter: state.limiter,
       // Made when a request asks for it: most nodes never look at their signal.
       get signal() {
         return context.signal;
+      },
+      get maxBackoffMs() {
+        return resolveRetryPolicy(node.nodeType.retry, node.definition.retry).maxDelayMs;
       },
       withDeadline: (request) => {
         const deadline = state.requestDeadline(this.#node);
@@ -96,7 +102,7 @@ export class RunNodeContext implements NodeContext {
         );
       },
       identify: (connection) => kinds.identityKey(connection),
-      addUsage: (usage, connection) => state.addUsage(this.#node, usage, connection),
+      addUsage: (usage, connection, details) => state.addUsage(this.#node, usage, connection, details),
     });
   }
 }

@@ -46,12 +46,28 @@ export const createAzureAiConnection = defineNodeType({
         .positive()
         .optional()
         .describe("Requests in flight at once through this connection, across runs."),
+      requestsPerMinute: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Requests started through this connection in any 60 seconds, across runs."),
+      tokensPerMinute: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          "Tokens used through this connection in any 60 seconds, across runs (estimated, then counted).",
+        ),
     })
     .strict(),
   output: azureAiConnectionKind.fields.extend({
     type: z.literal("azure-ai"),
     name: z.string().optional(),
     maxConcurrency: z.number().optional(),
+    requestsPerMinute: z.number().optional(),
+    tokensPerMinute: z.number().optional(),
   }),
   writes: { input: "variable" },
   connectionKinds: [azureAiConnectionKind],
@@ -77,6 +93,8 @@ export const createAzureAiConnection = defineNodeType({
       apiKey: context.secret(apiKey),
       ...(apiVersion ? { apiVersion } : {}),
       ...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),
+      ...(input.requestsPerMinute ? { requestsPerMinute: input.requestsPerMinute } : {}),
+      ...(input.tokensPerMinute ? { tokensPerMinute: input.tokensPerMinute } : {}),
     };
   },
 });

@@ -116,7 +116,7 @@ describe("ServiceConnection", () => {
       key: "***",
     });
     expect(result.nodes.c?.output).toMatchObject({ source: "dynamic", label: "tenant.example.com" });
-    const labels = Object.keys(result.usage.byConnection);
+    const labels = Object.keys(result.usage.byConnection).sort();
     expect(labels).toEqual(["forecasts", expect.stringMatching(/^tenant\.example\.com#key-[0-9a-f]{8}$/)]);
     const usage = (requests: number, tokens: number) => ({
       requests,

@@ -26,4 +26,5 @@ export type {
   StreamCutFault,
   StreamErrorFault,
   TextMatcher,
+  TokenCounts,
 } from "./types.js";

@@ -238,6 +238,15 @@ export interface RequestLogEntry {
   concurrency: number;
   /** Body bytes a `huge-body` fault sent before the body ended or the client went away. */
   bodyBytesSent?: number;
+  /** The token counts the answer reported (`usage`), when it reported any. */
+  usage?: TokenCounts;
+}
+
+/** Tokens as the server counted them for its answers. */
+export interface TokenCounts {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
 }
 
 /** Counters since start or the last `reset()`. */
@@ -248,6 +257,11 @@ export interface LlmServerStats {
   maxConcurrency: number;
   /** The same high-water mark per key, by key name or else key fingerprint. */
   maxConcurrencyByKey: Record<string, number>;
+  /**
+   * Tokens the server reported in its answers, per key (by key name or else key fingerprint):
+   * what a client's usage accounting should add up to.
+   */
+  tokensByKey: Record<string, TokenCounts & { requests: number }>;
 }
 
 /** A running offline LLM server. */

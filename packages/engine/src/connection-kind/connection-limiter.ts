@@ -49,6 +49,8 @@ interface Gate {
   tokens: RateWindow | undefined;
   backoff: ConnectionBackoff | undefined;
   busy: number;
+  /** Wakes the request waiting for room in the windows (there is one at most: admission is one by one). */
+  wake: (() => void) | undefined;
 }
 
 /**
@@ -151,7 +153,7 @@ export class ConnectionLimiter {
             gate.backoff?.endProbe();
             probe = false;
           }
-          await this.#clock.sleep(wait, request.signal);
+          await this.#pause(gate, wait, request.signal);
         }
       };
       gate.admission ??= new PQueue({ concurrency: 1 });
@@ -173,6 +175,23 @@ export class ConnectionLimiter {
     } finally {
       if (probe) gate.backoff?.endProbe();
       this.#settleBackoff(gate);
+    }
+  }
+
+  /** Waits `ms`, or less when tokens are given back meanwhile. */
+  async #pause(gate: Gate, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const timer = new AbortController();
+    const onAbort = () => timer.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const woken = new Promise<void>((resolve) => {
+      gate.wake = resolve;
+    });
+    try {
+      await Promise.race([this.#clock.sleep(ms, timer.signal), woken]);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      gate.wake = undefined;
+      if (!timer.signal.aborted) timer.abort();
     }
   }
 
@@ -204,6 +223,7 @@ export class ConnectionLimiter {
         tokens: undefined,
         backoff: undefined,
         busy: 0,
+        wake: undefined,
       };
       this.#gates.set(key, gate);
     }
@@ -217,7 +237,12 @@ export class ConnectionLimiter {
       gate.requests.limit = requestsPerMinute;
     }
     if (tokensPerMinute !== undefined) {
-      gate.tokens ??= new RateWindow(tokensPerMinute, this.#windowMs);
+      if (!gate.tokens) {
+        const tokens = new RateWindow(tokensPerMinute, this.#windowMs);
+        const woken = gate;
+        tokens.onFreed = () => woken.wake?.();
+        gate.tokens = tokens;
+      }
       gate.tokens.limit = tokensPerMinute;
     }
     return gate;

@@ -16,6 +16,8 @@ export class RateWindow {
   readonly #entries: RateEntry[] = [];
   #head = 0;
   #sum = 0;
+  /** Called when an adjustment gave room back (a request used fewer tokens than estimated). */
+  onFreed: (() => void) | undefined;
 
   constructor(limit: number, windowMs: number) {
     this.limit = limit;
@@ -52,8 +54,10 @@ export class RateWindow {
   adjust(entry: RateEntry, amount: number, now: number): void {
     if (entry.at + this.windowMs <= now) return;
     this.#prune(now);
+    const freed = entry.amount > amount;
     this.#sum += amount - entry.amount;
     entry.amount = amount;
+    if (freed) this.onFreed?.();
   }
 
   /** Whether nothing is left in the window. */

@@ -5,7 +5,6 @@ import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors/flow-error.js";
 import type { Reference } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
-import type { TokenUsage, UsageDetails } from "../node-type/define-node-type.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { RunEventListeners } from "./events.js";
 import { executeNode } from "./execute-node.js";
@@ -27,7 +26,7 @@ import { RunReporter } from "./run-reporter.js";
 import { assembleRunResult, type NodeStatus, type RunResult } from "./run-result.js";
 import { RunScope } from "./run-scope.js";
 import { Scheduler } from "./scheduler.js";
-import { type UsageConnection, UsageTally } from "./usage-tally.js";
+import { type UsageReport, UsageTally } from "./usage-tally.js";
 
 /** What a run needs from its engine. */
 export interface RunServices {
@@ -171,14 +170,9 @@ export class RunState implements ExecutionRun {
     if (this.records.states[node.index] === "running") this.#reporter.log(node, level, message);
   }
 
-  addUsage(
-    node: CompiledNode,
-    usage: TokenUsage | null,
-    connection?: UsageConnection,
-    details?: UsageDetails,
-  ): void {
+  addUsage(node: CompiledNode, ...report: UsageReport): void {
     if (this.records.states[node.index] !== "running") return;
-    this.#usage.add(node.index, usage, connection, details);
+    this.#usage.add(node.index, ...report);
   }
 
   reportRetry(node: CompiledNode, attempt: number, delayMs: number, error: unknown): void {

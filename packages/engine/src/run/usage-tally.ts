@@ -6,6 +6,9 @@ import { addUsage, emptyRunUsage, emptyUsage, type RunUsage, roundCost, type Usa
 /** A connection as usage sees it: resolved, and its identity hash when it went through a service connection. */
 export type UsageConnection = ResolvedConnection & { readonly identity?: string };
 
+/** One call's usage as a node reports it: the service's counts (`null`: none), its connection, what priced it. */
+export type UsageReport = [usage: TokenUsage | null, connection?: UsageConnection, details?: UsageDetails];
+
 /** Token usage and cost of one run: per node, in all, and per connection identity. */
 export class UsageTally {
   /** What the run reports as `usage`. */

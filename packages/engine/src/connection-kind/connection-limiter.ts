@@ -34,11 +34,11 @@ export interface BackoffLimit {
   readonly maxBackoffMs: number;
 }
 
-/** The share of `tokensPerMinute` one request took; handed to `ConnectionLimiter.reconcile`. */
-export interface TokenTicket {
-  window?: RateWindow;
-  entry?: RateEntry;
-}
+/**
+ * Any object, handed to `ConnectionLimiter.run` and then to `reconcile`: the limiter remembers
+ * against it the share of `tokensPerMinute` the request took.
+ */
+export type TokenTicket = object;
 
 /** What the limiter keeps per connection identity. */
 interface Gate {
@@ -62,6 +62,7 @@ interface Gate {
  */
 export class ConnectionLimiter {
   readonly #gates = new Map<string, Gate>();
+  readonly #tickets = new WeakMap<TokenTicket, { window: RateWindow; entry: RateEntry }>();
   readonly #kinds: ConnectionKinds;
   readonly #clock: LimiterClock;
   readonly #windowMs: number;
@@ -111,8 +112,10 @@ export class ConnectionLimiter {
 
   /** Replaces a request's token estimate by the tokens the service counted. */
   reconcile(ticket: TokenTicket, tokens: number): void {
-    if (ticket.window && ticket.entry)
-      ticket.window.adjust(ticket.entry, Math.max(0, tokens), this.#clock.now());
+    const held = this.#tickets.get(ticket);
+    if (!held) return;
+    this.#tickets.delete(ticket);
+    held.window.adjust(held.entry, Math.max(0, tokens), this.#clock.now());
   }
 
   /**
@@ -162,10 +165,7 @@ export class ConnectionLimiter {
     try {
       const result = await task();
       if (gate.backoff) gate.backoff.strikes = 0;
-      if (entry && ticket) {
-        ticket.window = gate.tokens;
-        ticket.entry = entry;
-      }
+      if (entry && ticket && gate.tokens) this.#tickets.set(ticket, { window: gate.tokens, entry });
       return result;
     } catch (error) {
       // A request that failed used no tokens of the quota (it still counts as a request).

@@ -223,3 +223,32 @@ describe("tokensPerMinute", () => {
     expect(server.stats().tokensByKey.c).toMatchObject({ requests: 8, totalTokens: 48 });
   });
 });
+
+describe("a run cancelled while it waits for its connection", () => {
+  it("leaves the line, sends nothing, and frees the limiter", async () => {
+    const clock = new ManualClock();
+    const limiter = new ConnectionLimiter(new ConnectionKinds(builtinConnectionKinds), { clock });
+    const engine = createEngine({
+      nodeTypes: builtinNodeTypes,
+      connectionKinds: builtinConnectionKinds,
+      limiter,
+    });
+    const flow = engine.compile(tenantFlow({ requestsPerMinute: 1 }));
+    const inputs = { key: TENANT_KEYS.a, endpoint: foundryEndpoint(server), tenant: "a" };
+    const first = await engine.run(flow, { inputs }).result;
+    expect(first.status).toBe("succeeded");
+    const controller = new AbortController();
+    const waiting = engine.run(flow, { inputs, signal: controller.signal });
+    await waitUntil(() => clock.sleeping > 0, { what: "the second run to wait for the window" });
+    controller.abort("no longer needed");
+    const result = await waiting.result;
+    expect(result.status).toBe("cancelled");
+    expect(clock.sleeping).toBe(0);
+    await waitUntil(() => limiter.activeConnections === 0, {
+      what: "the limiter to let go of the cancelled request",
+    });
+    clock.advance(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.requests).toHaveLength(1);
+  });
+});

@@ -133,7 +133,7 @@ describe("usage the service did not report", () => {
       ],
     });
     expect(result.status).toBe("succeeded");
-    expect((result.nodes.quiet?.output as { usage: unknown }).usage).toEqual({
+    expect((result.nodes.quiet!.output as { usage: unknown }).usage).toEqual({
       promptTokens: null,
       completionTokens: null,
       totalTokens: null,

@@ -101,7 +101,7 @@ describe("examples/plugin through the weft command", () => {
       expect(run.peak.customer).toBeLessThanOrEqual(2);
       expect(run.peak.shared).toBe(1);
       // Usage, per node and per connection.
-      expect(result.usage.byConnection["dynamic:customer"]?.totalTokens).toBe(
+      expect(result.usage.byConnection.customer?.totalTokens).toBe(
         ["first", "second", "third"].reduce(
           (sum, id) => sum + (result.nodes[id]?.usage?.totalTokens ?? 0),
           0,

@@ -225,7 +225,7 @@ export default { connectionKinds: [{ ...example.connectionKinds[0] }] };
       title: "a config with a setting weft does not know",
       files: { "weft.config.mjs": 'export default { plugin: ["./p.mjs"] };\n' },
       args: [],
-      message: 'error: <folder>/weft.config.mjs: unknown setting "plugin" (known: plugins)',
+      message: 'error: <folder>/weft.config.mjs: unknown setting "plugin" (known: plugins, prices)',
     },
     {
       title: "a config whose plugins are not strings",

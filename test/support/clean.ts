@@ -1,13 +1,17 @@
 /**
  * Makes run results and request logs stable for snapshots: drops times, durations and ids, and
- * replaces the offline server's port.
+ * replaces the offline server's port (and fingerprints that depend on it).
  */
 export function cleanForSnapshot(value: unknown, port?: number): unknown {
   const volatile = new Set(["runId", "startedAt", "durationMs", "timestamp", "requestId", "seq"]);
   const walk = (item: unknown): unknown => {
     if (typeof item === "string") {
       let text = item.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>");
-      if (port !== undefined) text = text.split(`:${port}`).join(":<port>");
+      if (port !== undefined) {
+        text = text.split(`:${port}`).join(":<port>");
+        // A usage label's key fingerprint covers the endpoint, port included.
+        text = text.replace(/:<port>#key-[0-9a-f]{8}/g, ":<port>#key-<fingerprint>");
+      }
       return text;
     }
     if (Array.isArray(item)) return item.map(walk);

@@ -22,14 +22,14 @@ export function tempHome(): string {
 /** Runs the built `weft` CLI and collects its output; never rejects. */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
       {
-        cwd: ROOT,
+        cwd: options.cwd ?? ROOT,
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...options.env },
         maxBuffer: 16 * 1024 * 1024,
       },

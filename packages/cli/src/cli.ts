@@ -70,6 +70,7 @@ export async function main(argv: string[], io: CliIo = processIo(), cwd = proces
     )
     .addOption(new Option("--concurrency <n>", "nodes running at once").argParser(positiveInteger))
     .option("--trace <file>", "write every event as JSON lines to a file")
+    .option("--prices <file>", "a JSON file of prices per million tokens: cost beside tokens")
     .option("--verbose", "print more detail (never secrets)")
     .action(async (flow: string, options) => {
       const { runCommand } = await import("./commands/run.js");

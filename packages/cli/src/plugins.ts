@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type AnyConnectionKind, type AnyNodeType, describeValue, FlowError } from "@weft/engine";
 import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
+import { configPricesSource, type PricesSource } from "./prices-file.js";
 import { describeExport, firstLine, loadWeftConfig } from "./weft-config.js";
 
 /**
@@ -13,6 +14,8 @@ import { describeExport, firstLine, loadWeftConfig } from "./weft-config.js";
 export interface CliCatalog {
   nodeTypes: readonly AnyNodeType[];
   connectionKinds: readonly AnyConnectionKind[];
+  /** The prices weft.config names, if it does (read when a run needs them). */
+  prices?: PricesSource;
 }
 
 /** The built-in node types and connection kinds, without plug-ins. */
@@ -58,7 +61,11 @@ export async function loadCatalog(options: { plugins: readonly string[]; cwd: st
     })),
     ...options.plugins.map((specifier) => ({ specifier, base: options.cwd })),
   ];
-  if (entries.length === 0) return BUILTIN_CATALOG;
+  const prices =
+    config?.prices === undefined
+      ? undefined
+      : configPricesSource(config.prices, config.file, dirname(config.file));
+  if (entries.length === 0) return prices ? { ...BUILTIN_CATALOG, prices } : BUILTIN_CATALOG;
 
   const catalog = new CatalogBuilder();
   const loaded = new Set<string>();
@@ -68,7 +75,7 @@ export async function loadCatalog(options: { plugins: readonly string[]; cwd: st
     loaded.add(file);
     catalog.add(await importPlugin(entry, file), pluginName(entry));
   }
-  return catalog.build();
+  return prices ? { ...catalog.build(), prices } : catalog.build();
 }
 
 /** `plug-in ./x.mjs` or `plug-in ./x.mjs (listed in /p/weft.config.mjs)`: how messages name a module. */

@@ -12,14 +12,16 @@ export interface WeftConfig {
   file: string;
   /** Plug-in modules as written: paths relative to the config file's folder, or package names. */
   plugins: string[];
+  /** `prices`: a prices file (relative to the config file's folder) or the prices themselves. */
+  prices?: unknown;
 }
 
 /** The settings a config file may have. */
-const SETTINGS = new Set(["plugins"]);
+const SETTINGS = new Set(["plugins", "prices"]);
 
 /**
  * Finds the nearest `weft.config.mjs` or `weft.config.js`, from `cwd` up to the file system's
- * root, and reads it: its default export is `{ plugins?: string[] }`. `undefined` when there is
+ * root, and reads it: its default export is `{ plugins?: string[], prices?: string | object }`. `undefined` when there is
  * none. A config that cannot be loaded, or says something weft does not know, is a one-line
  * `cli.config` error naming the file.
  */
@@ -37,7 +39,7 @@ export async function loadWeftConfig(cwd: string): Promise<WeftConfig | undefine
     throw fail(`expected a default export { plugins: [...] }, got ${describeExport(exported)}`);
   }
   for (const key of Object.keys(exported)) {
-    if (!SETTINGS.has(key)) throw fail(`unknown setting ${JSON.stringify(key)} (known: plugins)`);
+    if (!SETTINGS.has(key)) throw fail(`unknown setting ${JSON.stringify(key)} (known: plugins, prices)`);
   }
   const plugins = (exported as { plugins?: unknown }).plugins ?? [];
   if (!Array.isArray(plugins) || plugins.some((plugin) => typeof plugin !== "string" || plugin === "")) {
@@ -45,7 +47,8 @@ export async function loadWeftConfig(cwd: string): Promise<WeftConfig | undefine
       `plugins: expected a list of module paths or package names (strings), got ${describeValue(plugins)}`,
     );
   }
-  return { file, plugins: plugins as string[] };
+  const prices = (exported as { prices?: unknown }).prices;
+  return { file, plugins: plugins as string[], ...(prices === undefined ? {} : { prices }) };
 }
 
 async function findConfigFile(cwd: string): Promise<string | undefined> {

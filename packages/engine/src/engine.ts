@@ -21,6 +21,7 @@ import {
 import { bindNodeTypes, registeredConnectionKinds } from "./node-type/bind-node-types.js";
 import type { AnyNodeType } from "./node-type/define-node-type.js";
 import { NodeTypeRegistry } from "./node-type/registry.js";
+import { type Prices, type PricesFile, parsePrices } from "./run/prices.js";
 import { RunHandle } from "./run/run-handle.js";
 import { checkTimeout, type RunLimits } from "./run/run-limits.js";
 
@@ -65,6 +66,17 @@ export interface EngineOptions {
    * `node.output-too-large`. 16 MiB unless set.
    */
   maxOutputLength?: number;
+  /**
+   * Prices per million tokens, per model or deployment, to report cost beside tokens in results
+   * and events: as read from a prices file (checked here; a `prices.invalid` error says what is
+   * wrong) or from `parsePrices`. Weft ships none.
+   */
+  prices?: PricesFile | Prices;
+  /**
+   * The per-connection limits to share, e.g. one `ConnectionLimiter` for several engines of a
+   * process so that a tenant's `requestsPerMinute` holds across all of them. Its own otherwise.
+   */
+  limiter?: ConnectionLimiter;
 }
 
 /** Options of one run. */
@@ -127,7 +139,8 @@ export function createEngine(options: EngineOptions): Engine {
   const services = {
     connectionKinds,
     connections: options.connections,
-    limiter: new ConnectionLimiter(connectionKinds),
+    limiter: options.limiter ?? new ConnectionLimiter(connectionKinds),
+    prices: options.prices === undefined ? undefined : parsePrices(options.prices),
   };
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
   const limits = checkLimits(options.limits);

@@ -26,6 +26,13 @@ export type { CompiledFlow } from "./compiled-flow.js";
 export type { ConnectionProblem } from "./connection-kind/check-connections.js";
 export type { ConnectionField } from "./connection-kind/connection-fields.js";
 export { ConnectionKinds } from "./connection-kind/connection-kinds.js";
+export {
+  type BackoffLimit,
+  ConnectionLimiter,
+  type ConnectionLimiterOptions,
+  type LimitedRequest,
+  type TokenTicket,
+} from "./connection-kind/connection-limiter.js";
 export { connectionSchema } from "./connection-kind/connection-schema.js";
 export {
   type AnyConnectionKind,
@@ -40,6 +47,7 @@ export {
   secretField,
   secretSchema,
 } from "./connection-kind/define-connection-kind.js";
+export type { LimiterClock } from "./connection-kind/limiter-clock.js";
 export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
 export { unknownConnectionError } from "./connection-kind/unknown-connection.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
@@ -105,6 +113,8 @@ export {
   MAX_ISSUE_MESSAGE_LENGTH,
   MAX_KEY_FILE_BYTES,
   MAX_LISTED_ISSUES,
+  MAX_PRICED_MODELS,
+  MAX_PRICES_FILE_BYTES,
   MAX_RESULT_JSON_LENGTH,
   MAX_STORE_FILE_BYTES,
   MAX_SUGGESTED_NAMES,
@@ -121,16 +131,27 @@ export {
   type NodeLogger,
   type NodeType,
   type ResolvedConnection,
+  type ServiceCallOptions,
   type ServiceConnection,
   type TokenUsage,
+  type UsageDetails,
 } from "./node-type/define-node-type.js";
 export type { NodeTypeRegistry } from "./node-type/registry.js";
 export { type BoundedJsonOptions, cutText, stringifyBounded } from "./run/bounded-json.js";
 export type { EventBase, RunEventListeners, RunEventName, RunEvents } from "./run/events.js";
 export { RUN_EVENT_NAMES } from "./run/events.js";
 export { coerceInputText } from "./run/flow-inputs.js";
+export {
+  costOf,
+  findPrice,
+  type ModelPrice,
+  type Prices,
+  type PricesFile,
+  parsePrices,
+} from "./run/prices.js";
 export { RunHandle } from "./run/run-handle.js";
-export type { NodeResult, NodeStatus, RunResult, RunStatus, RunUsage } from "./run/run-result.js";
+export type { NodeResult, NodeStatus, RunResult, RunStatus } from "./run/run-result.js";
+export { addRunUsage, addUsage, emptyRunUsage, emptyUsage, type RunUsage, type Usage } from "./run/usage.js";
 export { describeJsonError } from "./secrets/json-error.js";
 // Secrets.
 export { Redactor } from "./secrets/redactor.js";

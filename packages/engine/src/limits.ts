@@ -116,6 +116,12 @@ export const MAX_TRACE_EVENT_LENGTH_PAST_BUDGET = 2 * 1024;
 /** A `--inputs-file` of input values (large documents for a prompt fit; a stray dump does not). */
 export const MAX_INPUTS_FILE_BYTES = 16 * 1024 * 1024;
 
+/** A prices file (`--prices`, `prices` in weft.config), in bytes. */
+export const MAX_PRICES_FILE_BYTES = 1024 * 1024;
+
+/** Models and deployments priced in one prices file (`prices.invalid`). */
+export const MAX_PRICED_MODELS = 10_000;
+
 /** The connection store's `connections.json`, and a connections file given to `weft connection import`. */
 export const MAX_STORE_FILE_BYTES = 16 * 1024 * 1024;
 

@@ -29,6 +29,10 @@ export interface StoredConnectionSummary {
   endpoint?: string;
   /** Requests in flight through it at most, if it sets a limit. */
   maxConcurrency?: number;
+  /** Requests started in any 60 seconds at most, if it sets a limit. */
+  requestsPerMinute?: number;
+  /** Tokens used in any 60 seconds at most, if it sets a limit. */
+  tokensPerMinute?: number;
 }
 
 /** Options of `create` and `createMany`. */

@@ -87,6 +87,10 @@ export class ConnectionStore implements ConnectionProvider {
         type: masked.type,
         ...(typeof endpoint === "string" ? { endpoint } : {}),
         ...(typeof masked.maxConcurrency === "number" ? { maxConcurrency: masked.maxConcurrency } : {}),
+        ...(typeof masked.requestsPerMinute === "number"
+          ? { requestsPerMinute: masked.requestsPerMinute }
+          : {}),
+        ...(typeof masked.tokensPerMinute === "number" ? { tokensPerMinute: masked.tokensPerMinute } : {}),
       };
     });
   }

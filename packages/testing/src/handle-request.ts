@@ -6,7 +6,7 @@ import type { ContentSafetyState } from "./content-safety/rules.js";
 import { answerEmbeddings } from "./embeddings/answer-embeddings.js";
 import { invalidKeyBody, missingKeyBody, resourceNotFoundBody } from "./error-bodies.js";
 import { applyFault } from "./faults.js";
-import { buildCompletion, buildModelInfo, defaultReply } from "./replies.js";
+import { buildCompletion, buildModelInfo, defaultReply, usageFor } from "./replies.js";
 import type { RequestLog } from "./request-log.js";
 import { type Exchange, isClosed, sendJson, sendStream } from "./respond.js";
 import { type MatchedRoute, matchRoute } from "./routes.js";
@@ -133,6 +133,15 @@ async function answer(
   const reply = replyFor(rule, request);
   const chunkDelayMs = rule?.chunkDelayMs ?? 0;
   if (rule?.fault !== undefined) return applyFault(rule.fault, { exchange, request, reply, chunkDelayMs });
+  // Counted when the answer starts: a client that reads it whole gets these counts.
+  if (!request.stream || request.includeUsage) {
+    const usage = usageFor(request, reply);
+    state.log.recordUsage(exchange.entry, {
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      totalTokens: usage.total_tokens,
+    });
+  }
   if (request.stream) {
     return sendStream(exchange, buildStreamEvents(request, reply), { kind: "done" }, chunkDelayMs);
   }

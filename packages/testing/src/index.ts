@@ -59,4 +59,5 @@ export type {
   StreamCutFault,
   StreamErrorFault,
   TextMatcher,
+  TokenCounts,
 } from "./types.js";

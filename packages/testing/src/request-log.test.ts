@@ -22,7 +22,12 @@ describe("RequestLog", () => {
     const a3 = log.begin({ ...arriving, keyLabel: "a" });
 
     expect([a1, a2, b1, a3].map(({ entry }) => entry.concurrency)).toEqual([1, 2, 3, 3]);
-    expect(log.stats()).toEqual({ total: 4, maxConcurrency: 3, maxConcurrencyByKey: { a: 2, b: 1 } });
+    expect(log.stats()).toEqual({
+      total: 4,
+      maxConcurrency: 3,
+      maxConcurrencyByKey: { a: 2, b: 1 },
+      tokensByKey: {},
+    });
     expect(finished).toHaveLength(1);
   });
 
@@ -62,9 +67,40 @@ describe("concurrency through the real SDKs", () => {
     ]);
     await openaiClient(server, "key-b").chat.completions.create(params);
 
-    expect(server.stats()).toEqual({ total: 7, maxConcurrency: 6, maxConcurrencyByKey: { a: 4, b: 2 } });
+    expect(server.stats()).toMatchObject({
+      total: 7,
+      maxConcurrency: 6,
+      maxConcurrencyByKey: { a: 4, b: 2 },
+    });
     expect(server.requests.at(-1)?.concurrency).toBe(1);
     expect(Math.max(...server.requests.map((entry) => entry.concurrency))).toBe(6);
+  });
+
+  it("counts the tokens its answers reported, per key, as the clients read them", async () => {
+    server = await startLlmServer({ keys: { a: "key-a", b: "key-b" } });
+    const ask = (content: string) => ({ model: "m", messages: [{ role: "user" as const, content }] });
+    const answers = await Promise.all([
+      openaiClient(server, "key-a").chat.completions.create(ask("one two three")),
+      openaiClient(server, "key-a").chat.completions.create(ask("four")),
+      openaiClient(server, "key-b").chat.completions.create(ask("five six")),
+    ]);
+    const tokens = answers.map((answer) => answer.usage!);
+    const sum = (list: typeof tokens) => ({
+      requests: list.length,
+      promptTokens: list.reduce((total, usage) => total + usage.prompt_tokens, 0),
+      completionTokens: list.reduce((total, usage) => total + usage.completion_tokens, 0),
+      totalTokens: list.reduce((total, usage) => total + usage.total_tokens, 0),
+    });
+    expect(server.stats().tokensByKey).toEqual({ a: sum(tokens.slice(0, 2)), b: sum(tokens.slice(2)) });
+    expect(server.requests.map((entry) => entry.usage?.totalTokens).sort()).toEqual(
+      tokens.map((usage) => usage.total_tokens).sort(),
+    );
+    // A fault answers with no usage: it counts for nobody.
+    server.addRule({ fault: { type: "status", status: 429 } });
+    await openaiClient(server, "key-a")
+      .chat.completions.create(ask("seven"))
+      .catch(() => {});
+    expect(server.stats().tokensByKey.a?.requests).toBe(2);
   });
 
   it("fills in duration and status once a delayed request is answered", async () => {

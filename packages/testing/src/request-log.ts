@@ -1,4 +1,4 @@
-import type { AuthScheme, LlmServerStats, RequestLogEntry, RouteName } from "./types.js";
+import type { AuthScheme, LlmServerStats, RequestLogEntry, RouteName, TokenCounts } from "./types.js";
 
 /** What is known about a request when it arrives. */
 export interface ArrivingRequest {
@@ -36,6 +36,8 @@ export class RequestLog {
   /** By key label: labels are key names a user chose (`--key __proto__=K`), so never object keys. */
   readonly #maxConcurrencyByKey = new Map<string, number>();
   readonly #onFinish: ((entry: RequestLogEntry) => void) | undefined;
+  readonly #keyLabels = new WeakMap<RequestLogEntry, string>();
+  readonly #tokensByKey = new Map<string, TokenCounts & { requests: number }>();
 
   constructor(onFinish?: (entry: RequestLogEntry) => void) {
     this.#onFinish = onFinish;
@@ -76,6 +78,7 @@ export class RequestLog {
     if (arriving.keyName !== undefined) entry.keyName = arriving.keyName;
     if (arriving.keyFingerprint !== undefined) entry.keyFingerprint = arriving.keyFingerprint;
     this.entries.push(entry);
+    if (keyLabel !== undefined) this.#keyLabels.set(entry, keyLabel);
 
     let finished = false;
     const finish = () => {
@@ -90,6 +93,24 @@ export class RequestLog {
     return { entry, finish };
   }
 
+  /** Records the token counts an answer reported, for the entry and its key's totals. */
+  recordUsage(entry: RequestLogEntry, usage: TokenCounts): void {
+    entry.usage = usage;
+    const label = this.#keyLabels.get(entry);
+    if (label === undefined) return;
+    const total = this.#tokensByKey.get(label) ?? {
+      requests: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      totalTokens: 0,
+    };
+    total.requests += 1;
+    total.promptTokens += usage.promptTokens;
+    total.completionTokens += usage.completionTokens;
+    total.totalTokens += usage.totalTokens;
+    this.#tokensByKey.set(label, total);
+  }
+
   /** Counters since construction or the last `reset()`. */
   stats(): LlmServerStats {
     return {
@@ -97,6 +118,7 @@ export class RequestLog {
       maxConcurrency: this.#maxConcurrency,
       // Own properties, even for a label such as `__proto__` (fromEntries defines, never assigns).
       maxConcurrencyByKey: Object.fromEntries(this.#maxConcurrencyByKey),
+      tokensByKey: Object.fromEntries([...this.#tokensByKey].map(([label, total]) => [label, { ...total }])),
     };
   }
 
@@ -107,5 +129,6 @@ export class RequestLog {
     this.#total = 0;
     this.#maxConcurrency = 0;
     this.#maxConcurrencyByKey.clear();
+    this.#tokensByKey.clear();
   }
 }

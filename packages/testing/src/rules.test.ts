@@ -136,7 +136,7 @@ describe("rules through the real SDKs", () => {
 
     server.reset();
     expect(requests).toHaveLength(0);
-    expect(server.stats()).toEqual({ total: 0, maxConcurrency: 0, maxConcurrencyByKey: {} });
+    expect(server.stats()).toEqual({ total: 0, maxConcurrency: 0, maxConcurrencyByKey: {}, tokensByKey: {} });
     const completion = await openaiClient(server).chat.completions.create({
       model: "m",
       messages: helloMessages,

@@ -210,6 +210,15 @@ export interface RequestLogEntry {
   contentSafety?: ContentSafetyLogInfo;
   /** SerpAPI: what was searched for (never the key, which travels in the query string). */
   serp?: SerpSearchInfo;
+  /** The token counts the answer reported (`usage`), when it reported any. */
+  usage?: TokenCounts;
+}
+
+/** Tokens as the server counted them for its answers. */
+export interface TokenCounts {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
 }
 
 /** Counters since start or the last `reset()`. */
@@ -220,6 +229,11 @@ export interface LlmServerStats {
   maxConcurrency: number;
   /** The same high-water mark per key, by key name or else key fingerprint. */
   maxConcurrencyByKey: Record<string, number>;
+  /**
+   * Tokens the server reported in its answers, per key (by key name or else key fingerprint):
+   * what a client's usage accounting should add up to.
+   */
+  tokensByKey: Record<string, TokenCounts & { requests: number }>;
 }
 
 /** A running offline LLM server. */

@@ -70,6 +70,7 @@ export function progressLine(source: BatchProgressSource): string {
   ];
   if (total !== undefined && rate > 0) parts.push(`ETA ${formatSeconds(Math.max(0, total - done) / rate)}`);
   parts.push(`${formatCount(tally.totalTokens)} tokens`);
-  // Cost belongs beside tokens once the batch has prices.
+  const cost = tally.cost;
+  if (cost !== undefined && cost.cost !== null) parts.push(`${cost.cost} ${cost.currency ?? ""}`.trimEnd());
   return parts.join(" · ");
 }

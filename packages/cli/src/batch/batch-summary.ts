@@ -36,13 +36,13 @@ export function formatBatchSummary(report: BatchReport, io: CliIo): string {
     );
   }
   const connections = Object.entries(report.usage.byConnection).sort(
-    ([, a], [, b]) => b.totalTokens - a.totalTokens,
+    ([, a], [, b]) => (b.totalTokens ?? 0) - (a.totalTokens ?? 0),
   );
-  lines.push(`  tokens: ${formatCount(report.usage.totalTokens)} in all`);
+  lines.push(`  tokens: ${formatTokens(report.usage.totalTokens)} in all${formatCost(report.usage)}`);
   const width = Math.min(40, Math.max(0, ...connections.map(([label]) => label.length)));
   for (const [label, usage] of connections) {
     lines.push(
-      `    ${label.padEnd(width)}  ${formatCount(usage.totalTokens)} tokens (${formatCount(usage.promptTokens)} in, ${formatCount(usage.completionTokens)} out) over ${formatCount(usage.rows)} rows`,
+      `    ${label.padEnd(width)}  ${formatTokens(usage.totalTokens)} tokens (${formatTokens(usage.promptTokens)} in, ${formatTokens(usage.completionTokens)} out)${formatCost(usage)} over ${formatCount(usage.rows)} rows`,
     );
   }
   if (report.slowest.length > 0) {
@@ -54,6 +54,17 @@ export function formatBatchSummary(report: BatchReport, io: CliIo): string {
   }
   lines.push(`  results: ${report.output}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** A token count, or what stands for none: the service reported no usage. */
+function formatTokens(tokens: number | null): string {
+  return tokens === null ? "not reported" : formatCount(tokens);
+}
+
+/** ` · cost 0.0123 USD`, when the batch has prices. */
+function formatCost(usage: { cost?: number | null; currency?: string }): string {
+  if (usage.cost === undefined) return "";
+  return usage.cost === null ? " · cost unknown" : ` · cost ${usage.cost} ${usage.currency ?? ""}`.trimEnd();
 }
 
 /** `12,345` */

@@ -43,6 +43,7 @@ export function registerBatchCommand(
       ),
     )
     .option("--resume", "continue the batch that wrote --output: rows with a result line are not run again")
+    .option("--prices <file>", "a JSON file of prices per million tokens: cost beside tokens")
     .option("--json", "print the summary as JSON on stdout")
     .action(async (flow: string, options) => {
       const { batchCommand } = await import("./batch.js");

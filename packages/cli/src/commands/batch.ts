@@ -17,6 +17,7 @@ import { loadFlowFile } from "../flow-file.js";
 import type { CliIo } from "../io.js";
 import { splitPair } from "../options.js";
 import { BUILTIN_CATALOG, type CliCatalog } from "../plugins.js";
+import { loadPrices } from "../prices-file.js";
 import { LineWriter } from "../reporters/line-writer.js";
 import { checkStaticConnections, readInputs, usesStaticConnections } from "./run.js";
 
@@ -32,6 +33,8 @@ export interface BatchCommandOptions {
   maxFailures?: number;
   resume?: boolean;
   json?: boolean;
+  /** A prices file: cost beside tokens (overrides weft.config's `prices`). */
+  prices?: string;
   /** Static connections to use instead of the local store (tests). */
   connections?: ConnectionProvider;
   catalog?: CliCatalog;
@@ -53,7 +56,12 @@ export async function batchCommand(file: string, options: BatchCommandOptions, i
   const connections =
     options.connections ??
     (usesStaticConnections(flow) ? await openCliConnections(io.env, catalog) : undefined);
-  const engine = createCliEngine(catalog, { ...(connections ? { connections } : {}) });
+  const pricesSource = options.prices ? { file: options.prices, label: options.prices } : catalog.prices;
+  const prices = pricesSource ? await loadPrices(pricesSource) : undefined;
+  const engine = createCliEngine(catalog, {
+    ...(connections ? { connections } : {}),
+    ...(prices ? { prices } : {}),
+  });
   await checkStaticConnections(engine, flow, io);
   const inputs = await readInputs(flow, options, io);
 

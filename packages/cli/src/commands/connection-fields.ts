@@ -21,7 +21,14 @@ export interface CliField extends ConnectionField {
   descriptions: Array<string | undefined>;
 }
 
-/** Every field of every kind, once, in the kinds' order; `maxConcurrency` (common to all) last. */
+/** The limits every kind has, as options: whole numbers from 1. */
+const LIMIT_FIELDS: ReadonlyMap<string, string> = new Map([
+  ["maxConcurrency", "requests in flight at once through this connection"],
+  ["requestsPerMinute", "requests started through this connection in any 60 seconds"],
+  ["tokensPerMinute", "tokens used through this connection in any 60 seconds"],
+]);
+
+/** Every field of every kind, once, in the kinds' order; the limits (common to all) last. */
 export function cliFields(kinds: ConnectionKinds): CliField[] {
   const byName = new Map<string, CliField>();
   for (const type of kinds.types()) {
@@ -35,8 +42,8 @@ export function cliFields(kinds: ConnectionKinds): CliField[] {
   }
   const fields = [...byName.values()];
   return [
-    ...fields.filter((field) => field.name !== "maxConcurrency"),
-    ...fields.filter((field) => field.name === "maxConcurrency"),
+    ...fields.filter((field) => !LIMIT_FIELDS.has(field.name)),
+    ...fields.filter((field) => LIMIT_FIELDS.has(field.name)),
   ];
 }
 
@@ -66,12 +73,9 @@ export function addFieldOptions(command: Command, fields: readonly CliField[]): 
   for (const field of fields) {
     const flag = kebab(field.name);
     const what = field.description ?? spoken(field.name);
-    if (field.name === "maxConcurrency") {
-      command.addOption(
-        new Option("--max-concurrency <n>", "requests in flight at once through this connection").argParser(
-          positiveInteger,
-        ),
-      );
+    const limit = LIMIT_FIELDS.get(field.name);
+    if (limit !== undefined) {
+      command.addOption(new Option(`--${flag} <n>`, limit).argParser(positiveInteger));
     } else if (field.record && field.secret === "entries") {
       const option = `--${kebab(singular(field.name))}-env <name=VAR>`;
       command.option(

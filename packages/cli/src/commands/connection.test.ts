@@ -226,7 +226,7 @@ describe("weft connection", () => {
     expect(endpoint.message).toMatch(/^connection "c" endpoint: unrecognised Azure AI endpoint: expected /);
     const misplaced = await fails(env, [...create, "--endpoint", FOUNDRY, "--base-url", "http://x"]);
     expect(misplaced.message).toBe(
-      'connection "c" baseUrl: unknown field for azure-ai connections; expected endpoint, apiKey, apiVersion, maxConcurrency',
+      'connection "c" baseUrl: unknown field for azure-ai connections; expected endpoint, apiKey, apiVersion, maxConcurrency, requestsPerMinute, tokensPerMinute',
     );
 
     await ok(env, [...create, "--endpoint", FOUNDRY]);

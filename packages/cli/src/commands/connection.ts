@@ -77,13 +77,20 @@ export function registerConnectionCommands(
         io.stdout("no connections (add one with `weft connection create` or `weft connection import`)\n");
         return;
       }
+      // The rate columns only when some connection sets a rate.
+      const rates = summaries.some(
+        (summary) => summary.requestsPerMinute !== undefined || summary.tokensPerMinute !== undefined,
+      );
+      const text = (value: number | undefined) => (value === undefined ? "" : String(value));
       const rows = summaries.map((summary) => [
         summary.name,
         summary.type,
         summary.endpoint ?? "",
-        summary.maxConcurrency === undefined ? "" : String(summary.maxConcurrency),
+        text(summary.maxConcurrency),
+        ...(rates ? [text(summary.requestsPerMinute), text(summary.tokensPerMinute)] : []),
       ]);
-      io.stdout(formatTable(["NAME", "TYPE", "ENDPOINT", "MAX IN FLIGHT"], rows));
+      const header = ["NAME", "TYPE", "ENDPOINT", "MAX IN FLIGHT", ...(rates ? ["RPM", "TPM"] : [])];
+      io.stdout(formatTable(header, rows));
     });
 
   connection

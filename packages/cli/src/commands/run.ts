@@ -19,6 +19,7 @@ import { loadFlowFile } from "../flow-file.js";
 import type { CliIo } from "../io.js";
 import { splitPair } from "../options.js";
 import { BUILTIN_CATALOG, type CliCatalog } from "../plugins.js";
+import { loadPrices } from "../prices-file.js";
 import { attachEventLines } from "../reporters/event-lines.js";
 import { LineWriter } from "../reporters/line-writer.js";
 import { attachProgressReporter, formatSummary } from "../reporters/progress-reporter.js";
@@ -34,6 +35,8 @@ export interface RunCommandOptions {
   stream?: boolean;
   concurrency?: number;
   trace?: string;
+  /** A prices file: cost beside tokens (overrides weft.config's `prices`). */
+  prices?: string;
   verbose?: boolean;
   /** Static connections to use instead of the local store (the demo, tests). */
   connections?: ConnectionProvider;
@@ -66,7 +69,12 @@ async function executeFlowFile(
   const connections =
     options.connections ??
     (usesStaticConnections(flow) ? await openCliConnections(io.env, catalog) : undefined);
-  const engine = createCliEngine(catalog, { ...(connections ? { connections } : {}) });
+  const pricesSource = options.prices ? { file: options.prices, label: options.prices } : catalog.prices;
+  const prices = pricesSource ? await loadPrices(pricesSource) : undefined;
+  const engine = createCliEngine(catalog, {
+    ...(connections ? { connections } : {}),
+    ...(prices ? { prices } : {}),
+  });
   await checkStaticConnections(engine, flow, io);
   const inputs = await readInputs(flow, options, io);
   const trace = options.trace ? await openTraceWriter(options.trace) : undefined;

@@ -1,6 +1,7 @@
 import type { RunHandle, RunResult } from "@weft/engine";
 import { type CliIo, paint } from "../io.js";
 import type { LineWriter } from "./line-writer.js";
+import { formatUsage, formatUsageByConnection } from "./usage-lines.js";
 
 /**
  * One line per node as it starts (on a terminal or with --verbose) and ends, written through `out`
@@ -47,7 +48,7 @@ export function attachProgressReporter(
   }
 }
 
-/** The closing line: status, duration, nodes, tokens. */
+/** The closing line: status, duration, nodes, tokens and cost; then tokens and cost per connection. */
 export function formatSummary(result: RunResult, io: CliIo): string {
   const nodes = Object.values(result.nodes);
   const counts = (["succeeded", "failed", "skipped", "cancelled"] as const)
@@ -55,7 +56,8 @@ export function formatSummary(result: RunResult, io: CliIo): string {
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
     .join(", ");
-  const tokens = result.usage.totalTokens > 0 ? ` · ${result.usage.totalTokens} tokens` : "";
+  const usage = formatUsage(result.usage);
+  const tokens = usage === "" ? "" : ` · ${usage}`;
   const mark =
     result.status === "succeeded"
       ? paint(io, "green", "✓")
@@ -63,7 +65,7 @@ export function formatSummary(result: RunResult, io: CliIo): string {
   const error = result.error
     ? `: ${result.error.nodeId ? `node "${result.error.nodeId}": ` : ""}${result.error.message}`
     : "";
-  return `${mark} run ${result.status} in ${formatDuration(result.durationMs)} (${counts})${tokens}${error}\n`;
+  return `${mark} run ${result.status} in ${formatDuration(result.durationMs)} (${counts})${tokens}${error}\n${formatUsageByConnection(result.usage, io)}`;
 }
 
 function formatDuration(ms: number): string {

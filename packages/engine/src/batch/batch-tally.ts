@@ -1,11 +1,11 @@
 import { setOwn } from "../flow/references.js";
 import { MAX_BATCH_SLOWEST_ROWS } from "../limits.js";
-import type { TokenUsage } from "../node-type/define-node-type.js";
 import { roundMs } from "../run/run-result.js";
+import { addUsage, emptyUsage, type Usage } from "../run/usage.js";
 import type { BatchRowResult, BatchRowStatus, BatchStopReason } from "./batch-options.js";
 
-/** Tokens one connection used over a batch, and in how many rows. */
-export interface BatchConnectionUsage extends TokenUsage {
+/** Tokens (and cost, with prices) one connection used over a batch, and in how many rows. */
+export interface BatchConnectionUsage extends Usage {
   /** Rows whose runs used the connection. */
   rows: number;
 }
@@ -37,7 +37,7 @@ export interface BatchSummary {
    * Tokens used, in all and per connection identity (the labels of `RunUsage.byConnection`: a
    * static connection's name, or `dynamic:<name or host>`), over the rows of this batch.
    */
-  usage: TokenUsage & { byConnection: Record<string, BatchConnectionUsage> };
+  usage: Usage & { byConnection: Record<string, BatchConnectionUsage> };
   /** The slowest rows, slowest first (at most `MAX_BATCH_SLOWEST_ROWS`). */
   slowest: BatchSlowRow[];
 }
@@ -51,7 +51,7 @@ export interface BatchSummary {
 export class BatchTally {
   readonly #startedAt: number;
   readonly #counts: Record<BatchRowStatus, number> = { succeeded: 0, failed: 0, cancelled: 0 };
-  readonly #total: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  readonly #total: Usage = emptyUsage();
   /** By connection label: labels are connection names users chose, so a Map, never object keys. */
   readonly #byConnection = new Map<string, BatchConnectionUsage>();
   readonly #slowest: BatchSlowRow[] = [];
@@ -65,14 +65,14 @@ export class BatchTally {
     this.#counts[result.status]++;
     const usage = result.usage;
     if (usage) {
-      addTokens(this.#total, usage);
+      addUsage(this.#total, usage);
       for (const [label, tokens] of Object.entries(usage.byConnection)) {
         let known = this.#byConnection.get(label);
         if (!known) {
-          known = { promptTokens: 0, completionTokens: 0, totalTokens: 0, rows: 0 };
+          known = { ...emptyUsage(), rows: 0 };
           this.#byConnection.set(label, known);
         }
-        addTokens(known, tokens);
+        addUsage(known, tokens);
         known.rows++;
       }
     }
@@ -91,7 +91,13 @@ export class BatchTally {
 
   /** Tokens used so far, in all. */
   get totalTokens(): number {
-    return this.#total.totalTokens;
+    return this.#total.totalTokens ?? 0;
+  }
+
+  /** Cost so far, with the prices' currency: `undefined` without prices. */
+  get cost(): { cost: number | null; currency: string | undefined } | undefined {
+    const { cost, currency } = this.#total;
+    return cost === undefined ? undefined : { cost, currency };
   }
 
   /** The summary as of now. */
@@ -121,10 +127,4 @@ export class BatchTally {
     slowest.splice(at === -1 ? slowest.length : at, 0, row);
     if (slowest.length > MAX_BATCH_SLOWEST_ROWS) slowest.pop();
   }
-}
-
-function addTokens(into: TokenUsage, usage: TokenUsage): void {
-  into.promptTokens += usage.promptTokens;
-  into.completionTokens += usage.completionTokens;
-  into.totalTokens += usage.totalTokens;
 }

@@ -24,11 +24,15 @@ describe("ConnectionKinds", () => {
         number: true,
         description: expect.stringContaining("Requests in flight"),
       },
+      expect.objectContaining({ name: "requestsPerMinute", optional: true, number: true }),
+      expect.objectContaining({ name: "tokensPerMinute", optional: true, number: true }),
     ]);
     expect(kinds.fields("custom")).toEqual([
       { name: "configs", record: true, optional: false },
       { name: "secrets", record: true, optional: false, secret: "entries" },
       expect.objectContaining({ name: "maxConcurrency", number: true }),
+      expect.objectContaining({ name: "requestsPerMinute", number: true }),
+      expect.objectContaining({ name: "tokensPerMinute", number: true }),
     ]);
     expect(kinds.fields("serp")).toBeUndefined();
   });

@@ -9,7 +9,7 @@ import type { AnyConnectionKind, Connection } from "./define-connection-kind.js"
 /** A registered kind with what is derived from it once. */
 interface KindEntry {
   kind: AnyConnectionKind;
-  /** The kind's fields with `type`, `name` and `maxConcurrency`. */
+  /** The kind's fields with `type`, `name` and the limits (`maxConcurrency`, `requestsPerMinute`, `tokensPerMinute`). */
   schema: z.ZodObject;
   /** Every field but `type` and `name`, secret ones marked. */
   fields: ConnectionField[];
@@ -58,12 +58,12 @@ export class ConnectionKinds {
     return [...this.#entries.keys()];
   }
 
-  /** The fields of a kind (without `type` and `name`, with `maxConcurrency`), secret ones marked. */
+  /** The fields of a kind (without `type` and `name`, with the limits), secret ones marked. */
   fields(type: string): ConnectionField[] | undefined {
     return this.#entries.get(type)?.fields;
   }
 
-  /** The whole zod schema of a kind's connections, `type`, `name` and `maxConcurrency` included. */
+  /** The whole zod schema of a kind's connections, `type`, `name` and the limits included. */
   schema(type: string): z.ZodObject | undefined {
     return this.#entries.get(type)?.schema;
   }

@@ -18,13 +18,19 @@ export function secretField() {
 }
 
 /**
- * How to reach a service: the kind's `type`, an optional `name` and `maxConcurrency`, and the
- * kind's own fields. Secret fields hold `Secret`s, so a connection prints masked.
+ * How to reach a service: the kind's `type`, an optional `name`, the limits every kind may carry
+ * (`maxConcurrency`, `requestsPerMinute`, `tokensPerMinute`), and the kind's own fields. Secret
+ * fields hold `Secret`s, so a connection prints masked.
  */
 export type Connection = {
   type: string;
   name?: string;
+  /** Requests in flight at once through this connection, across every run of the engine. */
   maxConcurrency?: number;
+  /** Requests started in any 60 seconds, across every run of the engine. */
+  requestsPerMinute?: number;
+  /** Tokens used in any 60 seconds (estimated before each request, corrected after), across runs. */
+  tokensPerMinute?: number;
   [field: string]: unknown;
 };
 
@@ -33,6 +39,8 @@ export type ConnectionOf<Fields extends z.ZodRawShape> = z.output<z.ZodObject<Fi
   type: string;
   name?: string;
   maxConcurrency?: number;
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
 };
 
 /** What `weft connection test` reports. */
@@ -104,7 +112,8 @@ export interface ConnectionKind<Fields extends z.ZodRawShape = z.ZodRawShape> {
   readonly description: string;
   /**
    * The kind's own fields as a zod object; secret fields use `secretField()`. `type`, `name` and
-   * `maxConcurrency` are common to every kind and added by the engine: a kind does not declare them.
+   * the limits (`maxConcurrency`, `requestsPerMinute`, `tokensPerMinute`) are common to every kind
+   * and added by the engine: a kind does not declare them.
    */
   readonly fields: z.ZodObject<Fields>;
   /**

@@ -56,6 +56,9 @@ export const ERROR_CODES = {
   // The inputs a run is given.
   "input.invalid": "user",
 
+  // A prices file (`weft run --prices`, `createEngine({ prices })`).
+  "prices.invalid": "user",
+
   // Connections, static (by name) or dynamic (built in the flow).
   "connection.invalid": "user",
   "connection.unknown": "user",

@@ -208,9 +208,12 @@ describe("usage by connection", () => {
     expect(result.status).toBe("succeeded");
     expect(Object.keys(result.usage.byConnection)).toEqual(["__proto__", "toString"]);
     expect(Object.getOwnPropertyDescriptor(result.usage.byConnection, "__proto__")?.value).toEqual({
+      requests: 2,
       promptTokens: 2,
       completionTokens: 4,
       totalTokens: 6,
+      reported: true,
+      unreportedRequests: 0,
     });
     expectPrototypeUntouched();
   });

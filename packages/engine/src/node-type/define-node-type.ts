@@ -12,6 +12,24 @@ export interface TokenUsage {
   totalTokens: number;
 }
 
+/** What a node knows of a call besides its tokens, to price them (`createEngine({ prices })`). */
+export interface UsageDetails {
+  /** The deployment the request went to (or the model name it asked for): looked up in the prices first. */
+  deployment?: string;
+  /** The model that answered, as the service names it: looked up when the deployment has no price. */
+  model?: string;
+}
+
+/** Options of one request through `ServiceConnection.call`. */
+export interface ServiceCallOptions {
+  /**
+   * The tokens the request is expected to use, counted against the connection's `tokensPerMinute`
+   * until `reportUsage` gives the real count (a failed request counts none). Weft's chat completion
+   * estimates a quarter of the prompt's characters plus `maxTokens` (or 256 without it).
+   */
+  tokens?: number;
+}
+
 /** The connection a node should use, chosen by the override rule, and where it came from. */
 export interface ResolvedConnection<C extends Connection = Connection> {
   /** The connection itself, its secret fields as `Secret` values. */
@@ -25,18 +43,26 @@ export interface ResolvedConnection<C extends Connection = Connection> {
 }
 
 /**
- * A node's connection with the rules attached: requests made through `call` hold a slot of the
- * connection's `maxConcurrency` (shared by every run of the engine) and end with the node, and
- * `reportUsage` counts for the node, the run and this connection. A node that calls a service
- * needs nothing else to honour a tenant's quota.
+ * A node's connection with the rules attached: requests made through `call` wait for the
+ * connection's limits (`maxConcurrency`, `requestsPerMinute`, `tokensPerMinute`, shared by every
+ * run of the engine) and its back-off after a 429, and end with the node; `reportUsage` counts for
+ * the node, the run and this connection. A node that calls a service needs nothing else to honour
+ * a tenant's quota.
  */
 export interface ServiceConnection<C extends Connection = Connection> extends ResolvedConnection<C> {
   /** A hash telling this connection apart from others (its kind's identity and its keys); no secret in clear. */
   identity: string;
-  /** Runs the request under the connection's concurrency slot; `signal` aborts with the node. */
-  call<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T>;
-  /** Adds token usage to the node, the run and this connection's totals. */
-  reportUsage(usage: TokenUsage): void;
+  /**
+   * Runs the request once the connection's limits and back-off let it; `signal` aborts with the
+   * node or at the request deadline. A `FlowError` with status 429 it fails with starts the
+   * connection's back-off (`retryAfterMs` when the service said how long).
+   */
+  call<T>(request: (signal: AbortSignal) => Promise<T>, options?: ServiceCallOptions): Promise<T>;
+  /**
+   * Counts one call's tokens for the node, the run and this connection (and corrects the last
+   * call's `tokens` estimate): `null` when the service reported no usage, which is not zero.
+   */
+  reportUsage(usage: TokenUsage | null, details?: UsageDetails): void;
 }
 
 /** A leveled logger whose messages are redacted before anyone sees them. */
@@ -80,8 +106,11 @@ export interface NodeContext {
    * `llm.response-too-large`, so a hostile endpoint cannot fill the memory.
    */
   readonly maxResponseBytes: number;
-  /** Adds token usage to the node and the run (usage through a connection: `ServiceConnection.reportUsage`). */
-  reportUsage(usage: TokenUsage): void;
+  /**
+   * Counts one call's tokens for the node and the run (`null`: the service reported none); for
+   * calls through a connection use `ServiceConnection.reportUsage`.
+   */
+  reportUsage(usage: TokenUsage | null, details?: UsageDetails): void;
   /** Wraps a value in a `Secret` and makes the run scrub it from everything it lets out. */
   secret(value: string | Secret): Secret;
   /** Logs as `node:log` events, redacted like everything else the run lets out. */

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from "../errors/flow-error.js";
 import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
+import type { Usage } from "./usage.js";
 
 /** Fields every event has. */
 export interface EventBase {
@@ -37,6 +38,8 @@ export interface RunEvents {
     error?: ErrorInfo;
     /** Why a node was skipped or cancelled. */
     reason?: string;
+    /** The tokens (and cost) of the node's service calls, if it made any. */
+    usage?: Usage;
   };
   /** The run ended; `result` is what the run handle's promise gives. */
   "run:end": EventBase & { status: RunStatus; durationMs: number; result: RunResult };

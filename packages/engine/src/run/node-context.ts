@@ -4,13 +4,14 @@ import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
   NodeLogger,
-  ResolvedConnection,
   ServiceConnection,
   TokenUsage,
+  UsageDetails,
 } from "../node-type/define-node-type.js";
 import { Secret } from "../secrets/secret.js";
 import type { NodeRun } from "./node-run.js";
 import { resolveConnection } from "./resolve-connection.js";
+import { resolveRetryPolicy } from "./retry.js";
 import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
 import { RunServiceConnection, type ServiceConnectionHost } from "./service-connection.js";
 
@@ -60,8 +61,8 @@ export class RunNodeContext implements NodeContext {
     return secret;
   }
 
-  reportUsage(usage: TokenUsage): void {
-    this.#state.addUsage(this.#node, usage);
+  reportUsage(usage: TokenUsage | null, details?: UsageDetails): void {
+    this.#state.addUsage(this.#node, usage, undefined, details);
   }
 
   get maxResponseBytes(): number {
@@ -106,6 +107,11 @@ class NodeConnectionHost implements ServiceConnectionHost {
     return this.#signal ?? this.#state.signal;
   }
 
+  /** The longest back-off the node's retry policy allows: the connection's pause after a 429. */
+  get maxBackoffMs(): number {
+    return resolveRetryPolicy(this.#node.nodeType.retry, this.#node.definition.retry).maxDelayMs;
+  }
+
   withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const state = this.#state;
     const node = this.#node;
@@ -122,7 +128,7 @@ class NodeConnectionHost implements ServiceConnectionHost {
     return this.#state.connectionKinds.identityKey(connection);
   }
 
-  addUsage(usage: TokenUsage, connection: ResolvedConnection): void {
-    this.#state.addUsage(this.#node, usage, connection);
+  addUsage(usage: TokenUsage | null, connection: ServiceConnection, details?: UsageDetails): void {
+    this.#state.addUsage(this.#node, usage, connection, details);
   }
 }

@@ -4,11 +4,11 @@ import type { ConnectionProvider } from "../connection-kind/provider.js";
 import type { FlowError } from "../errors/flow-error.js";
 import type { Reference, ReferenceResolver } from "../flow/references.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
-import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
 import type { Redactor } from "../secrets/redactor.js";
 import type { NodeRecords } from "./node-records.js";
 import type { NodeTimeouts } from "./node-timeouts.js";
 import type { AbortParent, Deadline, RunLimits } from "./run-limits.js";
+import type { UsageReport } from "./usage-tally.js";
 
 /** What a node's context reads of its run, and how the node reports back to it. */
 export interface NodeRun {
@@ -34,7 +34,7 @@ export interface NodeRun {
   // cancellation) are dropped: nothing may follow its node:end or change the result.
   emitToken(node: CompiledNode, attempt: number, token: string): void;
   emitLog(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void;
-  addUsage(node: CompiledNode, usage: TokenUsage, connection?: ResolvedConnection): void;
+  addUsage(node: CompiledNode, ...report: UsageReport): void;
 }
 
 /** What executing a node (inputs, deadline, attempts) needs of its run. */

@@ -160,11 +160,28 @@ describe("RunResult", () => {
           attempts: 1,
           startedAt: expect.any(Number),
           durationMs: expect.any(Number),
-          usage: { promptTokens: 11, completionTokens: 6, totalTokens: 17 },
+          usage: {
+            requests: 2,
+            promptTokens: 11,
+            completionTokens: 6,
+            totalTokens: 17,
+            reported: true,
+            unreportedRequests: 0,
+          },
         },
         off: { status: "skipped", attempts: 0, reason: "its condition (when) was false" },
       },
-      usage: { promptTokens: 11, completionTokens: 6, totalTokens: 17, byConnection: {} },
+      usage: {
+        ...{
+          requests: 2,
+          promptTokens: 11,
+          completionTokens: 6,
+          totalTokens: 17,
+          reported: true,
+          unreportedRequests: 0,
+        },
+        byConnection: {},
+      },
       startedAt: expect.any(Number),
       durationMs: expect.any(Number),
     });
@@ -207,10 +224,29 @@ describe("RunResult", () => {
         },
       ],
     });
-    expect(result.usage.byConnection).toEqual({
-      static: { promptTokens: 3, completionTokens: 1, totalTokens: 4 },
-      "dynamic:customer.services.ai.azure.com": { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+    // A dynamic connection without a name: its host and a fingerprint of its key, never the key.
+    const labels = Object.keys(result.usage.byConnection).sort();
+    expect(labels).toEqual([
+      expect.stringMatching(/^customer\.services\.ai\.azure\.com#key-[0-9a-f]{8}$/),
+      "static",
+    ]);
+    expect(result.usage.byConnection.static).toEqual({
+      requests: 1,
+      promptTokens: 3,
+      completionTokens: 1,
+      totalTokens: 4,
+      reported: true,
+      unreportedRequests: 0,
     });
+    expect(result.usage.byConnection[labels[0]!]).toEqual({
+      requests: 1,
+      promptTokens: 1,
+      completionTokens: 1,
+      totalTokens: 2,
+      reported: true,
+      unreportedRequests: 0,
+    });
+    expect(JSON.stringify(result)).not.toContain("unused-key");
     expect(result.nodes.own!.output).toBe("customer.services.ai.azure.com");
     expect(result.usage).toMatchObject({ promptTokens: 4, completionTokens: 2, totalTokens: 6 });
   });

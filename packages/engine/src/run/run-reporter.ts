@@ -8,6 +8,7 @@ import type { RunEventListeners } from "./events.js";
 import type { NodeRecords } from "./node-records.js";
 import type { NodeStatus, RunResult, RunStatus } from "./run-result.js";
 import { TokenStreams } from "./token-streams.js";
+import type { Usage } from "./usage.js";
 
 /**
  * A run's events, each built only when someone listens to it, with secrets scrubbed from what
@@ -75,7 +76,7 @@ export class RunReporter {
   }
 
   /** A node ended: what its stream held back goes out first, then `node:end`. */
-  nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords): void {
+  nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords, usage?: Usage): void {
     this.#tokens.end(node, status !== "succeeded");
     if (!this.#events.listenerCount("node:end")) return;
     const index = node.index;
@@ -92,6 +93,7 @@ export class RunReporter {
       ...(status === "succeeded" ? { output: this.#redactor.redact(records.outputs[index]) } : {}),
       ...(error ? { error } : {}),
       ...(reason === undefined ? {} : { reason }),
+      ...(usage === undefined ? {} : { usage }),
     });
   }
 

@@ -1,9 +1,11 @@
 import type { ErrorInfo } from "../errors/flow-error.js";
 import { setOwn } from "../flow/references.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
-import type { TokenUsage } from "../node-type/define-node-type.js";
 import type { Redactor } from "../secrets/redactor.js";
 import type { NodeRecords } from "./node-records.js";
+import type { RunUsage, Usage } from "./usage.js";
+
+export type { RunUsage } from "./usage.js";
 
 /** How a node ended. `skipped`: its `when` was false or its data came from a skipped or failed node. */
 export type NodeStatus = "succeeded" | "failed" | "skipped" | "cancelled";
@@ -26,14 +28,8 @@ export interface NodeResult {
   startedAt?: number;
   /** How long it ran, in ms; absent for nodes that never ran. */
   durationMs?: number;
-  /** Tokens it reported, if it called a model. */
-  usage?: TokenUsage;
-}
-
-/** Token usage of a run: in all, and per connection (by name, or `dynamic:<host>`). */
-export interface RunUsage extends TokenUsage {
-  /** Usage per connection: by the static connection's name, or `dynamic:<host>`. */
-  byConnection: Record<string, TokenUsage>;
+  /** Tokens (and cost) of its service calls, if it made any; see `Usage`. */
+  usage?: Usage;
 }
 
 /** Everything a run produced. Secrets are masked; it is plain data, safe to print or store. */
@@ -46,7 +42,7 @@ export interface RunResult {
   outputs: Record<string, unknown>;
   /** Every node of the flow, by id. */
   nodes: Record<string, NodeResult>;
-  /** Tokens used, in all and per connection. */
+  /** Tokens (and cost) used, in all and per connection identity. */
   usage: RunUsage;
   /** The error that failed the run, if it failed. */
   error?: ErrorInfo;
@@ -74,7 +70,7 @@ export function assembleRunResult(
   run: RunSummary,
   nodes: readonly CompiledNode[],
   records: NodeRecords,
-  nodeUsage: (index: number) => TokenUsage | undefined,
+  nodeUsage: (index: number) => Usage | undefined,
   redactor: Redactor,
 ): RunResult {
   // Redacted piece by piece: every value that can hold data of the run (ids, outputs, errors,

@@ -5,7 +5,6 @@ import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors/flow-error.js";
 import type { Reference } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
-import type { ResolvedConnection, TokenUsage } from "../node-type/define-node-type.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { RunEventListeners } from "./events.js";
 import { executeNode } from "./execute-node.js";
@@ -13,6 +12,7 @@ import { checkOutputLength } from "./node-output.js";
 import { NodeRecords } from "./node-records.js";
 import type { ExecutionRun } from "./node-run.js";
 import { NodeTimeouts } from "./node-timeouts.js";
+import type { Prices } from "./prices.js";
 import type { Settle } from "./retry-loop.js";
 import { cancellationError, RunAbort } from "./run-abort.js";
 import {
@@ -26,13 +26,15 @@ import { RunReporter } from "./run-reporter.js";
 import { assembleRunResult, type NodeStatus, type RunResult } from "./run-result.js";
 import { RunScope } from "./run-scope.js";
 import { Scheduler } from "./scheduler.js";
-import { UsageTally } from "./usage-tally.js";
+import { type UsageReport, UsageTally } from "./usage-tally.js";
 
 /** What a run needs from its engine. */
 export interface RunServices {
   connectionKinds: ConnectionKinds;
   connections: ConnectionProvider | undefined;
   limiter: ConnectionLimiter;
+  /** Prices to turn tokens into cost, if the app gave any. */
+  prices?: Prices | undefined;
 }
 
 /**
@@ -56,7 +58,7 @@ export class RunState implements ExecutionRun {
   readonly #nodes: readonly CompiledNode[];
   readonly #reporter: RunReporter;
   readonly #scheduler: Scheduler;
-  readonly #usage = new UsageTally();
+  readonly #usage: UsageTally;
   readonly #abort = new RunAbort();
   #ended = 0;
   #startedAtMs = 0;
@@ -78,6 +80,7 @@ export class RunState implements ExecutionRun {
     this.connectionKinds = services.connectionKinds;
     this.connections = services.connections;
     this.limiter = services.limiter;
+    this.#usage = new UsageTally(services.prices);
     this.#flow = flow;
     this.#nodes = flow.nodes;
     this.#reporter = new RunReporter(this.runId, events, this.redactor);
@@ -167,9 +170,9 @@ export class RunState implements ExecutionRun {
     if (this.records.states[node.index] === "running") this.#reporter.log(node, level, message);
   }
 
-  addUsage(node: CompiledNode, usage: TokenUsage, connection?: ResolvedConnection): void {
+  addUsage(node: CompiledNode, ...report: UsageReport): void {
     if (this.records.states[node.index] !== "running") return;
-    this.#usage.add(node.index, usage, connection);
+    this.#usage.add(node.index, ...report);
   }
 
   reportRetry(node: CompiledNode, attempt: number, delayMs: number, error: unknown): void {
@@ -246,7 +249,7 @@ export class RunState implements ExecutionRun {
     if (error) records.errors[index] = error;
     if (reason !== undefined) records.reasons[index] = reason;
     this.#ended++;
-    this.#reporter.nodeEnd(node, state, records);
+    this.#reporter.nodeEnd(node, state, records, this.#usage.forNode(index));
     // A failure that fails the run starts nothing more: the run is about to be aborted.
     const fatal = state === "failed" && !node.definition.continueOnError;
     if (!fatal && !this.aborted) this.#scheduler.release(index);

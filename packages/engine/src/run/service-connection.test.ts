@@ -116,10 +116,18 @@ describe("ServiceConnection", () => {
       key: "***",
     });
     expect(result.nodes.c?.output).toMatchObject({ source: "dynamic", label: "tenant.example.com" });
-    expect(result.usage.byConnection).toEqual({
-      forecasts: { promptTokens: 2, completionTokens: 0, totalTokens: 2 },
-      "dynamic:tenant.example.com": { promptTokens: 1, completionTokens: 0, totalTokens: 1 },
+    const labels = Object.keys(result.usage.byConnection).sort();
+    expect(labels).toEqual(["forecasts", expect.stringMatching(/^tenant\.example\.com#key-[0-9a-f]{8}$/)]);
+    const usage = (requests: number, tokens: number) => ({
+      requests,
+      promptTokens: tokens,
+      completionTokens: 0,
+      totalTokens: tokens,
+      reported: true,
+      unreportedRequests: 0,
     });
+    expect(result.usage.byConnection.forecasts).toEqual(usage(2, 2));
+    expect(result.usage.byConnection[labels[1]!]).toEqual(usage(1, 1));
     const everything = JSON.stringify({ result, events });
     expect(everything).not.toContain(WEATHER_KEY);
     expect(everything).not.toContain(TENANT_KEY);

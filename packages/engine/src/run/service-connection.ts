@@ -1,6 +1,12 @@
-import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
+import type { ConnectionLimiter, TokenTicket } from "../connection-kind/connection-limiter.js";
 import type { Connection } from "../connection-kind/define-connection-kind.js";
-import type { ResolvedConnection, ServiceConnection, TokenUsage } from "../node-type/define-node-type.js";
+import type {
+  ResolvedConnection,
+  ServiceCallOptions,
+  ServiceConnection,
+  TokenUsage,
+  UsageDetails,
+} from "../node-type/define-node-type.js";
 
 /** What a node's connection needs from its run. */
 export interface ServiceConnectionHost {
@@ -12,9 +18,11 @@ export interface ServiceConnectionHost {
    * aborts at the deadline or with the node.
    */
   withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** The longest back-off a 429 may start: the node's retry `maxDelayMs`. */
+  readonly maxBackoffMs: number;
   /** The connection's identity hash (see `ConnectionKinds.identityKey`). */
   identify(connection: Connection): string;
-  addUsage(usage: TokenUsage, connection: ResolvedConnection): void;
+  addUsage(usage: TokenUsage | null, connection: ServiceConnection, details?: UsageDetails): void;
 }
 
 /** A resolved connection with the concurrency slot and usage reporting attached (see `ServiceConnection`). */
@@ -24,6 +32,8 @@ export class RunServiceConnection implements ServiceConnection {
   readonly name?: string;
   readonly label: string;
   readonly #host: ServiceConnectionHost;
+  /** The last call's share of `tokensPerMinute`, corrected by `reportUsage`. */
+  #ticket: TokenTicket | undefined;
 
   constructor(resolved: ResolvedConnection, host: ServiceConnectionHost) {
     this.connection = resolved.connection;
@@ -37,15 +47,33 @@ export class RunServiceConnection implements ServiceConnection {
     return this.#host.identify(this.connection);
   }
 
-  call<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  call<T>(request: (signal: AbortSignal) => Promise<T>, options?: ServiceCallOptions): Promise<T> {
     const host = this.#host;
+    const limiter = host.limiter;
+    // Without limits or a back-off anywhere, one check and a watch for a 429.
+    if (!limiter.isLimited(this.connection)) {
+      return limiter.watch(this.connection, host.withDeadline(request), host);
+    }
+    const ticket: TokenTicket | undefined = this.connection.tokensPerMinute === undefined ? undefined : {};
+    this.#ticket = ticket;
     // The deadline starts once the slot is held: waiting for a busy connection is not the service's delay.
-    if (this.connection.maxConcurrency === undefined) return host.withDeadline(request);
-    return host.limiter.run(this.connection, () => host.withDeadline(request), host.signal);
+    return limiter.run(
+      this.connection,
+      () => host.withDeadline(request),
+      {
+        signal: host.signal,
+        backoffLimit: host,
+        ...(options?.tokens === undefined ? {} : { tokens: options.tokens }),
+      },
+      ticket,
+    );
   }
 
-  reportUsage(usage: TokenUsage): void {
-    this.#host.addUsage(usage, this);
+  reportUsage(usage: TokenUsage | null, details?: UsageDetails): void {
+    const ticket = this.#ticket;
+    if (ticket && usage) this.#host.limiter.reconcile(ticket, usage.totalTokens);
+    this.#ticket = undefined;
+    this.#host.addUsage(usage, this, details);
   }
 
   /** Plain data when printed or serialised: the connection prints masked, nothing else is hidden. */

@@ -89,8 +89,16 @@ describe("chat-completion: the override rule", () => {
       via: { source: "dynamic", kind: "foundry-models", host: serverHost(server()) },
     });
     expect(server().requests).toMatchObject([{ route: "foundry-models", keyName: "alice", status: 200 }]);
-    expect(result.usage.byConnection).toEqual({
-      [`dynamic:${serverHost(server())}`]: { promptTokens: 5, completionTokens: 7, totalTokens: 12 },
+    // Unnamed: by its host and a fingerprint of its key (never the key).
+    const [label, usage] = Object.entries(result.usage.byConnection)[0]!;
+    expect(label).toMatch(new RegExp(`^${serverHost(server()).replace(/\./g, "\\.")}#key-[0-9a-f]{8}$`));
+    expect(usage).toEqual({
+      requests: 1,
+      promptTokens: 5,
+      completionTokens: 7,
+      totalTokens: 12,
+      reported: true,
+      unreportedRequests: 0,
     });
   });
 
@@ -573,10 +581,31 @@ describe("chat-completion: variables and multi-step flows", () => {
     ]);
     expect(result.usage).toMatchObject({ promptTokens: 3 + 8, completionTokens: 1 + 4, totalTokens: 16 });
     expect(result.usage.byConnection).toEqual({
-      "shared-foundry": { promptTokens: 3, completionTokens: 1, totalTokens: 4 },
-      "shared-deployment": { promptTokens: 8, completionTokens: 4, totalTokens: 12 },
+      "shared-foundry": {
+        requests: 1,
+        promptTokens: 3,
+        completionTokens: 1,
+        totalTokens: 4,
+        reported: true,
+        unreportedRequests: 0,
+      },
+      "shared-deployment": {
+        requests: 1,
+        promptTokens: 8,
+        completionTokens: 4,
+        totalTokens: 12,
+        reported: true,
+        unreportedRequests: 0,
+      },
     });
-    expect(result.nodes.write?.usage).toEqual({ promptTokens: 8, completionTokens: 4, totalTokens: 12 });
+    expect(result.nodes.write?.usage).toEqual({
+      requests: 1,
+      promptTokens: 8,
+      completionTokens: 4,
+      totalTokens: 12,
+      reported: true,
+      unreportedRequests: 0,
+    });
   });
 
   it("runs two customers on different endpoints in parallel, each with their own key", async () => {

@@ -17,6 +17,7 @@ import type { ChatCall } from "./chat-call.js";
 import type { ChatMessage, ChatRequestBody } from "./chat-request.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
+import { estimateTokens } from "./token-estimate.js";
 
 const messageSchema = z
   .object({
@@ -61,8 +62,12 @@ export const chatCompletionOutputSchema = z.object({
   finishReason: z.string().nullable().describe("Why the model stopped: stop, length, content_filter, ..."),
   model: z.string().describe("The model that answered, as the service names it."),
   usage: z
-    .object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() })
-    .describe("Tokens counted by the service."),
+    .object({
+      promptTokens: z.number().nullable(),
+      completionTokens: z.number().nullable(),
+      totalTokens: z.number().nullable(),
+    })
+    .describe("Tokens counted by the service; null when the service did not report them (not zero)."),
   connection: z
     .object({
       source: z.enum(["dynamic", "static"]),
@@ -107,25 +112,30 @@ export const chatCompletion = defineNodeType({
     const body = buildRequestBody(input);
     const apiKey = connection.apiKey.reveal();
     // The request's deadline (requestTimeoutMs) is in the signal the slot hands over.
-    const result = await service.call((signal) => {
-      const call: ChatCall = {
-        body,
-        stream: input.stream ?? context.stream,
-        apiKey,
-        signal,
-        maxResponseBytes: context.maxResponseBytes,
-        onToken: (token) => context.emit(token),
-        nodeId: context.nodeId,
-      };
-      return isModelClientTarget(target) ? callModelClient(target, call) : callOpenAi(target, call);
+    const result = await service.call(
+      (signal) => {
+        const call: ChatCall = {
+          body,
+          stream: input.stream ?? context.stream,
+          apiKey,
+          signal,
+          maxResponseBytes: context.maxResponseBytes,
+          onToken: (token) => context.emit(token),
+          nodeId: context.nodeId,
+        };
+        return isModelClientTarget(target) ? callModelClient(target, call) : callOpenAi(target, call);
+      },
+      { tokens: estimateTokens(body) },
+    );
+    service.reportUsage(result.usage ?? null, {
+      deployment: target.kind === "azure-openai-deployment" ? target.deployment : body.model,
+      model: result.model,
     });
-    const usage = result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-    service.reportUsage(usage);
     return {
       content: result.content,
       finishReason: result.finishReason,
       model: result.model,
-      usage,
+      usage: result.usage ?? { promptTokens: null, completionTokens: null, totalTokens: null },
       connection: describeConnection(service, target),
     };
   },

@@ -136,7 +136,12 @@ describe("streaming through ModelClient", () => {
     expect(tokens.map((token) => token.token).join("")).toBe(output.content);
     expect(output.usage).toEqual({ promptTokens: 4, completionTokens: 8, totalTokens: 12 });
     expect(output.finishReason).toBe("stop");
-    expect(result.nodes.answer?.usage).toEqual(output.usage);
+    expect(result.nodes.answer?.usage).toEqual({
+      ...output.usage,
+      requests: 1,
+      reported: true,
+      unreportedRequests: 0,
+    });
     expect(server().requests).toMatchObject([{ route: "foundry-models", stream: true, status: 200 }]);
   });
 

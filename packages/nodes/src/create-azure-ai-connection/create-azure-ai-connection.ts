@@ -46,6 +46,20 @@ export const createAzureAiConnection = defineNodeType({
         .positive()
         .optional()
         .describe("Requests in flight at once through this connection, across runs."),
+      requestsPerMinute: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Requests started through this connection in any 60 seconds, across runs."),
+      tokensPerMinute: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          "Tokens used through this connection in any 60 seconds, across runs (estimated, then counted).",
+        ),
     })
     .strict(),
   // Checked as an azure-ai connection once: the chat node that uses it does not check it again.
@@ -74,6 +88,8 @@ export const createAzureAiConnection = defineNodeType({
       apiKey: context.secret(apiKey),
       ...(apiVersion ? { apiVersion } : {}),
       ...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}),
+      ...(input.requestsPerMinute ? { requestsPerMinute: input.requestsPerMinute } : {}),
+      ...(input.tokensPerMinute ? { tokensPerMinute: input.tokensPerMinute } : {}),
     };
   },
 });

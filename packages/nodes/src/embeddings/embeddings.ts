@@ -123,19 +123,28 @@ export const embeddings = defineNodeType({
     const apiKey = connection.apiKey.reveal();
     const texts = typeof input.input === "string" ? [input.input] : input.input;
     // The request's deadline (requestTimeoutMs) is in the signal the slot hands over.
-    const result = await service.call((signal) => {
-      const call: EmbeddingsCall = {
-        input: texts,
-        ...(input.model ? { model: input.model } : {}),
-        ...(input.dimensions === undefined ? {} : { dimensions: input.dimensions }),
-        apiKey,
-        signal,
-        maxResponseBytes: context.maxResponseBytes,
-        nodeId: context.nodeId,
-      };
-      return isModelClientTarget(target) ? embedWithModelClient(target, call) : embedWithOpenAi(target, call);
+    const result = await service.call(
+      (signal) => {
+        const call: EmbeddingsCall = {
+          input: texts,
+          ...(input.model ? { model: input.model } : {}),
+          ...(input.dimensions === undefined ? {} : { dimensions: input.dimensions }),
+          apiKey,
+          signal,
+          maxResponseBytes: context.maxResponseBytes,
+          nodeId: context.nodeId,
+        };
+        return isModelClientTarget(target)
+          ? embedWithModelClient(target, call)
+          : embedWithOpenAi(target, call);
+      },
+      // Counted against tokensPerMinute before the request: about four characters a token.
+      { tokens: Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4) },
+    );
+    service.reportUsage(result.usage ?? null, {
+      deployment: target.kind === "azure-openai-deployment" ? target.deployment : input.model,
+      model: result.model,
     });
-    service.reportUsage(result.usage);
     return {
       embeddings: result.embeddings,
       embedding: result.embeddings[0] ?? [],

@@ -1,0 +1,49 @@
+import type { LimiterClock } from "@weft/engine";
+
+/**
+ * A clock for the connection limiter that moves only when a test says so: rate windows and
+ * back-offs end at `advance`, so a test can check a limit without waiting for it or racing it.
+ */
+export class ManualClock implements LimiterClock {
+  #now = 0;
+  readonly #sleepers = new Set<{ until: number; wake: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const sleeper = {
+        until: this.#now + ms,
+        wake: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.#sleepers.delete(sleeper);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#sleepers.add(sleeper);
+    });
+  }
+
+  /** Moves time on and wakes every sleeper whose time has come. */
+  advance(ms: number): void {
+    this.#now += ms;
+    for (const sleeper of [...this.#sleepers]) {
+      if (sleeper.until <= this.#now) {
+        this.#sleepers.delete(sleeper);
+        sleeper.wake();
+      }
+    }
+  }
+
+  /** Sleepers waiting for time to move (a request held by a limit or a back-off). */
+  get sleeping(): number {
+    return this.#sleepers.size;
+  }
+}

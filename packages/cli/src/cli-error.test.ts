@@ -10,11 +10,12 @@ import {
 } from "./cli-error.js";
 
 describe("exit codes", () => {
-  it("exits 2 for what the user gave (flow, inputs, command line, connections, store, prices), 1 otherwise", () => {
+  it("exits 2 for what the user gave (flow, inputs, command line, connections, store, prices, batch data), 1 otherwise", () => {
     // The rule before kinds existed, by code prefix: every listed code keeps its exit code.
     const invalid = (code: string) =>
       code !== "store.locked" &&
-      ["flow.", "input.", "cli.", "connection.", "store.", "prices."].some((prefix) =>
+      code !== "batch.write" &&
+      ["flow.", "input.", "cli.", "connection.", "store.", "prices.", "batch."].some((prefix) =>
         code.startsWith(prefix),
       );
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {

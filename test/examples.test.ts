@@ -22,6 +22,13 @@ const keys = {
   customer: CANARY,
   contoso: "test-key-contoso-0001",
   fabrikam: "test-key-fabrikam-0001",
+  moderation: "test-key-moderation-0001",
+  search: "test-key-search-0001",
+  serp: "test-key-serp-0001",
+  contosoSafety: "test-key-contoso-safety-0001",
+  contosoSearch: "test-key-contoso-search-0001",
+  fabrikamSafety: "test-key-fabrikam-safety-0001",
+  fabrikamSearch: "test-key-fabrikam-search-0001",
 };
 
 let server: LlmServer;
@@ -34,7 +41,12 @@ beforeEach(() => server.reset());
 /** How each example is run offline: its inputs and static connections, pointing at the offline server. */
 const scenarios: Record<
   string,
-  Array<{ title: string; inputs: (url: string) => Record<string, unknown> }>
+  Array<{
+    title: string;
+    inputs: (url: string) => Record<string, unknown>;
+    /** When given: every request carried one of these keys (by name), and each of them was used. */
+    keyNames?: string[];
+  }>
 > = {
   variables: [{ title: "defaults", inputs: () => ({ seats: 5 }) }],
   "static-connection": [{ title: "static", inputs: () => ({}) }],
@@ -74,6 +86,41 @@ const scenarios: Record<
       inputs: (url) => ({ customerKey: CANARY, customerEndpoint: `${url}/openai/deployments/gpt-4o-mini` }),
     },
   ],
+  rag: [{ title: "hybrid retrieval", inputs: () => ({}) }],
+  "moderated-chat": [
+    { title: "accepted text", inputs: () => ({}) },
+    {
+      title: "rejected text",
+      inputs: () => ({ text: "Describe the fight in detail violence:6" }),
+    },
+  ],
+  "web-grounded": [{ title: "top results", inputs: () => ({}) }],
+  "per-customer": [
+    {
+      title: "contoso",
+      inputs: (url) => ({
+        safetyEndpoint: url,
+        safetyKey: keys.contosoSafety,
+        searchEndpoint: url,
+        searchKey: keys.contosoSearch,
+        aiEndpoint: `${url}/models`,
+        aiKey: keys.contoso,
+      }),
+      keyNames: ["contoso", "contosoSafety", "contosoSearch"],
+    },
+    {
+      title: "fabrikam",
+      inputs: (url) => ({
+        safetyEndpoint: url,
+        safetyKey: keys.fabrikamSafety,
+        searchEndpoint: url,
+        searchKey: keys.fabrikamSearch,
+        aiEndpoint: `${url}/models`,
+        aiKey: CANARY,
+      }),
+      keyNames: ["customer", "fabrikamSafety", "fabrikamSearch"],
+    },
+  ],
   // It calls a JSON service, not an LLM: test/plugin-example.test.ts runs it through the weft command.
   plugin: [],
 };
@@ -94,6 +141,9 @@ function engineFor(url: string) {
         endpoint: `${url}/openai/deployments/support-gpt`,
         apiKey: new Secret(keys.support),
       },
+      moderation: { type: "azure-content-safety", endpoint: url, apiKey: new Secret(keys.moderation) },
+      "docs-search": { type: "azure-ai-search", endpoint: url, apiKey: new Secret(keys.search) },
+      web: { type: "serp", baseUrl: url, apiKey: new Secret(keys.serp) },
     }),
   });
 }
@@ -116,7 +166,7 @@ describe.each(exampleNames)("example %s", (name) => {
     );
   });
 
-  it.each(scenarios[name] ?? [])("runs offline: $title", async ({ inputs }) => {
+  it.each(scenarios[name] ?? [])("runs offline: $title", async ({ inputs, keyNames }) => {
     const engine = engineFor(server.url);
     const handle = engine.run(text, { inputs: inputs(server.url) });
     const events: Array<{ name: string; payload: unknown }> = [];
@@ -137,6 +187,10 @@ describe.each(exampleNames)("example %s", (name) => {
     for (const sink of [result, events, server.requests]) {
       const serialized = JSON.stringify(sink);
       for (const key of Object.values(keys)) expect(serialized).not.toContain(key);
+    }
+    if (keyNames) {
+      const used = new Set(server.requests.map((entry) => String(entry.keyName)));
+      expect([...used].sort()).toEqual([...keyNames].sort());
     }
     const port = new URL(server.url).port;
     expect({

@@ -11,6 +11,7 @@ import { measureHttp } from "./suites/http.js";
 import { measureFanOut, measureLattice } from "./suites/makespan.js";
 import { measureMemory, serveMemoryChild } from "./suites/memory.js";
 import { measureOverhead } from "./suites/overhead.js";
+import { measureRagFlow, serveRagFlowChild } from "./suites/rag-flow.js";
 import { measureScheduler } from "./suites/scheduler.js";
 import type { Suite, SuiteContext } from "./suites/suite.js";
 
@@ -24,6 +25,7 @@ const suites: Record<string, { suite: Suite; inProcessAdapters: boolean }> = {
   W7: { suite: measureMemory, inProcessAdapters: false },
   W8: { suite: measureScheduler, inProcessAdapters: true },
   W9: { suite: measureBatchRows, inProcessAdapters: false },
+  W10: { suite: measureRagFlow, inProcessAdapters: false },
 };
 
 const usage = `Usage: pnpm bench [--only W1,W2] [--quick] [--json]
@@ -38,8 +40,9 @@ async function serveChild(kind: string, adapter: string | undefined, quick: bool
   }
   if (kind === "memory") return serveMemoryChild(quick);
   if (kind === "batch-rows") return serveBatchRowsChild(quick);
+  if (kind === "rag-flow") return serveRagFlowChild(quick);
   throw new Error(
-    `Expected --child batch --adapter <${adapterNames.join("|")}>, --child memory or --child batch-rows, got ${kind}`,
+    `Expected --child batch --adapter <${adapterNames.join("|")}>, --child memory, --child batch-rows or --child rag-flow, got ${kind}`,
   );
 }
 

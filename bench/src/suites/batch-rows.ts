@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,7 +6,7 @@ import type { FlowDefinition } from "@weft/engine";
 import { ChildConnection } from "../child-process.js";
 import { failureOutcome, type Unmeasured } from "../compare.js";
 import { collectGarbage, megabytes, RssSampler, runPool, summarize } from "../measure.js";
-import { repoRoot } from "../paths.js";
+import { startMockLlmProcess } from "../mock-llm-process.js";
 import type { Section } from "../results.js";
 import type { SuiteContext } from "./suite.js";
 
@@ -84,8 +83,8 @@ export async function serveBatchRowsChild(quick: boolean): Promise<void> {
 
 async function measureHere(quick: boolean): Promise<BatchRowsResult> {
   const { rowsPerSample, samples, memoryRows, checkpoints } = plan(quick);
-  const slow = await startServerProcess(latencyMs);
-  const fast = await startServerProcess(0);
+  const slow = await startMockLlmProcess(key, latencyMs);
+  const fast = await startMockLlmProcess(key, 0);
   const dir = mkdtempSync(join(tmpdir(), "weft-bench-batch-"));
   try {
     const { createEngine, stringifyBounded, MAX_BATCH_RESULT_LINE_LENGTH } = await import("@weft/engine");
@@ -208,27 +207,4 @@ export async function measureBatchRows({ quick, progress }: SuiteContext): Promi
     },
   });
   return section;
-}
-
-/** `weft mock-llm` in a process of its own, answering after `delayMs`. */
-function startServerProcess(delayMs: number): Promise<{ url: string; close: () => void }> {
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, "packages/cli/bundle/weft.js"), "mock-llm", "--key", key, "--delay", String(delayMs)],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  const close = () => {
-    if (child.exitCode === null) child.kill("SIGINT");
-  };
-  return new Promise((resolve, reject) => {
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1]) resolve({ url: match[1], close });
-    });
-    child.once("exit", (code) =>
-      reject(new Error(`weft mock-llm exited with ${code} (is the CLI bundle built?)`)),
-    );
-  });
 }

@@ -198,11 +198,17 @@ describe("engine.batch", () => {
 describe("BatchTally", () => {
   it("counts statuses, tokens per connection and the slowest rows", () => {
     const tally = new BatchTally();
-    const usage = (label: string, tokens: number) => ({
+    const call = (tokens: number) => ({
+      requests: 1,
       promptTokens: tokens,
       completionTokens: 0,
       totalTokens: tokens,
-      byConnection: { [label]: { promptTokens: tokens, completionTokens: 0, totalTokens: tokens } },
+      reported: true,
+      unreportedRequests: 0,
+    });
+    const usage = (label: string, tokens: number) => ({
+      ...call(tokens),
+      byConnection: { [label]: call(tokens) },
     });
     for (let index = 0; index < 10; index++) {
       tally.add({ index, status: "succeeded", durationMs: index, usage: usage(`t${index % 2}`, 10) });
@@ -219,9 +225,12 @@ describe("BatchTally", () => {
     });
     expect(summary.usage.totalTokens).toBe(101);
     expect(summary.usage.byConnection.t0).toEqual({
+      requests: 5,
       promptTokens: 50,
       completionTokens: 0,
       totalTokens: 50,
+      reported: true,
+      unreportedRequests: 0,
       rows: 5,
     });
     expect(Object.hasOwn(summary.usage.byConnection, "__proto__")).toBe(true);

@@ -148,8 +148,6 @@ export class RunState implements ExecutionRun {
     this.#stop(cancellationError(reason), "the run was cancelled");
   }
 
-  // --- what nodes read and report -------------------------------------------------------
-
   resolve(reference: Reference): unknown {
     return this.scope.resolve(reference);
   }
@@ -178,8 +176,6 @@ export class RunState implements ExecutionRun {
   reportRetry(node: CompiledNode, attempt: number, delayMs: number, error: unknown): void {
     this.#reporter.retry(node, attempt, delayMs, error);
   }
-
-  // --- a node's way through the run -----------------------------------------------------
 
   /** Skips the node, or lets it wait for a slot. */
   #admit(index: number): boolean {

@@ -87,7 +87,14 @@ describe.each(WIRES)("embeddings through $connection", ({ connection, kind, rout
       { route, keyName: "shared", inputs: 3, status: 200, keyFingerprint: fingerprintKey(KEYS.shared) },
     ]);
     expect(result.usage.byConnection).toEqual({
-      [connection]: { promptTokens: 6, completionTokens: 0, totalTokens: 6 },
+      [connection]: {
+        requests: 1,
+        promptTokens: 6,
+        completionTokens: 0,
+        totalTokens: 6,
+        reported: true,
+        unreportedRequests: 0,
+      },
     });
   });
 

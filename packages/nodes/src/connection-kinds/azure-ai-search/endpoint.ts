@@ -1,5 +1,5 @@
 import { describeValue, FlowError, maskUrlCredentials } from "@weft/engine";
-import { isLoopbackHost } from "../azure-ai/endpoint.js";
+import { isLoopbackHost } from "../service-url.js";
 import { credentialProblem } from "../url-fields.js";
 
 /** The shape of an Azure AI Search endpoint, as users are shown it. */

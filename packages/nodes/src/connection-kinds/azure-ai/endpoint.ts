@@ -1,4 +1,6 @@
-import { describeValue, FlowError, hasUrlUserinfo, maskUrlCredentials } from "@weft/engine";
+import { isLoopbackHost, parseServiceUrl } from "../service-url.js";
+
+export { isLoopbackHost };
 
 /** The Azure OpenAI api-version used when neither the connection nor the URL gives one. */
 export const DEFAULT_AZURE_OPENAI_API_VERSION = "2024-10-21";
@@ -50,12 +52,6 @@ const RESOURCE_HOST =
 /** Azure AI serverless API endpoints (`https://<name>.<region>.models.ai.azure.com`). */
 const SERVERLESS_HOST = /\.models\.ai\.azure\.com$/i;
 
-/** Whether a host is this machine, where plain `http://` is allowed (tests, local servers). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /**
  * Classifies an Azure AI endpoint as a Foundry `/models` endpoint, an Azure OpenAI deployment URL
  * or an Azure OpenAI resource URL, or throws a `FlowError` that shows the accepted shapes and the
@@ -78,29 +74,7 @@ const CLASSIFIED_CAPACITY = 256;
 const classified = new Map<string, AzureEndpoint>();
 
 function classify(endpoint: string, where: { nodeId?: string; path?: string }): AzureEndpoint {
-  const fail = (why: string): never => {
-    // Errors end up in results, events and traces: never repeat a password or a key someone put
-    // in the URL, parsed or not, and mask it before the echo is cut short.
-    throw new FlowError(
-      "connection.endpoint",
-      `${why}: expected ${ACCEPTED_ENDPOINT_SHAPES}, got ${describeValue(maskUrlCredentials(endpoint))}`,
-      where,
-    );
-  };
-  let url: URL;
-  try {
-    url = new URL(endpoint.trim());
-  } catch {
-    return fail(
-      hasUrlUserinfo(endpoint) ? "the endpoint must not contain credentials" : "invalid endpoint URL",
-    );
-  }
-  if (url.protocol === "http:") {
-    if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");
-  } else if (url.protocol !== "https:") {
-    fail(`unsupported protocol ${url.protocol}`);
-  }
-  if (url.username || url.password) fail("the endpoint must not contain credentials");
+  const { url, fail } = parseServiceUrl(endpoint, ACCEPTED_ENDPOINT_SHAPES, where);
   const apiVersion = url.searchParams.get("api-version") ?? undefined;
   const path = url.pathname.replace(/\/+$/, "");
   const base = `${url.protocol}//${url.host}`;

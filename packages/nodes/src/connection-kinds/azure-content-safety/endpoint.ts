@@ -1,5 +1,4 @@
-import { describeValue, FlowError, hasUrlUserinfo, maskUrlCredentials } from "@weft/engine";
-import { isLoopbackHost } from "../azure-ai/endpoint.js";
+import { parseServiceUrl } from "../service-url.js";
 
 /** The api-version sent when the connection names none: the GA API of `@azure-rest/ai-content-safety` 1.0. */
 export const DEFAULT_CONTENT_SAFETY_API_VERSION = "2023-10-01";
@@ -29,28 +28,7 @@ export function parseContentSafetyEndpoint(
   endpoint: string,
   where: { nodeId?: string; path?: string } = {},
 ): ContentSafetyEndpoint {
-  const fail = (why: string): never => {
-    throw new FlowError(
-      "connection.endpoint",
-      `${why}: expected ${CONTENT_SAFETY_ENDPOINT_SHAPE}, got ${describeValue(maskUrlCredentials(endpoint))}`,
-      where,
-    );
-  };
-  let url: URL;
-  try {
-    url = new URL(endpoint.trim());
-  } catch {
-    return fail(
-      hasUrlUserinfo(endpoint) ? "the endpoint must not contain credentials" : "invalid endpoint URL",
-    );
-  }
-  const insecure = url.protocol === "http:";
-  if (insecure) {
-    if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");
-  } else if (url.protocol !== "https:") {
-    fail(`unsupported protocol ${url.protocol}`);
-  }
-  if (url.username || url.password) fail("the endpoint must not contain credentials");
+  const { url, insecure } = parseServiceUrl(endpoint, CONTENT_SAFETY_ENDPOINT_SHAPE, where);
   const apiVersion = url.searchParams.get("api-version") ?? undefined;
   const path = url.pathname.replace(/\/contentsafety(\/.*)?$/i, "").replace(/\/+$/, "");
   return {

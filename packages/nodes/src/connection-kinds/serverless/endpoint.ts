@@ -1,5 +1,4 @@
-import { describeValue, FlowError, hasUrlUserinfo, maskUrlCredentials } from "@weft/engine";
-import { isLoopbackHost } from "../azure-ai/endpoint.js";
+import { parseServiceUrl } from "../service-url.js";
 
 /** What the user is shown when a serverless endpoint is not one. */
 export const SERVERLESS_ENDPOINT_SHAPE = "https://<name>.<region>.models.ai.azure.com";
@@ -24,28 +23,7 @@ export function parseServerlessEndpoint(
   endpoint: string,
   where: { nodeId?: string; path?: string } = {},
 ): ServerlessEndpoint {
-  const fail = (why: string): never => {
-    throw new FlowError(
-      "connection.endpoint",
-      `${why}: expected ${SERVERLESS_ENDPOINT_SHAPE}, got ${describeValue(maskUrlCredentials(endpoint))}`,
-      where,
-    );
-  };
-  let url: URL;
-  try {
-    url = new URL(endpoint.trim());
-  } catch {
-    return fail(
-      hasUrlUserinfo(endpoint) ? "the endpoint must not contain credentials" : "invalid endpoint URL",
-    );
-  }
-  const insecure = url.protocol === "http:";
-  if (insecure) {
-    if (!isLoopbackHost(url.hostname)) fail("plain http:// is only allowed for local servers; use https://");
-  } else if (url.protocol !== "https:") {
-    fail(`unsupported protocol ${url.protocol}`);
-  }
-  if (url.username || url.password) fail("the endpoint must not contain credentials");
+  const { url, insecure, fail } = parseServiceUrl(endpoint, SERVERLESS_ENDPOINT_SHAPE, where);
   const path = url.pathname.replace(/\/+$/, "").replace(/\/chat\/completions$/i, "");
   if (/\/models$/i.test(path) || /\/openai\/deployments\//i.test(path)) {
     fail("this is an Azure AI Foundry or Azure OpenAI endpoint: use an azure-ai connection for it");

@@ -2,13 +2,12 @@ import {
   type Connection,
   type ConnectionTestOptions,
   type ConnectionTestResult,
-  cutText,
   DEFAULT_MAX_RESPONSE_BYTES,
   FlowError,
-  MAX_ERROR_MESSAGE_LENGTH,
   Redactor,
 } from "@weft/engine";
 import { describeTarget, isLlmConnection, isModelClientTarget } from "../llm/llm-target.js";
+import { failedConnectionTest } from "../service/failed-connection-test.js";
 import type { ChatCall } from "./chat-call.js";
 import { callModelClient } from "./model-client-call.js";
 import { callOpenAi } from "./openai-call.js";
@@ -48,28 +47,10 @@ export async function testConnection(
       : await callOpenAi(target, call);
     return { outcome: "ok", kind: target.kind, host: target.host, model: redactor.redactText(result.model) };
   } catch (error) {
-    if (timeout.aborted && !options.signal?.aborted) {
-      return {
-        outcome: "unreachable",
-        kind: target.kind,
-        host: target.host,
-        message: `${target.host} did not answer within ${timeoutMs} ms`,
-      };
-    }
-    if (!(error instanceof FlowError)) throw error;
-    const outcome =
-      error.code === "llm.auth"
-        ? "auth-failed"
-        : error.code === "llm.network" || error.code === "llm.timeout"
-          ? "unreachable"
-          : "failed";
-    return {
-      outcome,
-      kind: target.kind,
-      host: target.host,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      // Scrubbed, then cut: a service's error text can be as long as the response limit.
-      message: cutText(redactor.redactText(error.message), MAX_ERROR_MESSAGE_LENGTH),
-    };
+    return failedConnectionTest(
+      error,
+      { kind: target.kind, host: target.host },
+      { timeoutMs, timeout, signal: options.signal, redactor },
+    );
   }
 }

@@ -2,13 +2,11 @@ import {
   type Connection,
   type ConnectionTestOptions,
   type ConnectionTestResult,
-  cutText,
   DEFAULT_MAX_RESPONSE_BYTES,
-  FlowError,
-  MAX_ERROR_MESSAGE_LENGTH,
   Redactor,
   type Secret,
 } from "@weft/engine";
+import { failedConnectionTest } from "../../service/failed-connection-test.js";
 import { listBlocklists } from "./client.js";
 import { DEFAULT_CONTENT_SAFETY_API_VERSION, parseContentSafetyEndpoint } from "./endpoint.js";
 
@@ -48,28 +46,10 @@ export async function testContentSafetyConnection(
     });
     return { outcome: "ok", kind, host: endpoint.host };
   } catch (error) {
-    if (timeout.aborted && !options.signal?.aborted) {
-      return {
-        outcome: "unreachable",
-        kind,
-        host: endpoint.host,
-        message: `${endpoint.host} did not answer within ${timeoutMs} ms`,
-      };
-    }
-    if (!(error instanceof FlowError)) throw error;
-    const outcome =
-      error.code === "llm.auth"
-        ? "auth-failed"
-        : error.code === "llm.network" || error.code === "llm.timeout"
-          ? "unreachable"
-          : "failed";
-    return {
-      outcome,
-      kind,
-      host: endpoint.host,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      // Scrubbed, then cut: a service's error text can be as long as the response limit.
-      message: cutText(redactor.redactText(error.message), MAX_ERROR_MESSAGE_LENGTH),
-    };
+    return failedConnectionTest(
+      error,
+      { kind, host: endpoint.host },
+      { timeoutMs, timeout, signal: options.signal, redactor },
+    );
   }
 }

@@ -5,7 +5,9 @@ import {
   DEFAULT_MAX_RESPONSE_BYTES,
   FlowError,
   isSecret,
+  Redactor,
 } from "@weft/engine";
+import { failedConnectionTest } from "../../service/failed-connection-test.js";
 import { callSerpApi, hostOf, serpBaseUrl } from "./serp-call.js";
 
 /**
@@ -24,6 +26,9 @@ export async function testSerpConnection(
   const host = hostOf(baseUrl);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const timeout = AbortSignal.timeout(timeoutMs);
+  // callSerpApi masks the key in what the service says; the redactor makes sure of it.
+  const redactor = new Redactor();
+  redactor.add(apiKey);
   try {
     await callSerpApi({
       baseUrl,
@@ -36,28 +41,10 @@ export async function testSerpConnection(
     });
     return { outcome: "ok", kind: "serp", host };
   } catch (error) {
-    if (timeout.aborted && !options.signal?.aborted) {
-      return {
-        outcome: "unreachable",
-        kind: "serp",
-        host,
-        message: `${host} did not answer within ${timeoutMs} ms`,
-      };
-    }
-    if (!(error instanceof FlowError)) throw error;
-    const outcome =
-      error.code === "llm.auth"
-        ? "auth-failed"
-        : error.code === "llm.network" || error.code === "llm.timeout"
-          ? "unreachable"
-          : "failed";
-    return {
-      outcome,
-      kind: "serp",
-      host,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      // callSerpApi already masked the key in what the service said.
-      message: error.message,
-    };
+    return failedConnectionTest(
+      error,
+      { kind: "serp", host },
+      { timeoutMs, timeout, signal: options.signal, redactor },
+    );
   }
 }

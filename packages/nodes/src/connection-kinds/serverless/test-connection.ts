@@ -2,10 +2,8 @@ import {
   type Connection,
   type ConnectionTestOptions,
   type ConnectionTestResult,
-  cutText,
   DEFAULT_MAX_RESPONSE_BYTES,
   FlowError,
-  MAX_ERROR_MESSAGE_LENGTH,
   Redactor,
 } from "@weft/engine";
 import { describeTarget, isLlmConnection } from "../../llm/llm-target.js";
@@ -15,6 +13,7 @@ import {
   normalizeModelClientError,
   responseError,
 } from "../../llm/model-client.js";
+import { failedConnectionTest } from "../../service/failed-connection-test.js";
 
 /**
  * `weft connection test` for a serverless endpoint: `GET /info` through `ModelClient`, the
@@ -54,26 +53,6 @@ export async function testServerlessConnection(
     const model = typeof body?.model_name === "string" ? redactor.redactText(body.model_name) : undefined;
     return { outcome: "ok", ...report, ...(model ? { model } : {}) };
   } catch (error) {
-    if (timeout.aborted && !options.signal?.aborted) {
-      return {
-        outcome: "unreachable",
-        ...report,
-        message: `${target.host} did not answer within ${timeoutMs} ms`,
-      };
-    }
-    if (!(error instanceof FlowError)) throw error;
-    const outcome =
-      error.code === "llm.auth"
-        ? "auth-failed"
-        : error.code === "llm.network" || error.code === "llm.timeout"
-          ? "unreachable"
-          : "failed";
-    return {
-      outcome,
-      ...report,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      // Scrubbed, then cut: a service's error text can be as long as the response limit.
-      message: cutText(redactor.redactText(error.message), MAX_ERROR_MESSAGE_LENGTH),
-    };
+    return failedConnectionTest(error, report, { timeoutMs, timeout, signal: options.signal, redactor });
   }
 }

@@ -1,12 +1,9 @@
 import type { ContentSafetyClient } from "@azure-rest/ai-content-safety";
-import { describeJsonError, FlowError } from "@weft/engine";
+import { FlowError } from "@weft/engine";
 import { ClientCache } from "../../chat-completion/chat-call.js";
-import {
-  createResponseSizePolicy,
-  findResponseTooLarge,
-  responseTooLargeError,
-} from "../../chat-completion/response-size-limit.js";
-import { networkError, readErrorBody, readRetryAfter, serviceError } from "../../service/service-errors.js";
+import { createResponseSizePolicy } from "../../chat-completion/response-size-limit.js";
+import { normalizeModelClientError } from "../../llm/model-client.js";
+import { readErrorBody, readRetryAfter, serviceError } from "../../service/service-errors.js";
 import type { ContentSafetyEndpoint } from "./endpoint.js";
 
 type Sdk = {
@@ -182,31 +179,10 @@ function normalizeError(
   call: ContentSafetyCall,
   where: { nodeId: string; host: string },
 ): unknown {
-  if (error instanceof FlowError) return error;
-  if (call.signal.aborted) return call.signal.reason ?? error;
-  const tooLarge = findResponseTooLarge(error);
-  if (tooLarge) return responseTooLargeError(tooLarge, where);
-  const { name, code, message } = error as { name?: string; code?: string; message?: string };
-  if (name === "AbortError") {
-    const within = call.timeoutMs === undefined ? "in time" : `within ${call.timeoutMs} ms`;
-    return new FlowError("llm.timeout", `${where.host} did not answer ${within}`, {
-      nodeId: where.nodeId,
-      retryable: true,
-    });
-  }
-  // The pipeline reports a JSON body it cannot parse as a `RestError` with code PARSE_ERROR.
-  const parseFailure =
-    name === "RestError" && code === "PARSE_ERROR"
-      ? /^Error "(?:SyntaxError: )?(.*?)" occurred while parsing the response body/s.exec(message ?? "")
-      : null;
-  if (parseFailure) {
-    return new FlowError(
-      "llm.response",
-      `${where.host} sent a malformed response: ${describeJsonError(parseFailure[1] ?? "")}`,
-      { nodeId: where.nodeId, retryable: true },
-    );
-  }
-  if (typeof code === "string" && /^(E[A-Z]+|UND_ERR.*)$/.test(code)) return networkError(code, where);
-  if (name === "RestError") return networkError(message ?? "request failed", where);
-  return new FlowError("llm.error", message ?? String(error), { nodeId: where.nodeId });
+  // The same Azure core pipeline as ModelClient's: its errors read the same way.
+  return normalizeModelClientError(error, {
+    ...where,
+    signal: call.signal,
+    ...(call.timeoutMs === undefined ? {} : { timeoutMs: call.timeoutMs }),
+  });
 }

@@ -115,8 +115,9 @@ export const HUGE_ERROR_FRAME: HugeBodyFrame = [`{"error":{"code":"huge_body","m
 /** Sends `fault.bytes` bytes, `start` + filler + `end`, as `sendHugeBody` describes. */
 export async function sendFramedHugeBody(
   exchange: Exchange,
-  fault: HugeBodyFault,
+  fault: Pick<HugeBodyFault, "bytes" | "status" | "declareLength">,
   [start, end]: HugeBodyFrame,
+  contentType = "application/json",
 ): Promise<void> {
   const { res, entry } = exchange;
   if (isClosed(exchange)) return;
@@ -125,7 +126,7 @@ export async function sendFramedHugeBody(
   entry.status = status;
   entry.bodyBytesSent = 0;
   res.writeHead(status, {
-    "content-type": "application/json",
+    "content-type": contentType,
     "x-request-id": entry.requestId,
     ...(fault.declareLength ? { "content-length": String(start.length + filler + end.length) } : {}),
   });

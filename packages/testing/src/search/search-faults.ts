@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { type Exchange, isClosed, sendJson, sendRaw } from "../respond.js";
+import { type Exchange, type HugeBodyFrame, sendFramedHugeBody, sendJson, sendRaw } from "../respond.js";
 import { searchErrorBody } from "./search-request.js";
 import type { SearchFault } from "./types.js";
 
@@ -49,47 +49,14 @@ export async function applySearchFault(
   }
 }
 
-const HUGE_BODY_CHUNK = 64 * 1024;
-
-/** A body of `fault.bytes` bytes: one hit with a long `content` (or a long error message), sent as read. */
-async function sendHugeSearchBody(
+/** A huge search answer: one document (or an error) whose text carries the bytes. */
+function sendHugeSearchBody(
   exchange: Exchange,
   fault: Extract<SearchFault, { type: "huge-body" }>,
 ): Promise<void> {
-  const { res, entry } = exchange;
-  if (isClosed(exchange)) return;
-  const status = fault.status ?? 200;
-  const [start, end] =
-    status === 200
+  const frame: HugeBodyFrame =
+    (fault.status ?? 200) === 200
       ? ['{"value":[{"@search.score":1,"id":"huge","content":"', '"}]}']
       : ['{"error":{"code":"","message":"', '"}}'];
-  const filler = Math.max(0, fault.bytes - start.length - end.length);
-  entry.status = status;
-  entry.bodyBytesSent = 0;
-  res.writeHead(status, {
-    "content-type": "application/json; odata.metadata=none",
-    "x-request-id": entry.requestId,
-    ...(fault.declareLength ? { "content-length": String(start.length + filler + end.length) } : {}),
-  });
-  const chunk = "x".repeat(Math.min(HUGE_BODY_CHUNK, filler));
-  const pieces = [start];
-  for (let left = filler; left > 0; left -= chunk.length)
-    pieces.push(left >= chunk.length ? chunk : chunk.slice(0, left));
-  pieces.push(end);
-  for (const piece of pieces) {
-    if (isClosed(exchange) || !(await write(exchange, piece))) return;
-    entry.bodyBytesSent += piece.length;
-  }
-  res.end();
-}
-
-function write(exchange: Exchange, text: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onClose = () => resolve(false);
-    exchange.closed.addEventListener("abort", onClose, { once: true });
-    exchange.res.write(text, (error) => {
-      exchange.closed.removeEventListener("abort", onClose);
-      resolve(!error);
-    });
-  });
+  return sendFramedHugeBody(exchange, fault, frame, "application/json; odata.metadata=none");
 }

@@ -1,4 +1,11 @@
-import { type Exchange, sendJson, sendRaw, writeUnlessClosed } from "../respond.js";
+import {
+  type Exchange,
+  type HugeBodyFrame,
+  sendFramedHugeBody,
+  sendJson,
+  sendRaw,
+  writeUnlessClosed,
+} from "../respond.js";
 import type { Fault, HugeBodyFault } from "../types.js";
 import { serpErrorBody, serpStatusMessage } from "./serp-results.js";
 
@@ -66,39 +73,14 @@ async function sendCutBody(exchange: Exchange, whole: string): Promise<void> {
   if (await writeUnlessClosed(exchange, whole.slice(0, Math.floor(whole.length / 2)))) res.socket?.destroy();
 }
 
-const HUGE_BODY_CHUNK = 64 * 1024;
-
-/**
- * A search response (or, with an error status, an error) of `fault.bytes` bytes, sent piece by
- * piece while the client reads; `entry.bodyBytesSent` counts what went.
- */
-async function sendHugeSearchBody(exchange: Exchange, fault: HugeBodyFault): Promise<void> {
-  const { res, entry } = exchange;
-  if (exchange.closed.aborted || res.destroyed) return;
-  const status = fault.status ?? 200;
-  const [start, end] =
-    status === 200
+/** A huge SerpAPI answer: one organic result (or an error) whose text carries the bytes. */
+function sendHugeSearchBody(exchange: Exchange, fault: HugeBodyFault): Promise<void> {
+  const frame: HugeBodyFrame =
+    (fault.status ?? 200) === 200
       ? [
           '{"search_metadata":{"id":"offline-huge","status":"Success"},"organic_results":[{"position":1,"title":"',
           '","link":"https://example.com/huge"}]}',
         ]
       : ['{"error":"', '"}'];
-  const filler = Math.max(0, fault.bytes - start.length - end.length);
-  entry.status = status;
-  entry.bodyBytesSent = 0;
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "x-request-id": entry.requestId,
-    ...(fault.declareLength ? { "content-length": String(start.length + filler + end.length) } : {}),
-  });
-  const chunk = "x".repeat(Math.min(HUGE_BODY_CHUNK, filler));
-  const pieces = [start];
-  for (let left = filler; left > 0; left -= chunk.length)
-    pieces.push(left >= chunk.length ? chunk : chunk.slice(0, left));
-  pieces.push(end);
-  for (const piece of pieces) {
-    if (exchange.closed.aborted || res.destroyed || !(await writeUnlessClosed(exchange, piece))) return;
-    entry.bodyBytesSent += piece.length;
-  }
-  res.end();
+  return sendFramedHugeBody(exchange, fault, frame);
 }

@@ -3,11 +3,11 @@ import type { AzureAiConnection } from "../connection-kinds/azure-ai/azure-ai.js
 import {
   classifyAzureEndpoint,
   DEFAULT_AZURE_OPENAI_API_VERSION,
-  isLoopbackHost,
 } from "../connection-kinds/azure-ai/endpoint.js";
 import type { OpenAiConnection } from "../connection-kinds/openai/openai.js";
 import { parseServerlessEndpoint } from "../connection-kinds/serverless/endpoint.js";
 import type { ServerlessConnection } from "../connection-kinds/serverless/serverless.js";
+import { isLoopbackHost } from "../connection-kinds/service-url.js";
 
 /**
  * Where a model request goes, derived from a connection: which client, which URL, which

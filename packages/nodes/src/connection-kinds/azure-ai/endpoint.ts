@@ -1,7 +1,5 @@
 import { isLoopbackHost, parseServiceUrl } from "../service-url.js";
 
-export { isLoopbackHost };
-
 /** The Azure OpenAI api-version used when neither the connection nor the URL gives one. */
 export const DEFAULT_AZURE_OPENAI_API_VERSION = "2024-10-21";
 

@@ -16,6 +16,12 @@ export const MAX_DESCRIBED_VALUE_LENGTH = 160;
 /** Names listed in a "did you mean" suggestion. */
 export const MAX_SUGGESTED_NAMES = 3;
 
+/**
+ * Known names listed whole when a name is unknown (`expected one of a, b, c, …`): up to this many
+ * (the built-in node types fit); past it, only the closest ones as "did you mean".
+ */
+export const MAX_LISTED_NAMES = 12;
+
 // ── Flow files (flow/, graph/) ───────────────────────────────────────────────────────────────
 
 /** Largest flow text accepted, in UTF-8 bytes (`flow.too-large`). Apps may change it: `createEngine({ limits })`. */

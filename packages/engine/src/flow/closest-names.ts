@@ -1,4 +1,4 @@
-import { MAX_ECHOED_STRING_LENGTH, MAX_SUGGESTED_NAMES } from "../limits.js";
+import { MAX_ECHOED_STRING_LENGTH, MAX_LISTED_NAMES, MAX_SUGGESTED_NAMES } from "../limits.js";
 import { clip } from "./echo.js";
 
 /**
@@ -34,8 +34,9 @@ export function didYouMean(name: string, known: Iterable<string>): string {
 
 /**
  * What an unknown name should have been, for messages: `expected one of a, b, c` when there are
- * at most `MAX_SUGGESTED_NAMES` known names, else `expected one of the 250 <noun>; did you mean
- * "a"?` with the closest ones (or that none is close). Never a list of every known name.
+ * at most `MAX_LISTED_NAMES` known names (with `; did you mean "a"?` when one is close and the list
+ * is longer than `MAX_SUGGESTED_NAMES`), else `expected one of the 250 <noun>; did you mean "a"?`
+ * with the closest ones (or that none is close). Never a list of more than `MAX_LISTED_NAMES`.
  *
  * @param none - what to say when nothing is known, e.g. `(the flow declares no inputs)`.
  */
@@ -51,6 +52,10 @@ export function expectedOneOf(
   if (names.length === 0) return `expected one of ${none}`;
   if (names.length <= MAX_SUGGESTED_NAMES) return `expected one of ${names.map(clip).join(", ")}`;
   const closest = closestNames(name, names);
+  if (names.length <= MAX_LISTED_NAMES) {
+    const listed = `expected one of ${names.map(clip).join(", ")}`;
+    return closest.length === 0 ? listed : `${listed}; did you mean ${closest.map((n) => `"${n}"`).join(", ")}?`;
+  }
   return closest.length === 0
     ? `expected one of the ${names.length} ${noun} (none is close to this name)`
     : `expected one of the ${names.length} ${noun}; did you mean ${closest.map((n) => `"${n}"`).join(", ")}?`;

@@ -94,7 +94,7 @@ describe("run inputs", () => {
 
   it("refuses inputs the flow does not declare, listing the declared ones", () => {
     expect(inputError({ question: "q", questoin: "typo" }).message).toBe(
-      'unknown input "questoin": expected one of the 6 declared inputs; did you mean "question"?',
+      'unknown input "questoin": expected one of question, seats, verbose, config, tags, apiKey; did you mean "question"?',
     );
     expect(inputError({ anything: 1 }, { nodes: [] }).message).toBe(
       'unknown input "anything": expected one of (the flow declares no inputs)',
@@ -105,7 +105,7 @@ describe("run inputs", () => {
     const lines = inputError({ seats: "many", extra: true }).message.split("\n");
     expect(lines).toEqual([
       'missing required input: "question" (string)',
-      'unknown input "extra": expected one of the 6 declared inputs (none is close to this name)',
+      'unknown input "extra": expected one of question, seats, verbose, config, tags, apiKey',
       'input "seats": expected a number, got "many"',
     ]);
   });

@@ -10,6 +10,8 @@
  * - `queue`: ZSET of the waiters, scored by arrival: first come, first served across processes.
  * - `seen`: ZSET of the same waiters, scored by when they stop counting unless they look again.
  * - `backoff`: a string whose time to live is the identity's shared back-off after a 429.
+ *
+ * A slot given back is announced on the channel `<prefix>:limits:freed` (the message: the identity).
  */
 
 const NOW = `
@@ -85,11 +87,24 @@ return renewed
 `;
 
 /**
- * KEYS: held, started, queue, seen. ARGV: lease id. A waiter that gave up (aborted, or its Redis
- * call failed): its place, and whatever its last call may still have taken, are given back.
+ * KEYS: held, started, queue, seen. ARGV: lease id, channel, identity. A waiter that gave up
+ * (aborted, or its Redis call failed): its place, and whatever its last call may still have taken,
+ * are given back, and the waiters behind it are told.
  */
 export const ABANDON_SCRIPT = `
 for index = 1, 4 do redis.call('ZREM', KEYS[index], ARGV[1]) end
+if redis.call('ZCARD', KEYS[3]) > 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return 1
+`;
+
+/**
+ * KEYS: held, queue. ARGV: lease id, channel, identity. Gives a slot back and, when someone
+ * waits, says so on the channel, so that waiters in every process look again at once.
+ */
+export const RELEASE_SCRIPT = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 and redis.call('ZCARD', KEYS[2]) > 0 then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
 return 1
 `;
 

@@ -111,7 +111,7 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
   async function dumpKeys(keys: string[]) {
     return Promise.all(
       keys.map(async (key) =>
-        (await client.type(key)) === "zset" ? client.zrange(key, 0, -1, "WITHSCORES") : client.get(key),
+        (await client.type(key)) === "zset" ? client.zrange(key, "0", "-1", "WITHSCORES") : client.get(key),
       ),
     );
   }
@@ -149,10 +149,10 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
         ...Array.from({ length: 5 }, () => ({ flow: "free", inputs: inputsOf("b") })),
       ],
     };
-    const outputs = await Promise.all([runChild(orders), runChild(orders), runChild(orders)]);
+    const outputs = await Promise.all([runChild(orders), runChild(orders)]);
     for (const output of outputs) expect(JSON.parse(output)).toEqual(Array(10).fill("succeeded"));
     const stats = server.stats();
-    expect(stats.tokensByKey.a?.requests).toBe(15);
+    expect(stats.tokensByKey.a?.requests).toBe(10);
     expect(stats.maxConcurrencyByKey.a).toBeLessThanOrEqual(2);
     expect(stats.maxConcurrencyByKey.b).toBeGreaterThan(2);
   });
@@ -227,9 +227,15 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
 
     // First come, first served: the waiter that came first gets the slot first.
     const order: string[] = [];
-    const early = second.acquire(identity, limit).then((release) => (order.push("early"), release));
+    const early = second.acquire(identity, limit).then((release) => {
+      order.push("early");
+      return release;
+    });
     await waitForKey(queueKey);
-    const late = first.acquire(identity, limit).then((release) => (order.push("late"), release));
+    const late = first.acquire(identity, limit).then((release) => {
+      order.push("late");
+      return release;
+    });
     await expect.poll(() => client.zcard(queueKey)).toBe(2);
     releaseHeld();
     (await early)();

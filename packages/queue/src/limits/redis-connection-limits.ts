@@ -7,7 +7,13 @@ import {
   type SharedLimits,
 } from "@weft/engine";
 import { Redis } from "ioredis";
-import { ABANDON_SCRIPT, ACQUIRE_SCRIPT, RENEW_SCRIPT, THROTTLED_SCRIPT } from "./limit-scripts.js";
+import {
+  ABANDON_SCRIPT,
+  ACQUIRE_SCRIPT,
+  RELEASE_SCRIPT,
+  RENEW_SCRIPT,
+  THROTTLED_SCRIPT,
+} from "./limit-scripts.js";
 
 /** Options of `createRedisConnectionLimits`. */
 export interface RedisConnectionLimitsOptions {
@@ -33,6 +39,8 @@ export interface RedisConnectionLimitsOptions {
 
 /** `SharedConnectionLimits` on Redis, to give to `createEngine({ sharedLimits })`. */
 export interface RedisConnectionLimits extends SharedConnectionLimits {
+  /** Makes every process's requests of `identity` wait `backoffMs` (a 429's back-off); never throws. */
+  throttled(identity: string, backoffMs: number): void;
   /** Slots of `maxConcurrency` this process holds now. */
   readonly held: number;
   /** Stops renewing (held slots then expire) and disconnects the client it opened from a URL. */
@@ -43,6 +51,7 @@ interface LimitCommands {
   weftLimitsAcquire(...args: Array<string | number>): Promise<[number, number]>;
   weftLimitsRenew(...args: Array<string | number>): Promise<number>;
   weftLimitsAbandon(...args: string[]): Promise<number>;
+  weftLimitsRelease(...args: string[]): Promise<number>;
   weftLimitsThrottled(key: string, ms: number): Promise<number>;
 }
 
@@ -69,6 +78,7 @@ export function createRedisConnectionLimits(
   client.defineCommand("weftLimitsAcquire", { numberOfKeys: 5, lua: ACQUIRE_SCRIPT });
   client.defineCommand("weftLimitsRenew", { numberOfKeys: 1, lua: RENEW_SCRIPT });
   client.defineCommand("weftLimitsAbandon", { numberOfKeys: 4, lua: ABANDON_SCRIPT });
+  client.defineCommand("weftLimitsRelease", { numberOfKeys: 2, lua: RELEASE_SCRIPT });
   client.defineCommand("weftLimitsThrottled", { numberOfKeys: 1, lua: THROTTLED_SCRIPT });
   return new RedisLimits(client as Redis & LimitCommands, owned, options);
 }
@@ -84,6 +94,10 @@ class RedisLimits implements RedisConnectionLimits {
   /** This process's leases, by the identity's `held` key. */
   readonly #leases = new Map<string, Set<string>>();
   readonly #process = randomBytes(6).toString("base64url");
+  readonly #channel: string;
+  /** Wakes this process's waiters, by identity, when a slot of theirs is given back anywhere. */
+  readonly #sleepers = new Map<string, Set<() => void>>();
+  #subscriber: Redis | undefined;
   #count = 0;
   #held = 0;
   #renewal: NodeJS.Timeout | undefined;
@@ -93,6 +107,7 @@ class RedisLimits implements RedisConnectionLimits {
     this.#redis = redis;
     this.#owned = owned;
     this.#prefix = options.prefix ?? "weft";
+    this.#channel = `${this.#prefix}:limits:freed`;
     this.#leaseMs = positive("leaseMs", options.leaseMs ?? 15_000);
     this.#maxPollMs = positive("maxPollMs", options.maxPollMs ?? 100);
     this.#timeoutMs = positive("commandTimeoutMs", options.commandTimeoutMs ?? 5_000);
@@ -108,7 +123,8 @@ class RedisLimits implements RedisConnectionLimits {
     signal?.throwIfAborted();
     if (this.#closed) throw unavailable("the shared limits are closed");
     const keys = this.#keys(identity);
-    const id = `${this.#process}.${((this.#count += 1)).toString(36)}`;
+    this.#count += 1;
+    const id = `${this.#process}.${this.#count.toString(36)}`;
     const max = limits.maxConcurrency ?? 0;
     const rpm = limits.requestsPerMinute ?? 0;
     let pause = MIN_POLL_MS;
@@ -126,17 +142,18 @@ class RedisLimits implements RedisConnectionLimits {
           ),
           signal,
         );
-        if (taken === 1) return max > 0 ? this.#hold(keys[0], id) : () => {};
+        if (taken === 1) return max > 0 ? this.#hold(identity, keys, id) : () => {};
+        if (max > 0) this.#listen();
         const jitter = 0.75 + Math.random() / 2;
-        await sleep(Math.ceil((wait > 0 ? Math.min(wait, this.#maxPollMs) : pause) * jitter), undefined, {
-          signal,
-        });
-        pause = Math.min(pause * 2, this.#maxPollMs);
+        const ms = Math.ceil((wait > 0 ? Math.min(wait, this.#maxPollMs) : pause) * jitter);
+        pause = (await this.#pause(identity, ms, signal))
+          ? MIN_POLL_MS
+          : Math.min(pause * 2, this.#maxPollMs);
       }
     } catch (error) {
       // Sent on the same connection after the last acquire, so it runs after it even if that one
       // is still on its way: a slot it took for a request that will not run is given back.
-      this.#redis.weftLimitsAbandon(keys[0], keys[1], keys[2], keys[3], id).catch(() => {});
+      this.#redis.weftLimitsAbandon(...keys.slice(0, 4), id, this.#channel, identity).catch(() => {});
       if (signal?.aborted) throw signal.reason;
       throw error instanceof FlowError ? error : unavailable(describe(error), error);
     }
@@ -152,13 +169,16 @@ class RedisLimits implements RedisConnectionLimits {
     this.#closed = true;
     clearInterval(this.#renewal);
     this.#renewal = undefined;
+    this.#subscriber?.disconnect();
+    this.#subscriber = undefined;
     if (this.#owned) this.#redis.disconnect();
   }
 
   /** Keeps the lease renewed until the release, which gives the slot back at once. */
-  #hold(heldKey: string, id: string): ReleaseSharedSlot {
-    let ids = this.#leases.get(heldKey);
-    if (!ids) this.#leases.set(heldKey, (ids = new Set()));
+  #hold(identity: string, keys: readonly string[], id: string): ReleaseSharedSlot {
+    const heldKey = keys[0]!;
+    const ids = this.#leases.get(heldKey) ?? new Set<string>();
+    this.#leases.set(heldKey, ids);
     ids.add(id);
     this.#held += 1;
     this.#renewal ??= setInterval(() => this.#renew(), Math.max(1, Math.floor(this.#leaseMs / 3))).unref();
@@ -173,9 +193,48 @@ class RedisLimits implements RedisConnectionLimits {
         clearInterval(this.#renewal);
         this.#renewal = undefined;
       }
+      for (const wake of this.#sleepers.get(identity) ?? []) wake();
       // A release Redis never hears of ends with the lease.
-      if (!this.#closed) this.#redis.zrem(heldKey, id).catch(() => {});
+      if (!this.#closed)
+        this.#redis.weftLimitsRelease(heldKey, keys[2]!, id, this.#channel, identity).catch(() => {});
     };
+  }
+
+  /** Waits `ms`, or until a slot of `identity` is given back; says whether it was. */
+  async #pause(identity: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    let wake = () => {};
+    const woken = new Promise<boolean>((resolve) => {
+      wake = () => resolve(true);
+    });
+    let sleepers = this.#sleepers.get(identity);
+    if (!sleepers) {
+      sleepers = new Set();
+      this.#sleepers.set(identity, sleepers);
+    }
+    sleepers.add(wake);
+    const timer = new AbortController();
+    const onAbort = () => timer.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.race([sleep(ms, false, { signal: timer.signal }), woken]);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      timer.abort();
+      sleepers.delete(wake);
+      if (sleepers.size === 0) this.#sleepers.delete(identity);
+    }
+  }
+
+  /** Subscribes (once) to the slots given back in any process, to wake waiters without a poll. */
+  #listen(): void {
+    if (this.#subscriber || this.#closed) return;
+    const subscriber = this.#redis.duplicate();
+    subscriber.on("error", () => {});
+    subscriber.on("message", (_channel: string, identity: string) => {
+      for (const wake of this.#sleepers.get(identity) ?? []) wake();
+    });
+    subscriber.subscribe(this.#channel).catch(() => {});
+    this.#subscriber = subscriber;
   }
 
   #renew(): void {
@@ -222,6 +281,8 @@ function unavailable(reason: string, cause?: unknown): FlowError {
 }
 
 function describe(error: unknown): string {
+  if (error instanceof Error && error.name === "MaxRetriesPerRequestError")
+    return "cannot reach Redis (the connection was refused or lost)";
   return error instanceof Error ? `Redis failed (${error.message})` : "Redis failed";
 }
 

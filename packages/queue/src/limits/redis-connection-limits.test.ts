@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import {
   ConnectionKinds,
@@ -258,7 +259,11 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
 
   it("fails a request with a retryable limits.unavailable when Redis cannot be reached, and leaks nothing", async () => {
     prefix = testPrefix("limits-down");
-    const limits = createRedisConnectionLimits("redis://127.0.0.1:1", { prefix, commandTimeoutMs: 2_000 });
+    const limits = createRedisConnectionLimits("redis://127.0.0.1:1", {
+      prefix,
+      commandTimeoutMs: 1_000,
+      unreachableMs: 300,
+    });
     opened.push(limits);
     const error = await limits
       .acquire(identityOf("a"), { maxConcurrency: 1, windowMs: 60_000 })
@@ -278,6 +283,26 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
     expect(JSON.stringify(result)).not.toContain("CANARY");
     expect(server.stats().total).toBe(0);
   });
+
+  it.skipIf(process.env.WEFT_TEST_REDIS_URL !== undefined)(
+    "waits for a Redis that restarts, and takes the slot once it is back",
+    async () => {
+      prefix = testPrefix("limits-restart");
+      const identity = identityOf("a");
+      const limits = limitsFor({ unreachableMs: 20_000 });
+      const limit: SharedLimits = { maxConcurrency: 1, windowMs: 60_000 };
+      (await limits.acquire(identity, limit))();
+      const restarted = redis.restart({ downMs: 500 });
+      await sleep(100);
+      // Asked while Redis is down: it keeps trying, and is served once Redis is back.
+      const release = await limits.acquire(identity, limit);
+      await restarted;
+      expect(limits.held).toBe(1);
+      expect(await client.zcard(`${prefix}:limits:{${identity}}:held`)).toBe(1);
+      release();
+      expect(limits.held).toBe(0);
+    },
+  );
 
   async function waitForKey(key: string): Promise<void> {
     await expect.poll(() => client.exists(key), { timeout: 5_000, interval: 5 }).toBe(1);

@@ -7,6 +7,7 @@ import {
   type SharedLimits,
 } from "@weft/engine";
 import { Redis } from "ioredis";
+import { FreedSlots } from "./freed-slots.js";
 import {
   ABANDON_SCRIPT,
   ACQUIRE_SCRIPT,
@@ -30,11 +31,13 @@ export interface RedisConnectionLimitsOptions {
   leaseMs?: number;
   /** The longest pause between two looks at a full limit, in ms: 100 unless given. */
   maxPollMs?: number;
-  /**
-   * The longest wait for one answer from Redis, in ms: 5 000 unless given. Past it (or when Redis
-   * refuses), the request fails with a retryable `limits.unavailable`, never waits forever.
-   */
+  /** The longest wait for one answer from Redis, in ms: 5 000 unless given (then it counts as unreachable). */
   commandTimeoutMs?: number;
+  /**
+   * How long a request keeps trying while Redis cannot be reached (restarting, say), in ms: 10 000
+   * unless given; then it fails with a retryable `limits.unavailable`.
+   */
+  unreachableMs?: number;
 }
 
 /** `SharedConnectionLimits` on Redis, to give to `createEngine({ sharedLimits })`. */
@@ -55,6 +58,12 @@ interface LimitCommands {
   weftLimitsThrottled(key: string, ms: number): Promise<number>;
 }
 
+/** held, started, queue, seen, backoff: see `limit-scripts.ts`. */
+type IdentityKeys = [string, string, string, string, string];
+
+/** The pause before trying Redis again after it failed, doubling up to the next. */
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 1_000;
 /** The shortest pause between two looks at a full limit, doubling up to `maxPollMs`. */
 const MIN_POLL_MS = 2;
 /** A connection identity as `ConnectionKinds.identityKey` makes it (a base64url hash). */
@@ -73,7 +82,9 @@ export function createRedisConnectionLimits(
   options: RedisConnectionLimitsOptions = {},
 ): RedisConnectionLimits {
   const owned = typeof redis === "string";
-  const client = owned ? new Redis(redis, { maxRetriesPerRequest: 1, lazyConnect: true }) : redis;
+  const client = owned
+    ? new Redis(redis, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: reconnectDelay })
+    : redis;
   if (owned) client.on("error", () => {});
   client.defineCommand("weftLimitsAcquire", { numberOfKeys: 5, lua: ACQUIRE_SCRIPT });
   client.defineCommand("weftLimitsRenew", { numberOfKeys: 1, lua: RENEW_SCRIPT });
@@ -91,13 +102,12 @@ class RedisLimits implements RedisConnectionLimits {
   readonly #maxPollMs: number;
   readonly #patienceMs: number;
   readonly #timeoutMs: number;
+  readonly #unreachableMs: number;
   /** This process's leases, by the identity's `held` key. */
   readonly #leases = new Map<string, Set<string>>();
   readonly #process = randomBytes(6).toString("base64url");
   readonly #channel: string;
-  /** Wakes this process's waiters, by identity, when a slot of theirs is given back anywhere. */
-  readonly #sleepers = new Map<string, Set<() => void>>();
-  #subscriber: Redis | undefined;
+  readonly #freed: FreedSlots;
   #count = 0;
   #held = 0;
   #renewal: NodeJS.Timeout | undefined;
@@ -108,9 +118,11 @@ class RedisLimits implements RedisConnectionLimits {
     this.#owned = owned;
     this.#prefix = options.prefix ?? "weft";
     this.#channel = `${this.#prefix}:limits:freed`;
+    this.#freed = new FreedSlots(redis, this.#channel);
     this.#leaseMs = positive("leaseMs", options.leaseMs ?? 15_000);
     this.#maxPollMs = positive("maxPollMs", options.maxPollMs ?? 100);
     this.#timeoutMs = positive("commandTimeoutMs", options.commandTimeoutMs ?? 5_000);
+    this.#unreachableMs = positive("unreachableMs", options.unreachableMs ?? 10_000);
     // A waiter looks again at least every `maxPollMs`; one that stopped (killed) loses its place after this.
     this.#patienceMs = Math.max(2_000, 10 * this.#maxPollMs);
   }
@@ -121,41 +133,58 @@ class RedisLimits implements RedisConnectionLimits {
 
   async acquire(identity: string, limits: SharedLimits, signal?: AbortSignal): Promise<ReleaseSharedSlot> {
     signal?.throwIfAborted();
-    if (this.#closed) throw unavailable("the shared limits are closed");
     const keys = this.#keys(identity);
+    // When Redis last answered: past `unreachableMs` without an answer, the request fails.
+    const progress = { answeredAt: performance.now() };
+    let retryMs = RETRY_MIN_MS;
+    for (;;) {
+      if (this.#closed) throw unavailable("the shared limits are closed");
+      try {
+        return await this.#take(identity, keys, limits, signal, progress);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const failure = error instanceof FlowError ? error : unavailable(describe(error), error);
+        if (performance.now() - progress.answeredAt + retryMs > this.#unreachableMs) throw failure;
+        await sleep(retryMs, undefined, { signal }).catch(() => {
+          throw signal?.reason;
+        });
+        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  /** One try at a slot, under one lease id: waits while Redis answers, throws when it does not. */
+  async #take(
+    identity: string,
+    keys: IdentityKeys,
+    limits: SharedLimits,
+    signal: AbortSignal | undefined,
+    progress: { answeredAt: number },
+  ): Promise<ReleaseSharedSlot> {
     this.#count += 1;
     const id = `${this.#process}.${this.#count.toString(36)}`;
     const max = limits.maxConcurrency ?? 0;
     const rpm = limits.requestsPerMinute ?? 0;
+    const { windowMs } = limits;
     let pause = MIN_POLL_MS;
     try {
       for (;;) {
         const [taken, wait] = await this.#answer(
-          this.#redis.weftLimitsAcquire(
-            ...keys,
-            id,
-            max,
-            rpm,
-            limits.windowMs,
-            this.#leaseMs,
-            this.#patienceMs,
-          ),
+          this.#redis.weftLimitsAcquire(...keys, id, max, rpm, windowMs, this.#leaseMs, this.#patienceMs),
           signal,
         );
+        progress.answeredAt = performance.now();
         if (taken === 1) return max > 0 ? this.#hold(identity, keys, id) : () => {};
-        if (max > 0) this.#listen();
         const jitter = 0.75 + Math.random() / 2;
         const ms = Math.ceil((wait > 0 ? Math.min(wait, this.#maxPollMs) : pause) * jitter);
-        pause = (await this.#pause(identity, ms, signal))
-          ? MIN_POLL_MS
-          : Math.min(pause * 2, this.#maxPollMs);
+        const woken = await this.#freed.pause(identity, ms, signal);
+        pause = woken ? MIN_POLL_MS : Math.min(pause * 2, this.#maxPollMs);
       }
     } catch (error) {
       // Sent on the same connection after the last acquire, so it runs after it even if that one
       // is still on its way: a slot it took for a request that will not run is given back.
       this.#redis.weftLimitsAbandon(...keys.slice(0, 4), id, this.#channel, identity).catch(() => {});
-      if (signal?.aborted) throw signal.reason;
-      throw error instanceof FlowError ? error : unavailable(describe(error), error);
+      throw error;
     }
   }
 
@@ -169,14 +198,13 @@ class RedisLimits implements RedisConnectionLimits {
     this.#closed = true;
     clearInterval(this.#renewal);
     this.#renewal = undefined;
-    this.#subscriber?.disconnect();
-    this.#subscriber = undefined;
+    this.#freed.close();
     if (this.#owned) this.#redis.disconnect();
   }
 
   /** Keeps the lease renewed until the release, which gives the slot back at once. */
-  #hold(identity: string, keys: readonly string[], id: string): ReleaseSharedSlot {
-    const heldKey = keys[0]!;
+  #hold(identity: string, keys: IdentityKeys, id: string): ReleaseSharedSlot {
+    const heldKey = keys[0];
     const ids = this.#leases.get(heldKey) ?? new Set<string>();
     this.#leases.set(heldKey, ids);
     ids.add(id);
@@ -193,48 +221,11 @@ class RedisLimits implements RedisConnectionLimits {
         clearInterval(this.#renewal);
         this.#renewal = undefined;
       }
-      for (const wake of this.#sleepers.get(identity) ?? []) wake();
+      this.#freed.wake(identity);
       // A release Redis never hears of ends with the lease.
       if (!this.#closed)
-        this.#redis.weftLimitsRelease(heldKey, keys[2]!, id, this.#channel, identity).catch(() => {});
+        this.#redis.weftLimitsRelease(heldKey, keys[2], id, this.#channel, identity).catch(() => {});
     };
-  }
-
-  /** Waits `ms`, or until a slot of `identity` is given back; says whether it was. */
-  async #pause(identity: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-    let wake = () => {};
-    const woken = new Promise<boolean>((resolve) => {
-      wake = () => resolve(true);
-    });
-    let sleepers = this.#sleepers.get(identity);
-    if (!sleepers) {
-      sleepers = new Set();
-      this.#sleepers.set(identity, sleepers);
-    }
-    sleepers.add(wake);
-    const timer = new AbortController();
-    const onAbort = () => timer.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      return await Promise.race([sleep(ms, false, { signal: timer.signal }), woken]);
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      timer.abort();
-      sleepers.delete(wake);
-      if (sleepers.size === 0) this.#sleepers.delete(identity);
-    }
-  }
-
-  /** Subscribes (once) to the slots given back in any process, to wake waiters without a poll. */
-  #listen(): void {
-    if (this.#subscriber || this.#closed) return;
-    const subscriber = this.#redis.duplicate();
-    subscriber.on("error", () => {});
-    subscriber.on("message", (_channel: string, identity: string) => {
-      for (const wake of this.#sleepers.get(identity) ?? []) wake();
-    });
-    subscriber.subscribe(this.#channel).catch(() => {});
-    this.#subscriber = subscriber;
   }
 
   #renew(): void {
@@ -263,7 +254,7 @@ class RedisLimits implements RedisConnectionLimits {
   }
 
   /** The identity's keys: held, started, queue, seen, backoff. */
-  #keys(identity: string): [string, string, string, string, string] {
+  #keys(identity: string): IdentityKeys {
     if (!IDENTITY.test(identity))
       throw new TypeError(
         "Expected a connection identity hash (ConnectionKinds.identityKey), got another string",
@@ -271,6 +262,11 @@ class RedisLimits implements RedisConnectionLimits {
     const base = `${this.#prefix}:limits:{${identity}}`;
     return [`${base}:held`, `${base}:started`, `${base}:queue`, `${base}:seen`, `${base}:backoff`];
   }
+}
+
+/** Reconnects soon (a request waits on it), never slower than every half second. */
+function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 50, 500);
 }
 
 function unavailable(reason: string, cause?: unknown): FlowError {

@@ -65,6 +65,7 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
       startLlmServer({ keys: { ...KEYS }, defaultDelayMs: 40 }),
     ]);
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    client.on("error", () => {}); // down while a test restarts Redis: it reconnects by itself
   });
   afterEach(async () => {
     for (const limits of opened.splice(0)) await limits.close();
@@ -158,6 +159,19 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
     expect(stats.maxConcurrencyByKey.b).toBeGreaterThan(2);
   });
 
+  it("(control) lets two engines without shared limits pass the tenant's maxConcurrency", async () => {
+    prefix = testPrefix("limits-control");
+    const limited = tenantFlow({ maxConcurrency: 2 });
+    const engines = [0, 1].map(() =>
+      createEngine({ nodeTypes: builtinNodeTypes, connectionKinds: builtinConnectionKinds }),
+    );
+    const runs = engines.flatMap((engine) =>
+      Array.from({ length: 6 }, () => engine.run(limited, { inputs: inputsOf("a") }).result),
+    );
+    expect((await Promise.all(runs)).every((result) => result.status === "succeeded")).toBe(true);
+    expect(server.stats().maxConcurrencyByKey.a).toBeGreaterThan(2);
+  });
+
   it("holds requestsPerMinute across engines over a sliding window", async () => {
     prefix = testPrefix("limits-rate");
     const windowMs = 600;
@@ -190,7 +204,7 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
   it("gives a killed holder's slot back once its lease ends", async () => {
     prefix = testPrefix("limits-kill");
     const identity = identityOf("a");
-    const child = spawnChild({ mode: "hold", redisUrl: redis.url, prefix, identity, leaseMs: 400 });
+    const child = spawnChild({ mode: "hold", redisUrl: redis.url, prefix, identity, leaseMs: 600 });
     await waitForLine(child, "held");
     const limits = limitsFor();
     const limit: SharedLimits = { maxConcurrency: 1, windowMs: 60_000 };
@@ -199,8 +213,9 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
       taken = true;
       return release;
     });
-    // The child renews its lease while alive: the slot stays its own.
+    // The child renews its lease while alive: through two lease lengths, the slot stays its own.
     await waitForKey(`${prefix}:limits:{${identity}}:queue`);
+    await sleep(1_300);
     expect(taken).toBe(false);
     const exited = once(child, "exit");
     child.kill("SIGKILL");

@@ -26,7 +26,7 @@ const kinds = new ConnectionKinds(builtinConnectionKinds);
 const CHILD = fileURLToPath(new URL("../../test-support/limits-child.mjs", import.meta.url));
 
 /** One row of a customer's batch: the customer's own connection, with its limits, and one question. */
-function tenantFlow(limits: Record<string, number>): FlowDefinition {
+function tenantFlow(limits: Record<string, number>, maxDelayMs = 50): FlowDefinition {
   return {
     inputs: { key: { type: "secret" }, endpoint: { type: "string" }, tenant: { type: "string" } },
     nodes: [
@@ -45,7 +45,7 @@ function tenantFlow(limits: Record<string, number>): FlowDefinition {
         id: "answer",
         type: "chat-completion",
         dynamicConnection: "${vars.conn}",
-        retry: { initialDelayMs: 1, maxDelayMs: 50, maxAttempts: 2 },
+        retry: { initialDelayMs: 1, maxDelayMs, maxAttempts: 2 },
         inputs: { model: "gpt-4o-mini", prompt: "How is my order doing?" },
       },
     ],
@@ -270,6 +270,27 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
     // Admitted only once the back-off was over.
     expect(await client.pttl(backoffKey)).toBeLessThan(0);
     release();
+  });
+
+  it("makes the tenant's requests on another engine wait out one engine's 429", async () => {
+    prefix = testPrefix("limits-429-engines");
+    server.addRule({
+      match: { key: "a" },
+      fault: { type: "status", status: 429, retryAfterMs: 500 },
+      times: 1,
+    });
+    const flow = tenantFlow({ maxConcurrency: 4 }, 2_000);
+    const [first, second] = [limitsFor(), limitsFor()].map((sharedLimits) =>
+      createEngine({ nodeTypes: builtinNodeTypes, connectionKinds: builtinConnectionKinds, sharedLimits }),
+    );
+    const throttled = first!.run(flow, { inputs: inputsOf("a") }).result;
+    await expect.poll(() => server.requests.some((entry) => entry.status === 429)).toBe(true);
+    const other = await second!.run(flow, { inputs: inputsOf("a") }).result;
+    expect([(await throttled).status, other.status]).toEqual(["succeeded", "succeeded"]);
+    const log = server.requests.filter((entry) => entry.keyName === "a");
+    expect(log.map((entry) => entry.status)).toEqual([429, 200, 200]);
+    // Neither the retry nor the other engine's request went before the back-off was over.
+    for (const entry of log.slice(1)) expect(entry.startedAt - log[0]!.startedAt).toBeGreaterThan(400);
   });
 
   it("fails a request with a retryable limits.unavailable when Redis cannot be reached, and leaks nothing", async () => {

@@ -174,7 +174,7 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
 
   it("holds requestsPerMinute across engines over a sliding window", async () => {
     prefix = testPrefix("limits-rate");
-    const windowMs = 600;
+    const windowMs = 1_000;
     const flow = tenantFlow({ requestsPerMinute: 3 });
     const engines = [limitsFor(), limitsFor()].map((shared) =>
       createEngine({
@@ -183,6 +183,10 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
         limiter: new ConnectionLimiter(kinds, { windowMs, shared }),
       }),
     );
+    // A first request of each engine (tenant b, no limits) warms its client up, so that the hop
+    // from Redis's admission to the server's log is alike for every request measured.
+    const free = tenantFlow({});
+    await Promise.all(engines.map((engine) => engine.run(free, { inputs: inputsOf("b") }).result));
     const results = await Promise.all(
       engines.flatMap((engine) =>
         Array.from({ length: 4 }, () => engine.run(flow, { inputs: inputsOf("a") }).result),
@@ -195,9 +199,9 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
       .sort((x, y) => x - y);
     expect(starts).toHaveLength(8);
     // Each engine alone would send 3 at once: together, the 4th request waits for the 1st to leave
-    // the window (a generous margin for the hop from Redis's clock to the server's).
+    // the window (a generous margin for the hop from Redis's admission to the server's log).
     for (let index = 3; index < starts.length; index++) {
-      expect(starts[index]! - starts[index - 3]!).toBeGreaterThan(windowMs * 0.8);
+      expect(starts[index]! - starts[index - 3]!).toBeGreaterThan(windowMs * 0.6);
     }
   });
 
@@ -374,3 +378,17 @@ async function waitForLine(child: ReturnType<typeof spawnChild>, line: string): 
     });
   });
 }
+
+describe("createRedisConnectionLimits options", () => {
+  it("refuses what is not a Redis URL without quoting it, a prefix that would break the keys, and odd durations", () => {
+    expect(() => createRedisConnectionLimits("http://user:hunter2-secret@host")).toThrow(
+      /^Expected a redis:\/\/ or rediss:\/\/ URL for the shared connection limits$/,
+    );
+    expect(() => createRedisConnectionLimits("redis://127.0.0.1:1", { prefix: "a {b}" })).toThrow(
+      'Expected `prefix` to be 1 to 200 characters without spaces or braces, got "a {b}"',
+    );
+    expect(() => createRedisConnectionLimits("redis://127.0.0.1:1", { leaseMs: 0 })).toThrow(
+      "Expected `leaseMs` to be a number of ms above 0, got 0",
+    );
+  });
+});

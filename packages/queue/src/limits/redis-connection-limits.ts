@@ -20,7 +20,7 @@ import {
 export interface RedisConnectionLimitsOptions {
   /**
    * What every key starts with: `<prefix>:limits:{<identity>}:held` and so on. `"weft"` unless
-   * given. Workers that share limits must share it.
+   * given; at most 200 characters, without spaces or braces. Workers that share limits must share it.
    */
   prefix?: string;
   /**
@@ -82,6 +82,13 @@ export function createRedisConnectionLimits(
   options: RedisConnectionLimitsOptions = {},
 ): RedisConnectionLimits {
   const owned = typeof redis === "string";
+  // The URL is never quoted: it may hold a password.
+  if (owned && !/^rediss?:\/\//.test(redis))
+    throw new TypeError("Expected a redis:// or rediss:// URL for the shared connection limits");
+  if (options.prefix !== undefined && !/^[^\s{}]{1,200}$/.test(options.prefix))
+    throw new TypeError(
+      `Expected \`prefix\` to be 1 to 200 characters without spaces or braces, got ${JSON.stringify(options.prefix.slice(0, 80))}`,
+    );
   const client = owned
     ? new Redis(redis, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: reconnectDelay })
     : redis;

@@ -8,6 +8,7 @@ import { ConnectionKinds } from "./connection-kind/connection-kinds.js";
 import { ConnectionLimiter } from "./connection-kind/connection-limiter.js";
 import type { AnyConnectionKind } from "./connection-kind/define-connection-kind.js";
 import type { ConnectionProvider } from "./connection-kind/provider.js";
+import type { SharedConnectionLimits } from "./connection-kind/shared-connection-limits.js";
 import { FlowValidationError, type ValidationIssue } from "./flow/issues.js";
 import { checkFlowSchema, parseFlowText, pathSegments } from "./flow/load.js";
 import type { FlowDefinition } from "./flow/schema.js";
@@ -77,6 +78,11 @@ export interface EngineOptions {
    * process so that a tenant's `requestsPerMinute` holds across all of them. Its own otherwise.
    */
   limiter?: ConnectionLimiter;
+  /**
+   * Limits held together with other processes, e.g. `createRedisConnectionLimits` of `@weft/queue`,
+   * for the engine's own limiter (with `limiter`, give them to that limiter instead).
+   */
+  sharedLimits?: SharedConnectionLimits;
 }
 
 /** Options of one run. */
@@ -139,9 +145,13 @@ export function createEngine(options: EngineOptions): Engine {
   const services = {
     connectionKinds,
     connections: options.connections,
-    limiter: options.limiter ?? new ConnectionLimiter(connectionKinds),
+    limiter: options.limiter ?? new ConnectionLimiter(connectionKinds, { shared: options.sharedLimits }),
     prices: options.prices === undefined ? undefined : parsePrices(options.prices),
   };
+  if (options.limiter && options.sharedLimits)
+    throw new TypeError(
+      "Expected `sharedLimits` or `limiter`, got both: give the shared limits to the limiter",
+    );
   const defaultConcurrency = checkConcurrency(options.concurrency ?? 16);
   const limits = checkLimits(options.limits);
   const runLimits: RunLimits = {

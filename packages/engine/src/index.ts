@@ -49,6 +49,11 @@ export {
 } from "./connection-kind/define-connection-kind.js";
 export type { LimiterClock } from "./connection-kind/limiter-clock.js";
 export { type ConnectionProvider, InMemoryConnectionProvider } from "./connection-kind/provider.js";
+export type {
+  ReleaseSharedSlot,
+  SharedConnectionLimits,
+  SharedLimits,
+} from "./connection-kind/shared-connection-limits.js";
 export { unknownConnectionError } from "./connection-kind/unknown-connection.js";
 export { createEngine, type Engine, type EngineOptions, type RunOptions } from "./engine.js";
 // Errors.

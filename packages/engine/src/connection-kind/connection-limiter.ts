@@ -4,6 +4,7 @@ import type { ConnectionKinds } from "./connection-kinds.js";
 import type { Connection } from "./define-connection-kind.js";
 import { type LimiterClock, realClock } from "./limiter-clock.js";
 import { type RateEntry, RateWindow } from "./rate-window.js";
+import { behindSharedLimits, type SharedConnectionLimits } from "./shared-connection-limits.js";
 
 /** Options of a `ConnectionLimiter`. */
 export interface ConnectionLimiterOptions {
@@ -14,6 +15,11 @@ export interface ConnectionLimiterOptions {
   clock?: LimiterClock;
   /** The length of the rate windows, in ms: 60 000, as `requestsPerMinute` says. Shorter only in tests. */
   windowMs?: number;
+  /**
+   * Limits held together with other processes (e.g. Redis-backed, from `@weft/queue`), consulted
+   * after this limiter's own gates for connections with a `maxConcurrency` or `requestsPerMinute`.
+   */
+  shared?: SharedConnectionLimits;
 }
 
 /** One request through `ConnectionLimiter.run`. */
@@ -66,6 +72,7 @@ export class ConnectionLimiter {
   readonly #kinds: ConnectionKinds;
   readonly #clock: LimiterClock;
   readonly #windowMs: number;
+  readonly #shared: SharedConnectionLimits | undefined;
   /** Gates that are backing off: while none is, a connection without limits skips the gates. */
   #backingOff = 0;
   #sweepAt = 64;
@@ -74,6 +81,7 @@ export class ConnectionLimiter {
     this.#kinds = kinds;
     this.#clock = options.clock ?? realClock;
     this.#windowMs = options.windowMs ?? 60_000;
+    this.#shared = options.shared;
   }
 
   /** Whether a request through this connection must pass a gate (a limit, or a back-off somewhere). */
@@ -101,7 +109,9 @@ export class ConnectionLimiter {
     const gate = this.#gate(key, connection);
     gate.busy += 1;
     try {
-      const admitted = () => this.#admit(gate, task, request, ticket);
+      const shared = this.#shared;
+      const work = shared ? behindSharedLimits(shared, key, connection, this.#windowMs, task, request) : task;
+      const admitted = () => this.#admit(gate, work, request, ticket);
       return gate.concurrency
         ? await gate.concurrency.add(admitted, request.signal ? { signal: request.signal } : {})
         : await admitted();

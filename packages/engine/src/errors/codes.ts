@@ -112,6 +112,9 @@ export const ERROR_CODES = {
   "llm.stream": "service",
   "llm.error": "service",
 
+  /** Limits shared by several processes (`SharedConnectionLimits`) that could not be checked. */
+  "limits.unavailable": "service",
+
   // Writing a run's trace file.
   "trace.write": "service",
 

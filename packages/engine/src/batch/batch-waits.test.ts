@@ -23,6 +23,7 @@ class FakeService {
   readonly sent = new Map<string, number>();
   readonly throttles = new Map<string, number>();
   readonly holds = new Map<string, Promise<void>>();
+  retryAfterMs = 1000;
 
   async answer(tenant: string, signal: AbortSignal): Promise<{ tenant: string }> {
     this.sent.set(tenant, (this.sent.get(tenant) ?? 0) + 1);
@@ -35,7 +36,7 @@ class FakeService {
         throw new FlowError("llm.rate-limited", "too many requests", {
           status: 429,
           retryable: true,
-          retryAfterMs: 1000,
+          retryAfterMs: this.retryAfterMs,
         });
       }
       const hold = this.holds.get(tenant);
@@ -221,6 +222,27 @@ describe("engine.batch with a throttled tenant", () => {
     const results = await reader.done;
     expect(indexes(results)).toEqual(Array.from({ length: 20 }, (_, index) => index));
     expect(service.maxSending).toBeLessThanOrEqual(2);
+  });
+
+  it("gives the slot of a row in its retry delay after a 429 back too, and cancels that delay", async () => {
+    const clock = new ManualClock();
+    const { service, engine } = setup({ clock });
+    service.throttles.set("a", 1);
+    service.retryAfterMs = 60_000;
+    // The retry waits the whole retry-after (a minute of real time): the row waits in the node's
+    // retry delay, not in the limiter.
+    const slow = structuredClone(flow);
+    slow.nodes[1]!.retry = { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 60_000 };
+    const batch = engine.batch(slow, rows(30), { concurrency: 2 });
+    const reader = drain(batch);
+    await until(() => reader.of("b") === 15, "tenant b's rows");
+    // All fifteen of a's rows wait: fourteen in the limiter, the throttled one in its retry delay.
+    await until(() => batch.waiting === 15, "tenant a's rows to wait");
+    expect(clock.sleeping).toBe(1);
+    batch.cancel("stopped by the test");
+    const results = await reader.done;
+    expect(results.filter((result) => result.status === "cancelled")).toHaveLength(15);
+    expect(service.sent.get("a")).toBe(1);
   });
 
   it.each(["cancel()", "the signal"])("ends waiting rows `cancelled` when stopped by %s", async (how) => {

@@ -53,7 +53,7 @@ class FakeService {
   }
 }
 
-function setup(options: { clock?: ManualClock; maxConcurrency?: number } = {}) {
+function setup(options: { clock?: ManualClock; limits?: Record<string, number> } = {}) {
   const service = new FakeService();
   const connect = defineNodeType({
     type: "connect",
@@ -65,7 +65,8 @@ function setup(options: { clock?: ManualClock; maxConcurrency?: number } = {}) {
       name: `tenant-${input.tenant}`,
       apiKey: context.secret(input.key),
       baseUrl: "https://svc.example.com",
-      ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+      // Only tenant a's connection has limits.
+      ...(input.tenant === "a" ? options.limits : {}),
     }),
   });
   const ask = defineNodeType({
@@ -189,7 +190,7 @@ describe("engine.batch with a throttled tenant", () => {
   });
 
   it("gives the slots of rows queued behind a busy `maxConcurrency` to the other tenant's rows", async () => {
-    const { service, engine } = setup({ maxConcurrency: 1 });
+    const { service, engine } = setup({ limits: { maxConcurrency: 1 } });
     const release = deferred();
     service.holds.set("a", release.promise);
     const batch = engine.batch(flow, rows(30), { concurrency: 2 });
@@ -202,6 +203,22 @@ describe("engine.batch with a throttled tenant", () => {
     const results = await reader.done;
     expect(indexes(results)).toHaveLength(30);
     expect(results.every((result) => result.status === "succeeded")).toBe(true);
+    expect(service.maxSending).toBeLessThanOrEqual(2);
+  });
+
+  it("gives the slots of rows waiting for room in a `requestsPerMinute` window to the other tenant's rows", async () => {
+    const clock = new ManualClock();
+    const { service, engine } = setup({ clock, limits: { requestsPerMinute: 5 } });
+    const batch = engine.batch(flow, rows(30), { concurrency: 2 });
+    const reader = drain(batch);
+    await until(() => reader.of("b") === 15, "tenant b's rows");
+    await until(() => reader.of("a") === 5 && batch.waiting === 10, "tenant a's other rows to wait");
+    expect(service.sent.get("a")).toBe(5);
+    clock.advance(60_000);
+    await until(() => reader.of("a") === 10, "five more of a's rows, a minute on");
+    clock.advance(60_000);
+    const results = await reader.done;
+    expect(indexes(results)).toEqual(Array.from({ length: 30 }, (_, index) => index));
     expect(service.maxSending).toBeLessThanOrEqual(2);
   });
 

@@ -97,7 +97,7 @@ export class RunState implements ExecutionRun {
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
     });
-    this.waits = options.slot && new RunWaits(options.slot, () => this.#scheduler.running);
+    this.waits = options.slot && new RunWaits(options.slot, this.#scheduler);
   }
 
   get signal(): AbortSignal {

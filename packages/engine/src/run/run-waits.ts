@@ -25,20 +25,22 @@ export interface RunSlot {
  */
 export class RunWaits {
   readonly #slot: RunSlot;
-  readonly #running: () => number;
-  /** Waits per node index, for the nodes that have any. */
-  readonly #byNode = new Map<number, number>();
+  /** The run's scheduler: how many of its nodes are running. */
+  readonly #nodes: { readonly running: number };
+  /** Waits per node index, for the nodes that have any; made at the first wait. */
+  #byNode: Map<number, number> | undefined;
   #holds = true;
   #checking = false;
   #resuming: Promise<void> | undefined;
 
-  constructor(slot: RunSlot, running: () => number) {
+  constructor(slot: RunSlot, nodes: { readonly running: number }) {
     this.#slot = slot;
-    this.#running = running;
+    this.#nodes = nodes;
   }
 
   /** A request (or a retry delay) of `node` starts waiting. */
   begin(node: CompiledNode): void {
+    this.#byNode ??= new Map();
     this.#byNode.set(node.index, (this.#byNode.get(node.index) ?? 0) + 1);
     if (this.#checking || !this.#holds) return;
     this.#checking = true;
@@ -47,9 +49,11 @@ export class RunWaits {
 
   /** That wait is over. */
   end(node: CompiledNode): void {
-    const left = (this.#byNode.get(node.index) ?? 1) - 1;
-    if (left > 0) this.#byNode.set(node.index, left);
-    else this.#byNode.delete(node.index);
+    const byNode = this.#byNode;
+    if (!byNode) return;
+    const left = (byNode.get(node.index) ?? 1) - 1;
+    if (left > 0) byNode.set(node.index, left);
+    else byNode.delete(node.index);
   }
 
   readonly #deferredCheck = (): void => {
@@ -59,8 +63,8 @@ export class RunWaits {
 
   /** Gives the slot back when every running node waits (after a node ended, or a wait began). */
   check(): void {
-    const waiting = this.#byNode.size;
-    if (!this.#holds || waiting === 0 || waiting < this.#running()) return;
+    const waiting = this.#byNode?.size ?? 0;
+    if (!this.#holds || waiting === 0 || waiting < this.#nodes.running) return;
     this.#holds = false;
     this.#slot.release();
   }

@@ -191,6 +191,77 @@ describe("weft batch end to end", () => {
     expectEveryRowOnce(output, count);
   }, 120_000);
 
+  it("lets a throttled tenant's rows wait without their slots; Ctrl-C ends them cancelled, and --resume runs them", async () => {
+    const dir = tempDir();
+    const count = 30;
+    const data = writeJsonl(join(dir, "rows.jsonl"), tenantRows(count, server.url, TENANTS));
+    const output = join(dir, "results.jsonl");
+    const args = [
+      "batch",
+      TENANT_FLOW,
+      "--data",
+      data,
+      "--output",
+      output,
+      ...TENANT_MAPS,
+      "--concurrency",
+      "2",
+    ];
+    // tenant-a is throttled for a minute (the back-off is cut to the node's longest retry delay,
+    // still far longer than this test): with two slots, its rows would take both and stall the rest.
+    server.addRule({
+      match: { key: "tenant-a" },
+      fault: { type: "status", status: 429, retryAfterMs: 60_000 },
+    });
+    const running = spawnCli(args, { WEFT_HOME: tempHome() });
+    const others = (2 * count) / 3;
+    await waitFor("tenant-b's and tenant-c's rows", () => completeLines(output) >= others);
+    running.child.kill("SIGINT");
+    const ended = await running.exited;
+    expect(ended.code, ended.stderr).toBe(130);
+    const lines = readResults(output);
+    // Every row of b and c done, none of a's: they were waiting, and end cancelled (not written).
+    expect(lines.map((line) => line.index % 3).sort()).toEqual([
+      ...Array(others / 2).fill(1),
+      ...Array(others / 2).fill(2),
+    ]);
+    expect(lines.every((line) => line.status === "succeeded")).toBe(true);
+    expect(ended.stderr).toMatch(/batch cancelled in .*: 20 succeeded, 0 failed, 10 cancelled/);
+    // tenant-a's one request (its 429) is all it sent: its other rows waited out its back-off.
+    expect(
+      server.requests.filter((entry) => entry.keyName === "tenant-a").map((entry) => entry.status),
+    ).toEqual([429]);
+
+    server.reset();
+    const resumed = await weft([...args, "--resume"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(askedRows()).toHaveLength(count / 3);
+    expectEveryRowOnce(output, count);
+  }, 60_000);
+
+  it.each([
+    [["--concurrency", "10001"], "--concurrency: expected at most 10000, got 10001"],
+    [["--max-waiting-rows", "100001"], "--max-waiting-rows: expected at most 100000, got 100001"],
+    [["--max-waiting-rows", "-1"], "expected a whole number of at least 0"],
+  ])("%j is a usage error (exit 2) before any row runs", async (extra, message) => {
+    const dir = tempDir();
+    const data = writeJsonl(join(dir, "rows.jsonl"), tenantRows(2, server.url, TENANTS));
+    const output = join(dir, "results.jsonl");
+    const result = await weft([
+      "batch",
+      TENANT_FLOW,
+      "--data",
+      data,
+      "--output",
+      output,
+      ...TENANT_MAPS,
+      ...extra,
+    ]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("repairs a half-written last line: its row runs again, no other", async () => {
     const dir = tempDir();
     const count = 20;

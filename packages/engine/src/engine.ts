@@ -25,6 +25,7 @@ import { NodeTypeRegistry } from "./node-type/registry.js";
 import { type Prices, type PricesFile, parsePrices } from "./run/prices.js";
 import { RunHandle } from "./run/run-handle.js";
 import { checkTimeout, type RunLimits } from "./run/run-limits.js";
+import type { RunSlot } from "./run/run-waits.js";
 
 /** How to build an engine. */
 export interface EngineOptions {
@@ -190,23 +191,26 @@ export function createEngine(options: EngineOptions): Engine {
     validate: (flow) => check(flow).issues,
     compile,
     checkConnections: async (flow) => checkConnections(compile(flow), services.connections),
-    run(flow, runOptions = {}) {
-      return new RunHandle(compile(flow), services, {
-        runId: runOptions.runId ?? randomUUID(),
-        concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
-        limits: withTimeouts(
-          runLimits,
-          checkTimeout("runTimeoutMs", runOptions.runTimeoutMs) ?? runTimeoutMs,
-          checkTimeout("requestTimeoutMs", runOptions.requestTimeoutMs) ?? requestTimeoutMs,
-        ),
-        inputs: runOptions.inputs ?? {},
-        stream: runOptions.stream ?? false,
-        ...(runOptions.signal ? { signal: runOptions.signal } : {}),
-      });
-    },
-    batch: (flow, rows, batchOptions = {}) =>
-      startBatch(compile(flow), rows, batchOptions, (compiled, rowRun) => engine.run(compiled, rowRun)),
+    run: (flow, runOptions = {}) => start(compile(flow), runOptions),
+    batch: (flow, rows, batchOptions = {}) => startBatch(compile(flow), rows, batchOptions, start),
   };
+
+  /** Starts a run; a row of a batch passes the slot it holds (see `RunWaits`). */
+  function start(compiled: Compiled, runOptions: RunOptions, slot?: RunSlot): RunHandle {
+    return new RunHandle(compiled, services, {
+      runId: runOptions.runId ?? randomUUID(),
+      concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
+      limits: withTimeouts(
+        runLimits,
+        checkTimeout("runTimeoutMs", runOptions.runTimeoutMs) ?? runTimeoutMs,
+        checkTimeout("requestTimeoutMs", runOptions.requestTimeoutMs) ?? requestTimeoutMs,
+      ),
+      inputs: runOptions.inputs ?? {},
+      stream: runOptions.stream ?? false,
+      ...(runOptions.signal ? { signal: runOptions.signal } : {}),
+      slot,
+    });
+  }
   return engine;
 }
 

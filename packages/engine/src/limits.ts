@@ -145,6 +145,20 @@ export const DEFAULT_BATCH_CONCURRENCY = 8;
  */
 export const MAX_BATCH_CONCURRENCY = 10_000;
 
+/**
+ * Rows of a batch that may wait on a throttled or limited connection (a back-off after a 429, a
+ * full `requestsPerMinute` / `tokensPerMinute` window, a connection at its `maxConcurrency`) on top
+ * of `concurrency`, unless `maxWaitingRows` says otherwise. A waiting row gives its slot to a row
+ * of another connection; at most `concurrency + maxWaitingRows` rows are in flight.
+ */
+export const DEFAULT_BATCH_MAX_WAITING_ROWS = 1_000;
+
+/**
+ * Largest `maxWaitingRows`. Each waiting row holds its run (its inputs and node records, a few
+ * kilobytes) until its connection lets it go on.
+ */
+export const MAX_BATCH_WAITING_ROWS = 100_000;
+
 /** Most columns in one row (`batch.row`); a wider row is that row's error. */
 export const MAX_BATCH_ROW_COLUMNS = 1_000;
 

@@ -53,7 +53,10 @@ export function startBatchProgress(
   return { note: (line) => io.stderr(line), stop: () => clearInterval(timer) };
 }
 
-/** `1,234/10,000 rows · 1,200 ok · 34 failed · 8 running · 152.3 rows/s · ETA 58 s · 45,210 tokens` */
+/**
+ * `1,234/10,000 rows · 1,200 ok · 34 failed · 8 running · 152.3 rows/s · ETA 58 s · 45,210 tokens`,
+ * with `· 120 waiting` after `running` while rows wait on throttled connections.
+ */
 export function progressLine(source: BatchProgressSource): string {
   const { tally, batch, doneBefore } = source;
   const seconds = (performance.now() - source.startedAt) / 1000;
@@ -65,9 +68,11 @@ export function progressLine(source: BatchProgressSource): string {
     `${formatCount(done)}${total === undefined ? "" : `/${formatCount(total)}`} rows`,
     `${formatCount(ended - tally.failed)} ok`,
     `${formatCount(tally.failed)} failed`,
-    `${formatCount(batch.inFlight)} running`,
+    `${formatCount(batch.inFlight - batch.waiting)} running`,
     `${rate.toFixed(1)} rows/s`,
   ];
+  // Rows waiting out a throttled connection's back-off or rate limit, without a slot.
+  if (batch.waiting > 0) parts.splice(4, 0, `${formatCount(batch.waiting)} waiting`);
   if (total !== undefined && rate > 0) parts.push(`ETA ${formatSeconds(Math.max(0, total - done) / rate)}`);
   parts.push(`${formatCount(tally.totalTokens)} tokens`);
   const cost = tally.cost;

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import type { CliIo } from "../io.js";
-import { collect, positiveInteger } from "../options.js";
+import { collect, nonNegativeInteger, positiveInteger } from "../options.js";
 import type { CliCatalog } from "../plugins.js";
 
 /** Declares `weft batch`; the command itself loads on first use. */
@@ -41,6 +41,12 @@ export function registerBatchCommand(
       new Option("--max-failures <n>", "stop starting rows after this many failed").argParser(
         positiveInteger,
       ),
+    )
+    .addOption(
+      new Option(
+        "--max-waiting-rows <n>",
+        "rows that may wait on a throttled connection on top of --concurrency, giving their slot to other rows (default 1000; 0: none)",
+      ).argParser(nonNegativeInteger),
     )
     .option("--resume", "continue the batch that wrote --output: rows with a result line are not run again")
     .option("--prices <file>", "a JSON file of prices per million tokens: cost beside tokens")

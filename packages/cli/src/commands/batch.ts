@@ -2,7 +2,9 @@ import {
   type BatchRowResult,
   BatchTally,
   type ConnectionProvider,
+  MAX_BATCH_CONCURRENCY,
   MAX_BATCH_RESULT_LINE_LENGTH,
+  MAX_BATCH_WAITING_ROWS,
   stringifyBounded,
 } from "@weft/engine";
 import { startBatchProgress } from "../batch/batch-progress.js";
@@ -30,6 +32,7 @@ export interface BatchCommandOptions {
   inputEnv: string[];
   inputsFile?: string;
   concurrency?: number;
+  maxWaitingRows?: number;
   maxFailures?: number;
   resume?: boolean;
   json?: boolean;
@@ -65,6 +68,8 @@ export async function batchCommand(file: string, options: BatchCommandOptions, i
   await checkStaticConnections(engine, flow, io);
   const inputs = await readInputs(flow, options, io);
 
+  checkAtMost("--concurrency", options.concurrency, MAX_BATCH_CONCURRENCY);
+  checkAtMost("--max-waiting-rows", options.maxWaitingRows, MAX_BATCH_WAITING_ROWS);
   const controller = new AbortController();
   let done = new Set<number>();
   // Checks the map and inputs against the flow before the results file is created.
@@ -75,6 +80,7 @@ export async function batchCommand(file: string, options: BatchCommandOptions, i
     signal: controller.signal,
     skip: (index) => done.has(index),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.maxWaitingRows === undefined ? {} : { maxWaitingRows: options.maxWaitingRows }),
     ...(options.maxFailures === undefined ? {} : { maxFailures: options.maxFailures }),
   });
   const results = await openResultsFile(options.output, Boolean(options.resume));
@@ -157,4 +163,10 @@ function readMaps(pairs: readonly string[]): Map<string, string> {
     map.set(name, template);
   }
   return map;
+}
+
+/** A number option past its limit is a usage error (commander has checked that it is whole). */
+function checkAtMost(option: string, value: number | undefined, max: number): void {
+  if (value !== undefined && value > max)
+    throw usageError(`${option}: expected at most ${max}, got ${value}`);
 }

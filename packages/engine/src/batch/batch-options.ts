@@ -17,6 +17,17 @@ export interface BatchOptions {
   /** Rows running at once, from 1 to `MAX_BATCH_CONCURRENCY`. `DEFAULT_BATCH_CONCURRENCY` (8) unless set. */
   concurrency?: number;
   /**
+   * Rows that may wait on a throttled or limited connection on top of `concurrency`, from 0 to
+   * `MAX_BATCH_WAITING_ROWS`; `DEFAULT_BATCH_MAX_WAITING_ROWS` (1,000) unless set. A row whose run
+   * only waits on its connections (a back-off after a 429 and the retry delay it asked for, a full
+   * `requestsPerMinute` / `tokensPerMinute` window, a connection at its `maxConcurrency`) gives its
+   * slot to the next row, so that one throttled tenant's rows do not stall the other tenants'. It
+   * takes a slot again, ahead of new rows, before it sends its next request: no more than
+   * `concurrency` rows send at once, and at most `concurrency + maxWaitingRows` are in flight.
+   * `0` keeps waiting rows in their slots.
+   */
+  maxWaitingRows?: number;
+  /**
    * Stop starting rows once this many have failed (rows in flight still end and are reported).
    * No limit unless set.
    */

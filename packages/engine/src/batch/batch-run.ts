@@ -1,25 +1,29 @@
 import { toErrorInfo } from "../errors/flow-error.js";
 import type { RunHandle } from "../run/run-handle.js";
 import { roundMs } from "../run/run-result.js";
+import type { RunSlot } from "../run/run-waits.js";
 import type { BatchRow, BatchRowResult, BatchRows, BatchStopReason } from "./batch-options.js";
+import { BatchSlots, type RowSlot } from "./batch-slots.js";
 import { checkRow } from "./check-row.js";
 import { type RowInputPlan, rowInputs } from "./row-inputs.js";
 
-/** Starts one row's run: `engine.run` with the batch's per-run options. */
-export type StartRowRun = (inputs: Record<string, unknown>) => RunHandle;
+/** Starts one row's run: `engine.run` with the batch's per-run options, and the row's slot. */
+export type StartRowRun = (inputs: Record<string, unknown>, slot: RunSlot) => RunHandle;
 
 /** @internal What `BatchRun` needs; `engine.batch` checks and supplies it. */
 export interface BatchRunSettings {
   startRun: StartRowRun;
   plan: RowInputPlan;
   concurrency: number;
+  maxWaitingRows: number;
   maxFailures: number;
   skip: ((index: number) => boolean) | undefined;
   signal: AbortSignal | undefined;
 }
 
 /**
- * A batch: one flow over many rows, up to `concurrency` rows at once on one engine. Iterate it
+ * A batch: one flow over many rows, up to `concurrency` rows at once on one engine (and up to
+ * `maxWaitingRows` more while rows wait on throttled or limited connections: see `BatchSlots`). Iterate it
  * (once) for each row's result as the row ends, in the order rows end. Rows are read only when a
  * slot is free and fewer than `concurrency` results wait for the reader, so neither a long source
  * nor a slow reader makes memory grow. Stopping (the signal, `cancel()`, `maxFailures`) stops
@@ -29,6 +33,7 @@ export interface BatchRunSettings {
 export class BatchRun implements AsyncIterable<BatchRowResult> {
   readonly #settings: BatchRunSettings;
   readonly #rows: BatchRows;
+  readonly #slots: BatchSlots;
   /**
    * The runs in flight, cancelled one by one when the batch is. Not one signal shared by every
    * run: a run given a signal listens to it, and that costs more per row than the row's own
@@ -57,6 +62,7 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
   constructor(rows: BatchRows, settings: BatchRunSettings) {
     this.#rows = rows;
     this.#settings = settings;
+    this.#slots = new BatchSlots(settings.concurrency, settings.maxWaitingRows, () => this.#pump());
   }
 
   /** Why the batch stopped reading rows; `undefined` while it reads. */
@@ -74,9 +80,17 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
     return this.#skipped;
   }
 
-  /** Rows running now. */
+  /** Rows running now, those waiting on their connections included. */
   get inFlight(): number {
     return this.#running;
+  }
+
+  /**
+   * Rows in flight that wait on a throttled or limited connection (or for a slot to go on after
+   * such a wait) and hold none of the `concurrency` slots meanwhile.
+   */
+  get waiting(): number {
+    return this.#slots.waiting;
   }
 
   /** Stops the batch: no new row starts, rows in flight are cancelled (and reported `cancelled`). */
@@ -152,7 +166,7 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
       while (
         this.#stopReason === undefined &&
         !this.#sourceDone &&
-        this.#running < concurrency &&
+        this.#slots.canStart &&
         this.#ready.length < concurrency
       ) {
         let pulled: IteratorResult<BatchRow | Error> | Promise<IteratorResult<BatchRow | Error>>;
@@ -198,7 +212,8 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
     // A stop while the source was read (Ctrl-C) starts nothing more.
     if (this.#stopReason !== undefined) return;
     this.#running++;
-    const running = this.#runRow(index, next.value).then((result) => {
+    const slot = this.#slots.start();
+    const running = this.#runRow(index, next.value, slot).then((result) => {
       this.#running--;
       this.#pending.delete(running);
       if (result.status === "failed" && ++this.#failed >= this.#settings.maxFailures)
@@ -208,6 +223,8 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
         this.#waiting = undefined;
         waiting.resolve({ value: result, done: false });
       } else this.#ready.push(result);
+      // After the result is handed over: a freed slot pumps, and the pump may end the iteration.
+      this.#slots.end(slot);
       this.#pump();
     });
     this.#pending.add(running);
@@ -241,7 +258,7 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
   }
 
   /** Runs one row; never rejects: a row that cannot run is a failed result. */
-  async #runRow(index: number, row: BatchRow | Error): Promise<BatchRowResult> {
+  async #runRow(index: number, row: BatchRow | Error, slot: RowSlot): Promise<BatchRowResult> {
     const started = performance.now();
     const failure = (error: unknown): BatchRowResult => ({
       index,
@@ -253,7 +270,7 @@ export class BatchRun implements AsyncIterable<BatchRowResult> {
     if (problem) return failure(problem);
     let handle: RunHandle;
     try {
-      handle = this.#settings.startRun(rowInputs(this.#settings.plan, row as BatchRow));
+      handle = this.#settings.startRun(rowInputs(this.#settings.plan, row as BatchRow), slot);
     } catch (error) {
       return failure(error);
     }

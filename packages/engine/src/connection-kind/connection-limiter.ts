@@ -33,6 +33,13 @@ export interface LimitedRequest {
    * `retry-after` past it is cut to it, as the node's own retry cuts it. Read only after a 429.
    */
   backoffLimit?: BackoffLimit;
+  /**
+   * @internal Called when the request has to wait: its connection is at `maxConcurrency`, backing
+   * off, out of room in a rate window, or another of its requests is being admitted. It may be
+   * called more than once; the wait ends when `task` starts (or the request is aborted). A batch
+   * uses it to give the row's slot to a row of another connection.
+   */
+  onWait?: () => void;
 }
 
 /** Where the longest back-off is read from, only when a 429 needs it. */
@@ -112,9 +119,9 @@ export class ConnectionLimiter {
       const shared = this.#shared;
       const work = shared ? behindSharedLimits(shared, key, connection, this.#windowMs, task, request) : task;
       const admitted = () => this.#admit(gate, work, request, ticket);
-      return gate.concurrency
-        ? await gate.concurrency.add(admitted, request.signal ? { signal: request.signal } : {})
-        : await admitted();
+      if (!gate.concurrency) return await admitted();
+      if (gate.concurrency.pending >= gate.concurrency.concurrency) request.onWait?.();
+      return await gate.concurrency.add(admitted, request.signal ? { signal: request.signal } : {});
     } finally {
       gate.busy -= 1;
     }
@@ -154,7 +161,10 @@ export class ConnectionLimiter {
       const pass = async () => {
         const tokens = Math.max(0, request.tokens ?? 0);
         for (;;) {
-          if (gate.backoff) probe = await gate.backoff.admit(this.#clock, request.signal);
+          if (gate.backoff) {
+            if (gate.backoff.isActive(this.#clock.now())) request.onWait?.();
+            probe = await gate.backoff.admit(this.#clock, request.signal);
+          }
           const now = this.#clock.now();
           const wait = Math.max(gate.requests?.waitMs(1, now) ?? 0, gate.tokens?.waitMs(tokens, now) ?? 0);
           if (wait === 0) {
@@ -166,10 +176,12 @@ export class ConnectionLimiter {
             gate.backoff?.endProbe();
             probe = false;
           }
+          request.onWait?.();
           await this.#pause(gate, wait, request.signal);
         }
       };
       gate.admission ??= new PQueue({ concurrency: 1 });
+      if (gate.admission.pending > 0) request.onWait?.();
       await gate.admission.add(pass, request.signal ? { signal: request.signal } : {});
     }
     try {

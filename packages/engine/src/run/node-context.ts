@@ -13,6 +13,7 @@ import type { NodeRun } from "./node-run.js";
 import { resolveConnection } from "./resolve-connection.js";
 import { resolveRetryPolicy } from "./retry.js";
 import { requestTimeoutError, runWithDeadline } from "./run-limits.js";
+import type { RunWaits } from "./run-waits.js";
 import { RunServiceConnection, type ServiceConnectionHost } from "./service-connection.js";
 
 /** The context one attempt of one node gets. A class, so a run of many nodes allocates little. */
@@ -100,6 +101,14 @@ class NodeConnectionHost implements ServiceConnectionHost {
 
   get limiter(): ConnectionLimiter {
     return this.#state.limiter;
+  }
+
+  get waits(): RunWaits | undefined {
+    return this.#state.waits;
+  }
+
+  get node(): CompiledNode {
+    return this.#node;
   }
 
   /** Made when a request asks for it: most nodes never look at their signal. */

@@ -8,6 +8,7 @@ import type { Redactor } from "../secrets/redactor.js";
 import type { NodeRecords } from "./node-records.js";
 import type { NodeTimeouts } from "./node-timeouts.js";
 import type { AbortParent, Deadline, RunLimits } from "./run-limits.js";
+import type { RunWaits } from "./run-waits.js";
 import type { UsageReport } from "./usage-tally.js";
 
 /** What a node's context reads of its run, and how the node reports back to it. */
@@ -25,6 +26,8 @@ export interface NodeRun {
   readonly connectionKinds: ConnectionKinds;
   readonly connections: ConnectionProvider | undefined;
   readonly limiter: ConnectionLimiter;
+  /** Only in a batch: the run's waits on its connections, to give its slot to another row. */
+  readonly waits: RunWaits | undefined;
   resolve(reference: Reference): unknown;
   /** ` (its writer "x" was skipped)`, to explain a reference that resolved to nothing. */
   whySkipped(reference: Reference): string;

@@ -1,3 +1,4 @@
+import { isThrottled } from "../connection-kind/connection-backoff.js";
 import type { FlowError } from "../errors/flow-error.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import { RunNodeContext } from "./node-context.js";
@@ -75,7 +76,14 @@ async function retry(
     if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
     const delayMs = computeRetryDelay(attempt, policy, (error as FlowError).retryAfterMs);
     run.reportRetry(node, attempt, delayMs, error);
-    await sleep(delayMs, signal ?? run.signal);
+    // In a batch, a row waiting out its connection's 429 gives its slot to another row meanwhile.
+    const waits = isThrottled(error) ? run.waits : undefined;
+    waits?.begin(node);
+    try {
+      await sleep(delayMs, signal ?? run.signal);
+    } finally {
+      waits?.end(node);
+    }
     run.records.attempts[node.index] = attempt + 1;
     try {
       return checkOutput(

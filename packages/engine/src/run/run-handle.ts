@@ -6,6 +6,7 @@ import { prepareInputs } from "./flow-inputs.js";
 import type { RunLimits } from "./run-limits.js";
 import type { RunResult } from "./run-result.js";
 import { type RunServices, RunState } from "./run-state.js";
+import type { RunSlot } from "./run-waits.js";
 
 const STARTED = Promise.resolve();
 
@@ -30,6 +31,7 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
       stream: boolean;
       limits: RunLimits;
       signal?: AbortSignal;
+      slot?: RunSlot;
     },
   ) {
     super();

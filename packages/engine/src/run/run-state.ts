@@ -25,6 +25,7 @@ import {
 import { RunReporter } from "./run-reporter.js";
 import { assembleRunResult, type NodeStatus, type RunResult } from "./run-result.js";
 import { RunScope } from "./run-scope.js";
+import { type RunSlot, RunWaits } from "./run-waits.js";
 import { Scheduler } from "./scheduler.js";
 import { type UsageReport, UsageTally } from "./usage-tally.js";
 
@@ -52,14 +53,17 @@ export class RunState implements ExecutionRun {
   readonly records: NodeRecords;
   readonly scope: RunScope;
   readonly timeouts = new NodeTimeouts();
+  /** Cancels and times out the run; what a request's signal follows when its node has none. */
+  readonly abortParent = new RunAbort();
   readonly result: Promise<RunResult>;
+  /** Only in a batch: when the run only waits on its connections, its slot goes to another row. */
+  readonly waits: RunWaits | undefined;
 
   readonly #flow: CompiledFlow;
   readonly #nodes: readonly CompiledNode[];
   readonly #reporter: RunReporter;
   readonly #scheduler: Scheduler;
   readonly #usage: UsageTally;
-  readonly #abort = new RunAbort();
   #ended = 0;
   #startedAtMs = 0;
   #startTime = 0;
@@ -72,7 +76,7 @@ export class RunState implements ExecutionRun {
     flow: CompiledFlow,
     services: RunServices,
     events: EventEmitter<RunEventListeners>,
-    options: { runId: string; concurrency: number; stream: boolean; limits: RunLimits },
+    options: { runId: string; concurrency: number; stream: boolean; limits: RunLimits; slot?: RunSlot },
   ) {
     this.runId = options.runId;
     this.stream = options.stream;
@@ -93,22 +97,19 @@ export class RunState implements ExecutionRun {
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
     });
+    this.waits = options.slot && new RunWaits(options.slot, this.#scheduler);
   }
 
   get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-
-  get abortParent(): RunAbort {
-    return this.#abort;
+    return this.abortParent.signal;
   }
 
   get aborted(): boolean {
-    return this.#abort.aborted;
+    return this.abortParent.aborted;
   }
 
   get abortError(): FlowError | undefined {
-    return this.#abort.error;
+    return this.abortParent.error;
   }
 
   get variables(): ReadonlyMap<string, unknown> {
@@ -125,11 +126,11 @@ export class RunState implements ExecutionRun {
       // Set first: a flow without nodes has nothing to cancel, and ends cancelled below.
       this.#cancelled = true;
       this.cancel(signal.reason);
-    } else if (signal) this.#abort.follow(signal, () => this.cancel(signal.reason));
+    } else if (signal) this.abortParent.follow(signal, () => this.cancel(signal.reason));
     if (this.#nodes.length === 0) this.#finish();
     if (this.#finished || this.aborted) return;
     const deadline = resolveRunDeadline(this.limits, this.#flow);
-    this.#abort.startDeadline(deadline, () => this.#timeOut(deadline));
+    this.abortParent.startDeadline(deadline, () => this.#timeOut(deadline));
     this.#scheduler.start();
   }
 
@@ -236,6 +237,8 @@ export class RunState implements ExecutionRun {
         `node "${node.id}" failed`,
       );
     }
+    // The nodes still running may all be waiting on their connections now.
+    this.waits?.check();
   };
 
   #end(node: CompiledNode, state: NodeStatus, error?: ErrorInfo, reason?: string): void {
@@ -254,7 +257,7 @@ export class RunState implements ExecutionRun {
 
   /** The run is cancelled or failed: nothing more starts, and every node not ended yet ends `cancelled`. */
   #stop(reason: FlowError, why: string): void {
-    if (!this.#abort.abort(reason)) return;
+    if (!this.abortParent.abort(reason)) return;
     this.#scheduler.stop();
     this.timeouts.abortAll(reason);
     const records = this.records;
@@ -274,7 +277,7 @@ export class RunState implements ExecutionRun {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#abort.dispose();
+    this.abortParent.dispose();
     const usage = this.#usage;
     const result = assembleRunResult(
       {

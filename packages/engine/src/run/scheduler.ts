@@ -62,6 +62,11 @@ export class Scheduler {
     this.#pump();
   }
 
+  /** Nodes running now (started, their work not over). */
+  get running(): number {
+    return this.#running;
+  }
+
   /** A running node's work is over: its slot is free. */
   finished(): void {
     this.#running--;

@@ -1,5 +1,6 @@
 import type { ConnectionLimiter, TokenTicket } from "../connection-kind/connection-limiter.js";
 import type { Connection } from "../connection-kind/define-connection-kind.js";
+import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   ResolvedConnection,
   ServiceCallOptions,
@@ -7,10 +8,14 @@ import type {
   TokenUsage,
   UsageDetails,
 } from "../node-type/define-node-type.js";
+import type { RunWaits } from "./run-waits.js";
 
 /** What a node's connection needs from its run. */
 export interface ServiceConnectionHost {
   readonly limiter: ConnectionLimiter;
+  /** Only in a batch: the run's waits on its connections, counted for `node`. */
+  readonly waits: RunWaits | undefined;
+  readonly node: CompiledNode;
   /** The node's signal (its timeout, the run's abort). */
   readonly signal: AbortSignal;
   /**
@@ -56,16 +61,15 @@ export class RunServiceConnection implements ServiceConnection {
     }
     const ticket: TokenTicket | undefined = this.connection.tokensPerMinute === undefined ? undefined : {};
     this.#ticket = ticket;
+    const limited = {
+      signal: host.signal,
+      backoffLimit: host,
+      ...(options?.tokens === undefined ? {} : { tokens: options.tokens }),
+    };
     // The deadline starts once the slot is held: waiting for a busy connection is not the service's delay.
-    return limiter.run(
-      this.connection,
-      () => host.withDeadline(request),
-      {
-        signal: host.signal,
-        backoffLimit: host,
-        ...(options?.tokens === undefined ? {} : { tokens: options.tokens }),
-      },
-      ticket,
+    if (!host.waits) return limiter.run(this.connection, () => host.withDeadline(request), limited, ticket);
+    return sendFromBatch(host, host.waits, request, (task, onWait) =>
+      limiter.run(this.connection, task, { ...limited, onWait }, ticket),
     );
   }
 
@@ -85,4 +89,34 @@ export class RunServiceConnection implements ServiceConnection {
       label: this.label,
     };
   }
+}
+
+/**
+ * A limited request of a row in a batch: while it waits on its connection the run may give its
+ * slot to another row (`RunWaits`); once the connection lets it go, it takes a slot again before
+ * it is sent, so that no more than the batch's `concurrency` rows send at once.
+ */
+function sendFromBatch<T>(
+  host: ServiceConnectionHost,
+  waits: RunWaits,
+  request: (signal: AbortSignal) => Promise<T>,
+  send: (task: () => Promise<T>, onWait: () => void) => Promise<T>,
+): Promise<T> {
+  let waiting = false;
+  const stopWaiting = () => {
+    if (!waiting) return;
+    waiting = false;
+    waits.end(host.node);
+  };
+  const onWait = () => {
+    if (waiting) return;
+    waiting = true;
+    waits.begin(host.node);
+  };
+  const task = (): Promise<T> => {
+    stopWaiting();
+    const resumed = waits.resume(host.signal);
+    return resumed ? resumed.then(() => host.withDeadline(request)) : host.withDeadline(request);
+  };
+  return send(task, onWait).finally(stopWaiting);
 }

@@ -1,0 +1,337 @@
+import {
+  type BatchRow,
+  type BatchRowResult,
+  type BatchRows,
+  type BatchStopReason,
+  FlowError,
+  toErrorInfo,
+} from "@weft/engine";
+import { type JobsOptions, Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { batchStored, type StoredBatch, storeBatch } from "../batch-spec.js";
+import { missingJobs, writeBatchStatus } from "../batch-status.js";
+import { indexOfJob, jobIdOf, keys, ROWS_QUEUE } from "../keys.js";
+import { BATCH_KEY_TTL_SECONDS, MAX_JOB_DATA_BYTES } from "../limits.js";
+import { seal } from "../seal.js";
+import type { RowJobData } from "../worker/run-job.js";
+import { Channel } from "./channel.js";
+import { describeJobFailure } from "./job-failure.js";
+
+/** @internal What `startQueueBatch` checked and opened. */
+export interface QueueBatchSettings {
+  client: Redis;
+  eventsClient: Redis;
+  prefix: string;
+  batchId: string;
+  secretKey: Buffer;
+  stored: StoredBatch;
+  rows: BatchRows;
+  skip: ((index: number) => boolean) | undefined;
+  signal: AbortSignal | undefined;
+  maxFailures: number;
+  maxPending: number;
+  attempts: number;
+  checkIntervalMs: number;
+  /** Server time at start, as a stream id: events before it belong to no row of this producer. */
+  startEventId: string;
+  log: (line: string) => void;
+}
+
+/** Jobs added to Redis in one round trip. */
+const ADD_CHUNK = 64;
+/** Checks in a row a row's job must be missing from Redis before it is enqueued again. */
+const MISSING_CHECKS = 2;
+
+interface PendingRow {
+  data: RowJobData;
+  added: boolean;
+  missing: number;
+}
+
+/**
+ * A batch whose rows run on workers: iterate it (once) for each row's result as a worker ends it,
+ * as `BatchRun` gives them. Rows are read and enqueued only while fewer than `maxPending` are out;
+ * each job's id is the batch's and the row's, so a row enqueued twice is one job. Rows whose jobs
+ * Redis lost (a restart without a disk) are enqueued again; a result that comes twice counts once.
+ */
+export class QueueBatch implements AsyncIterable<BatchRowResult> {
+  readonly #s: QueueBatchSettings;
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  readonly #results = new Channel<BatchRowResult>();
+  readonly #pending = new Map<number, PendingRow>();
+  #toAdd: PendingRow[] = [];
+  #slot: (() => void) | undefined;
+  #stopReason: BatchStopReason | undefined;
+  #sourceDone = false;
+  #iterated = false;
+  #ended = false;
+  #timer: NodeJS.Timeout | undefined;
+  #rowsRead = 0;
+  #skipped = 0;
+  #counts = { succeeded: 0, failed: 0 };
+
+  /** @internal Use `startQueueBatch()`. */
+  constructor(settings: QueueBatchSettings) {
+    this.#s = settings;
+    this.#queue = new Queue(ROWS_QUEUE, { connection: settings.client, prefix: settings.prefix });
+    this.#queue.on("error", () => {});
+    this.#events = new QueueEvents(ROWS_QUEUE, {
+      connection: settings.eventsClient,
+      prefix: settings.prefix,
+      lastEventId: settings.startEventId,
+    });
+    this.#events.on("error", () => {});
+  }
+
+  /** The batch's id: `--status` and `--cancel` name it. */
+  get batchId(): string {
+    return this.#s.batchId;
+  }
+  /** Why the batch stopped reading rows; `undefined` while it reads. */
+  get stopReason(): BatchStopReason | undefined {
+    return this.#stopReason;
+  }
+  /** Rows read from the source so far, those passed over by `skip` included. */
+  get rowsRead(): number {
+    return this.#rowsRead;
+  }
+  /** Rows passed over by `skip`. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+  /** Rows enqueued and not yet back: waiting for a worker or running on one. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Stops the batch: no new row is enqueued, waiting rows are taken off the queue and reported `cancelled`. */
+  cancel(reason = "the batch was cancelled"): void {
+    if (this.#stopReason === "cancelled" || this.#ended) return;
+    this.#stopReason = "cancelled";
+    this.#s.log(`cancelling batch ${this.#s.batchId}: ${reason}`);
+    void this.#cancelRows();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<BatchRowResult> {
+    if (this.#iterated) throw new TypeError("Expected a batch to be iterated once, got a second iteration");
+    this.#iterated = true;
+    this.#events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
+    this.#events.on("failed", ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+    const { signal } = this.#s;
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#timer = setInterval(() => void this.#check(), this.#s.checkIntervalMs);
+    void this.#enqueue();
+    return {
+      next: () => this.#results.next(),
+      return: async () => {
+        this.cancel("the batch's reader stopped");
+        await this.#end();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  readonly #onAbort = (): void => {
+    const reason = this.#s.signal?.reason;
+    this.cancel(typeof reason === "string" ? reason : "the batch was cancelled");
+  };
+
+  /** Reads rows and enqueues them, a chunk at a time, while fewer than `maxPending` are out. */
+  async #enqueue(): Promise<void> {
+    const { rows, skip, batchId, secretKey, maxPending } = this.#s;
+    try {
+      await this.#events.waitUntilReady();
+      for await (const item of rows as AsyncIterable<BatchRow | Error>) {
+        if (this.#stopReason !== undefined) break;
+        const index = this.#rowsRead++;
+        if (skip?.(index)) {
+          this.#skipped++;
+          continue;
+        }
+        const problem = item instanceof Error ? item : undefined;
+        const data: RowJobData | undefined = problem
+          ? undefined
+          : { b: batchId, i: index, r: seal(secretKey, JSON.stringify(item)) };
+        if (!data || data.r.length > MAX_JOB_DATA_BYTES) {
+          const error =
+            problem ??
+            new FlowError(
+              "batch.row",
+              `the row is too large for a job: more than ${MAX_JOB_DATA_BYTES} bytes sealed`,
+            );
+          this.#deliver({ index, status: "failed", error: toErrorInfo(error), durationMs: 0 });
+          continue;
+        }
+        const pending: PendingRow = { data, added: false, missing: 0 };
+        this.#pending.set(index, pending);
+        this.#toAdd.push(pending);
+        if (this.#toAdd.length >= ADD_CHUNK) await this.#flush();
+        while (this.#pending.size + this.#results.length >= maxPending && this.#stopReason === undefined) {
+          await this.#flush();
+          await new Promise<void>((resolve) => {
+            this.#slot = resolve;
+          });
+        }
+      }
+      await this.#flush();
+      this.#sourceDone = true;
+    } catch (error) {
+      this.#stopReason ??= "source-error";
+      this.#sourceDone = true;
+      await this.#end({ error });
+      return;
+    }
+    this.#settle();
+  }
+
+  /** Adds the rows read since the last chunk, in one round trip. */
+  async #flush(): Promise<void> {
+    const rows = this.#toAdd;
+    if (rows.length === 0) return;
+    this.#toAdd = [];
+    await this.#add(rows);
+  }
+
+  async #add(rows: PendingRow[]): Promise<void> {
+    const options = (index: number): JobsOptions => ({
+      jobId: jobIdOf(this.#s.batchId, index),
+      attempts: this.#s.attempts,
+      backoff: { type: "exponential", delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+    await this.#queue.addBulk(
+      rows.map((row) => ({ name: "row", data: row.data, opts: options(row.data.i) })),
+    );
+    for (const row of rows) row.added = true;
+  }
+
+  #onCompleted(jobId: string, returnvalue: unknown): void {
+    const index = indexOfJob(this.#s.batchId, jobId);
+    if (index === undefined || !this.#pending.has(index)) return;
+    let result: BatchRowResult;
+    try {
+      result = JSON.parse(String(returnvalue)) as BatchRowResult;
+    } catch {
+      result = {
+        index,
+        status: "failed",
+        error: { code: "queue.row", message: "the worker's result line is not JSON" },
+        durationMs: 0,
+      };
+    }
+    this.#pending.delete(index);
+    this.#deliver({ ...result, index });
+  }
+
+  #onFailed(jobId: string, failedReason: string): void {
+    const index = indexOfJob(this.#s.batchId, jobId);
+    if (index === undefined || !this.#pending.has(index)) return;
+    this.#pending.delete(index);
+    const message = describeJobFailure(failedReason, this.#s.attempts);
+    this.#deliver({ index, status: "failed", error: { code: "queue.row", message }, durationMs: 0 });
+  }
+
+  #deliver(result: BatchRowResult): void {
+    if (result.status === "succeeded") this.#counts.succeeded++;
+    if (result.status === "failed" && ++this.#counts.failed >= this.#s.maxFailures)
+      this.#stopReason ??= "max-failures";
+    this.#results.push(result);
+    const slot = this.#slot;
+    this.#slot = undefined;
+    slot?.();
+    this.#settle();
+  }
+
+  /** Ends the iteration once nothing more will be read and no row is out. */
+  #settle(): void {
+    if (this.#ended || this.#pending.size > 0) return;
+    if (!this.#sourceDone && this.#stopReason === undefined) return;
+    this.#stopReason ??= "completed";
+    void this.#end();
+  }
+
+  async #cancelRows(): Promise<void> {
+    const { client, prefix, batchId } = this.#s;
+    await client.set(keys.cancel(prefix, batchId), "1", "EX", BATCH_KEY_TTL_SECONDS).catch(() => {});
+    const slot = this.#slot;
+    this.#slot = undefined;
+    slot?.();
+    for (const [index] of this.#pending) {
+      await this.#queue.remove(jobIdOf(batchId, index)).catch(() => 0);
+      this.#pending.delete(index);
+      this.#results.push({
+        index,
+        status: "cancelled",
+        error: { code: "run.cancelled", message: "the batch was cancelled" },
+        durationMs: 0,
+      });
+    }
+    await this.#end();
+  }
+
+  /** Once a second: the cancel flag, the batch's keys and the rows' jobs still in Redis, the status. */
+  async #check(): Promise<void> {
+    const { client, prefix, batchId, secretKey, stored } = this.#s;
+    try {
+      if ((await client.exists(keys.cancel(prefix, batchId))) === 1) {
+        this.cancel("cancelled with --cancel");
+        return;
+      }
+      if (!(await batchStored(client, prefix, batchId, stored.spec.flowHash))) {
+        this.#s.log(
+          "Redis lost the batch (restarted without a disk?): storing it again, enqueuing the rows it lost",
+        );
+        await storeBatch(client, prefix, batchId, secretKey, stored);
+      }
+      await this.#findLostRows();
+      await this.#writeStatus("running");
+    } catch {
+      // Redis is away: the next check tries again.
+    }
+  }
+
+  async #findLostRows(): Promise<void> {
+    const { client, prefix, batchId } = this.#s;
+    const added = [...this.#pending.values()].filter((row) => row.added);
+    const missing = await missingJobs(
+      client,
+      prefix,
+      batchId,
+      added.map((row) => row.data.i),
+    );
+    const lost: PendingRow[] = [];
+    for (const row of added) {
+      row.missing = missing.has(row.data.i) ? row.missing + 1 : 0;
+      if (row.missing >= MISSING_CHECKS && this.#pending.get(row.data.i) === row) lost.push(row);
+    }
+    for (const row of lost) row.missing = 0;
+    for (let at = 0; at < lost.length; at += ADD_CHUNK) await this.#add(lost.slice(at, at + ADD_CHUNK));
+  }
+
+  async #writeStatus(state: string): Promise<void> {
+    const { client, prefix, batchId } = this.#s;
+    await writeBatchStatus(client, prefix, batchId, {
+      state,
+      rowsRead: this.#rowsRead,
+      skipped: this.#skipped,
+      inFlight: this.#pending.size,
+      ...this.#counts,
+    });
+  }
+
+  async #end(error?: { error: unknown }): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#timer);
+    this.#s.signal?.removeEventListener("abort", this.#onAbort);
+    await this.#writeStatus(this.#stopReason ?? "completed").catch(() => {});
+    await this.#events.close().catch(() => {});
+    await this.#queue.close().catch(() => {});
+    this.#s.client.disconnect();
+    this.#s.eventsClient.disconnect();
+    this.#results.end(error);
+  }
+}

@@ -19,7 +19,7 @@ export async function dumpRedis(url: string): Promise<string[]> {
         else if (type === "hash") texts.push(...Object.entries(await client.hgetall(name)).flat());
         else if (type === "list") texts.push(...(await client.lrange(name, 0, -1)));
         else if (type === "set") texts.push(...(await client.smembers(name)));
-        else if (type === "zset") texts.push(...(await client.zrange(name, 0, -1)));
+        else if (type === "zset") texts.push(...(await client.zrange(name, "0", "-1")));
         else if (type === "stream") {
           for (const [id, fields] of await client.xrange(name, "-", "+")) texts.push(id, ...fields);
         } else texts.push(`(unread type ${type})`);

@@ -1,11 +1,12 @@
-import type { BatchRun, BatchTally } from "@weft/engine";
+import type { BatchTally } from "@weft/engine";
 import { createLogUpdate } from "log-update";
 import type { CliIo } from "../io.js";
 import { formatCount, formatSeconds } from "./batch-summary.js";
 
 /** What the progress display reads, each time it draws. */
 export interface BatchProgressSource {
-  batch: BatchRun;
+  /** The batch: rows running now (a local batch), or enqueued and not back yet (a queued one). */
+  batch: { readonly inFlight: number };
   tally: BatchTally;
   /** Rows a previous batch finished (`--resume`). */
   doneBefore: number;

@@ -1,41 +1,19 @@
-import {
-  type BatchRow,
-  type BatchRowResult,
-  type BatchRows,
-  type BatchStopReason,
-  FlowError,
-  toErrorInfo,
-} from "@weft/engine";
-import { type JobsOptions, Queue, QueueEvents } from "bullmq";
-import type { Redis } from "ioredis";
-import { batchStored, type StoredBatch, storeBatch } from "../batch-spec.js";
+import type { BatchRow, BatchRowResult, BatchStopReason } from "@weft/engine";
+import { Queue, QueueEvents } from "bullmq";
+import { batchStored, storeBatch } from "../batch-spec.js";
 import { missingJobs, writeBatchStatus } from "../batch-status.js";
 import { indexOfJob, jobIdOf, keys, ROWS_QUEUE } from "../keys.js";
-import { BATCH_KEY_TTL_SECONDS, MAX_JOB_DATA_BYTES } from "../limits.js";
-import { seal } from "../seal.js";
+import { BATCH_KEY_TTL_SECONDS } from "../limits.js";
 import type { RowJobData } from "../worker/run-job.js";
 import { Channel } from "./channel.js";
-import { describeJobFailure } from "./job-failure.js";
-
-/** @internal What `startQueueBatch` checked and opened. */
-export interface QueueBatchSettings {
-  client: Redis;
-  eventsClient: Redis;
-  prefix: string;
-  batchId: string;
-  secretKey: Buffer;
-  stored: StoredBatch;
-  rows: BatchRows;
-  skip: ((index: number) => boolean) | undefined;
-  signal: AbortSignal | undefined;
-  maxFailures: number;
-  maxPending: number;
-  attempts: number;
-  checkIntervalMs: number;
-  /** Server time at start, as a stream id: events before it belong to no row of this producer. */
-  startEventId: string;
-  log: (line: string) => void;
-}
+import {
+  cancelledResult,
+  resultOfCompleted,
+  resultOfFailure,
+  rowJobData,
+  rowJobOptions,
+} from "./job-results.js";
+import type { QueueBatchSettings } from "./queue-batch-settings.js";
 
 /** Jobs added to Redis in one round trip. */
 const ADD_CHUNK = 64;
@@ -113,11 +91,21 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
     void this.#cancelRows();
   }
 
+  /** Ends a batch that will not be iterated: closes its connections to Redis, enqueues nothing. */
+  async close(): Promise<void> {
+    this.#stopReason ??= "cancelled";
+    await this.#end();
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<BatchRowResult> {
     if (this.#iterated) throw new TypeError("Expected a batch to be iterated once, got a second iteration");
     this.#iterated = true;
-    this.#events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
-    this.#events.on("failed", ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+    this.#events.on("completed", ({ jobId, returnvalue }) =>
+      this.#onJobEnded(jobId, (index) => resultOfCompleted(index, returnvalue)),
+    );
+    this.#events.on("failed", ({ jobId, failedReason }) =>
+      this.#onJobEnded(jobId, (index) => resultOfFailure(index, failedReason, this.#s.attempts)),
+    );
     const { signal } = this.#s;
     if (signal?.aborted) this.#onAbort();
     else signal?.addEventListener("abort", this.#onAbort, { once: true });
@@ -150,18 +138,9 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
           this.#skipped++;
           continue;
         }
-        const problem = item instanceof Error ? item : undefined;
-        const data: RowJobData | undefined = problem
-          ? undefined
-          : { b: batchId, i: index, r: seal(secretKey, JSON.stringify(item)) };
-        if (!data || data.r.length > MAX_JOB_DATA_BYTES) {
-          const error =
-            problem ??
-            new FlowError(
-              "batch.row",
-              `the row is too large for a job: more than ${MAX_JOB_DATA_BYTES} bytes sealed`,
-            );
-          this.#deliver({ index, status: "failed", error: toErrorInfo(error), durationMs: 0 });
+        const data = rowJobData(batchId, index, item, secretKey);
+        if ("status" in data) {
+          this.#deliver(data);
           continue;
         }
         const pending: PendingRow = { data, added: false, missing: 0 };
@@ -195,43 +174,21 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   }
 
   async #add(rows: PendingRow[]): Promise<void> {
-    const options = (index: number): JobsOptions => ({
-      jobId: jobIdOf(this.#s.batchId, index),
-      attempts: this.#s.attempts,
-      backoff: { type: "exponential", delay: 1_000 },
-      removeOnComplete: true,
-      removeOnFail: true,
-    });
-    await this.#queue.addBulk(
-      rows.map((row) => ({ name: "row", data: row.data, opts: options(row.data.i) })),
-    );
+    const { batchId, attempts } = this.#s;
+    const jobs = rows.map((row) => ({
+      name: "row",
+      data: row.data,
+      opts: rowJobOptions(batchId, row.data.i, attempts),
+    }));
+    await this.#queue.addBulk(jobs);
     for (const row of rows) row.added = true;
   }
 
-  #onCompleted(jobId: string, returnvalue: unknown): void {
+  /** A row's result from a worker, or its job's failure: once per row, whatever comes twice. */
+  #onJobEnded(jobId: string, result: (index: number) => BatchRowResult): void {
     const index = indexOfJob(this.#s.batchId, jobId);
-    if (index === undefined || !this.#pending.has(index)) return;
-    let result: BatchRowResult;
-    try {
-      result = JSON.parse(String(returnvalue)) as BatchRowResult;
-    } catch {
-      result = {
-        index,
-        status: "failed",
-        error: { code: "queue.row", message: "the worker's result line is not JSON" },
-        durationMs: 0,
-      };
-    }
-    this.#pending.delete(index);
-    this.#deliver({ ...result, index });
-  }
-
-  #onFailed(jobId: string, failedReason: string): void {
-    const index = indexOfJob(this.#s.batchId, jobId);
-    if (index === undefined || !this.#pending.has(index)) return;
-    this.#pending.delete(index);
-    const message = describeJobFailure(failedReason, this.#s.attempts);
-    this.#deliver({ index, status: "failed", error: { code: "queue.row", message }, durationMs: 0 });
+    if (index === undefined || !this.#pending.delete(index)) return;
+    this.#deliver(result(index));
   }
 
   #deliver(result: BatchRowResult): void {
@@ -262,12 +219,7 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
     for (const [index] of this.#pending) {
       await this.#queue.remove(jobIdOf(batchId, index)).catch(() => 0);
       this.#pending.delete(index);
-      this.#results.push({
-        index,
-        status: "cancelled",
-        error: { code: "run.cancelled", message: "the batch was cancelled" },
-        durationMs: 0,
-      });
+      this.#results.push(cancelledResult(index));
     }
     await this.#end();
   }
@@ -296,12 +248,8 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   async #findLostRows(): Promise<void> {
     const { client, prefix, batchId } = this.#s;
     const added = [...this.#pending.values()].filter((row) => row.added);
-    const missing = await missingJobs(
-      client,
-      prefix,
-      batchId,
-      added.map((row) => row.data.i),
-    );
+    const indexes = added.map((row) => row.data.i);
+    const missing = await missingJobs(client, prefix, batchId, indexes);
     const lost: PendingRow[] = [];
     for (const row of added) {
       row.missing = missing.has(row.data.i) ? row.missing + 1 : 0;

@@ -49,8 +49,9 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   const client = await connectRedis(options.url);
   const log = options.log ?? (() => {});
   let lost = false;
+  let closing = false;
   client.on("close", () => {
-    if (!lost) log("lost the connection to Redis; reconnecting");
+    if (!lost && !closing) log("lost the connection to Redis; reconnecting");
     lost = true;
   });
   client.on("ready", () => {
@@ -71,6 +72,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   worker.on("error", () => {});
   await worker.waitUntilReady();
   const end = async (force: boolean) => {
+    closing = true;
     await worker.close(force).catch(() => {});
     client.disconnect();
   };

@@ -13,6 +13,7 @@ export interface BatchSpec {
   map: Array<[string, string]>;
   /** `BatchOptions.inputs`: may hold keys, so the spec is sealed. */
   inputs?: Record<string, unknown>;
+  /** `BatchOptions.textValues`: the rows come from CSV. */
   textValues: boolean;
   /** Prices for cost beside tokens, as pairs of model and price. */
   prices?: { currency: string; models: Array<[string, ModelPrice]> };

@@ -6,14 +6,19 @@ import { connectRedis } from "./redis.js";
 
 /** What a producer last wrote about its batch (once a second while it runs, and when it ends). */
 export interface BatchStatus {
+  /** The batch's id. */
   batchId: string;
   /** `running`, or why it stopped: `completed`, `cancelled`, `max-failures`, `source-error`. */
   state: string;
+  /** Rows read from the data so far, those done before included. */
   rowsRead: number;
+  /** Rows passed over because the results file held them (`--resume`). */
   skipped: number;
   /** Rows enqueued and not back yet. */
   inFlight: number;
+  /** Rows that succeeded in this run of the producer. */
   succeeded: number;
+  /** Rows that failed in this run of the producer. */
   failed: number;
   /** When the producer last wrote this (ISO 8601): a `running` batch not updated for long lost its producer. */
   updatedAt: string;
@@ -38,8 +43,11 @@ export async function writeBatchStatus(
 
 /** Where a batch's status and cancel flag are. */
 export interface BatchControlOptions {
+  /** The Redis URL: `redis://host:port[/db]`. */
   url: string;
+  /** The batch's id, as its producer printed it. */
   batchId: string;
+  /** The key prefix, the producer's (`weft` unless set). */
   prefix?: string;
 }
 

@@ -3,7 +3,6 @@
  * processes. The producer (`startQueueBatch`) stores the flow once per batch and enqueues rows,
  * sealed with `WEFT_SECRET_KEY`; workers (`startWorker`) run them and hand back result lines.
  */
-export type { BatchSpec } from "./batch-spec.js";
 export {
   type BatchControlOptions,
   type BatchStatus,

@@ -24,4 +24,9 @@ export { type QueueBatchOptions, startQueueBatch } from "./producer/start-queue-
 export { checkRedisUrl } from "./redis.js";
 export { readSecretKey, SECRET_KEY_VARIABLE, SealError, seal, unseal } from "./seal.js";
 export { type QueueWorker, startWorker, type WorkerOptions } from "./worker/start-worker.js";
-export { createWorkerEngine, type WorkerEngineOptions } from "./worker/worker-engine.js";
+export {
+  createWorkerEngine,
+  type WorkerEngineOptions,
+  type WorkerRedis,
+  workerEngines,
+} from "./worker/worker-engine.js";

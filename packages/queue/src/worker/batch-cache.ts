@@ -1,8 +1,7 @@
-import { type CompiledFlow, ConnectionLimiter, type Engine, FlowValidationError } from "@weft/engine";
+import { type CompiledFlow, type Engine, FlowValidationError, type Prices } from "@weft/engine";
 import type { Redis } from "ioredis";
 import { type BatchSpec, loadBatch, pricesOfSpec } from "../batch-spec.js";
 import { MAX_CACHED_BATCHES } from "../limits.js";
-import { createWorkerEngine, type WorkerEngineOptions } from "./worker-engine.js";
 
 /** A batch ready to run rows of: its compiled flow, its spec and the engine with its prices. */
 export interface ReadyBatch {
@@ -16,28 +15,16 @@ export class FlowRefusedError extends Error {
   override readonly name = "FlowRefusedError";
 }
 
-/**
- * The batches a worker has seen, compiled once each (at most `MAX_CACHED_BATCHES`, oldest dropped),
- * and one engine per set of prices, all sharing one limiter.
- */
+/** The batches a worker has seen, compiled once each: at most `MAX_CACHED_BATCHES`, oldest dropped. */
 export class BatchCache {
   readonly #batches = new Map<string, Promise<ReadyBatch>>();
-  readonly #engines = new Map<string, Engine>();
-  readonly #options: WorkerEngineOptions;
-  readonly #limiter: ConnectionLimiter;
 
   constructor(
     readonly client: Redis,
     readonly prefix: string,
     readonly secretKey: Buffer,
-    options: WorkerEngineOptions,
-  ) {
-    this.#options = options;
-    const plain = createWorkerEngine(options, options.limiter);
-    this.#engines.set("", plain);
-    this.#limiter = options.limiter ?? new ConnectionLimiter(plain.connectionKinds);
-    this.#engines.set("", createWorkerEngine(options, this.#limiter));
-  }
+    readonly engineFor: (prices?: Prices) => Engine,
+  ) {}
 
   /** The batch, read from Redis on first use; a failed read is not kept, so a retry reads again. */
   get(batchId: string): Promise<ReadyBatch> {
@@ -56,7 +43,7 @@ export class BatchCache {
 
   async #load(batchId: string): Promise<ReadyBatch> {
     const { flowText, spec } = await loadBatch(this.client, this.prefix, batchId, this.secretKey);
-    const engine = this.#engineFor(spec);
+    const engine = this.engineFor(pricesOfSpec(spec.prices));
     try {
       return { flow: engine.compile(flowText), spec, engine };
     } catch (error) {
@@ -67,16 +54,5 @@ export class BatchCache {
       }
       throw error;
     }
-  }
-
-  #engineFor(spec: BatchSpec): Engine {
-    const key = spec.prices ? JSON.stringify(spec.prices) : "";
-    let engine = this.#engines.get(key);
-    if (!engine) {
-      engine = createWorkerEngine(this.#options, this.#limiter, pricesOfSpec(spec.prices));
-      if (this.#engines.size >= MAX_CACHED_BATCHES) this.#engines.clear();
-      this.#engines.set(key, engine);
-    }
-    return engine;
   }
 }

@@ -4,7 +4,7 @@ import { connectRedis } from "../redis.js";
 import { readSecretKey } from "../seal.js";
 import { BatchCache } from "./batch-cache.js";
 import { type RowJobData, RowJobRunner } from "./run-job.js";
-import type { WorkerEngineOptions } from "./worker-engine.js";
+import { type WorkerEngineOptions, workerEngines } from "./worker-engine.js";
 
 /** Options of `startWorker`. */
 export interface WorkerOptions extends WorkerEngineOptions {
@@ -58,7 +58,8 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
     if (lost) log("connected to Redis again");
     lost = false;
   });
-  const runner = new RowJobRunner(new BatchCache(client, prefix, secretKey, options));
+  const engines = workerEngines(options, { client, prefix });
+  const runner = new RowJobRunner(new BatchCache(client, prefix, secretKey, engines));
   const worker = new Worker<RowJobData, string>(ROWS_QUEUE, (job) => runner.run(job), {
     connection: client,
     prefix,

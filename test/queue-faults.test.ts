@@ -137,7 +137,8 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
     pool = new WorkerPool(["--queue", redis.url, "--concurrency", "2"]);
     await pool.start(1);
     const dir = tempDir();
-    const first = producer(dir, 30);
+    // The same batch id both times: the second producer runs the batch the first one cancelled.
+    const first = producer(dir, 30, ["--batch-id", "resumed"]);
     await waitFor("some results", () => completeLines(first.output) >= 6);
     first.run.child.kill("SIGINT");
     const interrupted = await first.run.exited;
@@ -145,7 +146,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
     const done = readResults(first.output).length;
     expect(done).toBeLessThan(30);
     server.reset();
-    const second = producer(dir, 30, ["--resume"]);
+    const second = producer(dir, 30, ["--batch-id", "resumed", "--resume"]);
     const result = await second.run.exited;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`resumed: ${done} rows were done before`);

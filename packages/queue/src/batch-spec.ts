@@ -44,7 +44,8 @@ export function pricesOfSpec(prices: BatchSpec["prices"]): Prices | undefined {
 
 /**
  * Stores the flow (by hash: batches of one flow share it) and the batch's sealed spec, or makes
- * them live on: both expire `BATCH_KEY_TTL_SECONDS` after the producer last wrote them.
+ * them live on: both expire `BATCH_KEY_TTL_SECONDS` after the producer last wrote them. Clears the
+ * batch's cancel flag: a batch started again under its id (`--resume`) runs.
  */
 export async function storeBatch(
   client: Redis,
@@ -57,6 +58,8 @@ export async function storeBatch(
     .multi()
     .set(keys.flow(prefix, batch.spec.flowHash), batch.flowText, "EX", BATCH_KEY_TTL_SECONDS)
     .set(keys.spec(prefix, batchId), seal(secretKey, JSON.stringify(batch.spec)), "EX", BATCH_KEY_TTL_SECONDS)
+    // A producer (re)starting the batch runs it, whatever an earlier one was asked.
+    .del(keys.cancel(prefix, batchId))
     .exec();
 }
 

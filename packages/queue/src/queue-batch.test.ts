@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BatchRowResult, createEngine } from "@weft/engine";
+import { type BatchRowResult, createEngine, type Prices } from "@weft/engine";
 import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,5 +120,18 @@ describe.skipIf(skip !== undefined)("a batch on the queue, in one process", () =
     expect(batch.skipped).toBe(6);
     expect(results.map((result) => result.index).sort()).toEqual([6, 7, 8, 9]);
     expect(server.requests).toHaveLength(4);
+  });
+
+  it("prices rows on the workers with the producer's prices", async () => {
+    server.reset();
+    const prefix = testPrefix("queue-prices");
+    const worker = await startWorker({ ...catalog, url: redis.url, prefix, secretKey: KEY });
+    const prices: Prices = { currency: "EUR", models: new Map([["gpt-4o-mini", { input: 1, output: 2 }]]) };
+    const { results } = await runBatch(prefix, 3, { prices });
+    await worker.close();
+    for (const result of results) {
+      expect(result.usage?.currency).toBe("EUR");
+      expect(result.usage?.cost).toBeGreaterThan(0);
+    }
   });
 });

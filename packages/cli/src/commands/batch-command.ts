@@ -68,6 +68,10 @@ export function registerBatchCommand(
       for (const name of ["data", "output"] as const)
         if (options[name] === undefined) throw usageError(`required option '--${name} <file>' not specified`);
       if (options.batchId && !options.queue) throw usageError("--batch-id: expected --queue <redis-url> too");
+      if (options.queue && options.concurrency !== undefined)
+        throw usageError(
+          "--concurrency: with --queue, rows run at once on each worker: weft worker --concurrency N",
+        );
       if (options.queue) {
         const { queueBatchCommand } = await import("./batch-queue.js");
         setExit(await queueBatchCommand(flow, { ...options, catalog }, io));

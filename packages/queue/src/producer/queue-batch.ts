@@ -1,10 +1,9 @@
 import type { BatchRow, BatchRowResult, BatchStopReason } from "@weft/engine";
 import { Queue, QueueEvents } from "bullmq";
 import { batchStored, storeBatch } from "../batch-spec.js";
-import { missingJobs, writeBatchStatus } from "../batch-status.js";
+import { writeBatchStatus } from "../batch-status.js";
 import { indexOfJob, jobIdOf, keys, ROWS_QUEUE } from "../keys.js";
 import { BATCH_KEY_TTL_SECONDS } from "../limits.js";
-import type { RowJobData } from "../worker/run-job.js";
 import { Channel } from "./channel.js";
 import {
   cancelledResult,
@@ -13,18 +12,11 @@ import {
   rowJobData,
   rowJobOptions,
 } from "./job-results.js";
+import { lostRows, type PendingRow } from "./lost-rows.js";
 import type { QueueBatchSettings } from "./queue-batch-settings.js";
 
 /** Jobs added to Redis in one round trip. */
 const ADD_CHUNK = 64;
-/** Checks in a row a row's job must be missing from Redis before it is enqueued again. */
-const MISSING_CHECKS = 2;
-
-interface PendingRow {
-  data: RowJobData;
-  added: boolean;
-  missing: number;
-}
 
 /**
  * A batch whose rows run on workers: iterate it (once) for each row's result as a worker ends it,
@@ -100,9 +92,7 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   [Symbol.asyncIterator](): AsyncIterator<BatchRowResult> {
     if (this.#iterated) throw new TypeError("Expected a batch to be iterated once, got a second iteration");
     this.#iterated = true;
-    this.#events.on("completed", ({ jobId, returnvalue }) =>
-      this.#onJobEnded(jobId, (index) => resultOfCompleted(index, returnvalue)),
-    );
+    this.#events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
     this.#events.on("failed", ({ jobId, failedReason }) =>
       this.#onJobEnded(jobId, (index) => resultOfFailure(index, failedReason, this.#s.attempts)),
     );
@@ -184,6 +174,27 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
     for (const row of rows) row.added = true;
   }
 
+  /**
+   * A row a worker passed over as cancelled while this batch was not (a worker that still knew an
+   * earlier producer's cancel of this batch id): enqueued again a little later, not lost.
+   */
+  #onCompleted(jobId: string, returnvalue: unknown): void {
+    const index = indexOfJob(this.#s.batchId, jobId);
+    const row = index === undefined ? undefined : this.#pending.get(index);
+    if (
+      row &&
+      this.#stopReason !== "cancelled" &&
+      resultOfCompleted(row.data.i, returnvalue).status === "cancelled"
+    ) {
+      row.added = false;
+      setTimeout(() => {
+        if (this.#pending.get(row.data.i) === row && !this.#ended) void this.#add([row]).catch(() => {});
+      }, 1_000).unref();
+      return;
+    }
+    this.#onJobEnded(jobId, (at) => resultOfCompleted(at, returnvalue));
+  }
+
   /** A row's result from a worker, or its job's failure: once per row, whatever comes twice. */
   #onJobEnded(jobId: string, result: (index: number) => BatchRowResult): void {
     const index = indexOfJob(this.#s.batchId, jobId);
@@ -247,15 +258,7 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
 
   async #findLostRows(): Promise<void> {
     const { client, prefix, batchId } = this.#s;
-    const added = [...this.#pending.values()].filter((row) => row.added);
-    const indexes = added.map((row) => row.data.i);
-    const missing = await missingJobs(client, prefix, batchId, indexes);
-    const lost: PendingRow[] = [];
-    for (const row of added) {
-      row.missing = missing.has(row.data.i) ? row.missing + 1 : 0;
-      if (row.missing >= MISSING_CHECKS && this.#pending.get(row.data.i) === row) lost.push(row);
-    }
-    for (const row of lost) row.missing = 0;
+    const lost = await lostRows(client, prefix, batchId, this.#pending);
     for (let at = 0; at < lost.length; at += ADD_CHUNK) await this.#add(lost.slice(at, at + ADD_CHUNK));
   }
 

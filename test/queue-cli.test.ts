@@ -25,6 +25,16 @@ describe("weft batch --queue: the command line", () => {
     expect(badUrl.stderr).toContain("expected a redis:// or rediss:// URL");
   });
 
+  it("stops with one line when Redis cannot be reached, its password masked (exit 1)", async () => {
+    const worker = await runCli(["worker", "--queue", "redis://:hunter2-pw@127.0.0.1:1"], {
+      env: queueEnv(),
+    });
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toBe(
+      "error: cannot reach Redis at redis://:***@127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1\n",
+    );
+  });
+
   it("refuses to start without WEFT_SECRET_KEY, before connecting", async () => {
     const worker = await runCli(["worker", "--queue", "redis://127.0.0.1:1"], {
       env: { WEFT_HOME: tempDir() },

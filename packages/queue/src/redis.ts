@@ -41,7 +41,11 @@ export async function connectRedis(url: string): Promise<Redis> {
     retryStrategy: (times) => Math.min(times * 100, 2_000),
   });
   // Errors while reconnecting are expected (a restart); they must not crash the process.
-  client.on("error", () => {});
+  let lastError: string | undefined;
+  const onError = (error: Error) => {
+    lastError = error.message;
+  };
+  client.on("error", onError);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -55,10 +59,12 @@ export async function connectRedis(url: string): Promise<Redis> {
     ]);
   } catch (error) {
     client.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = lastError ?? (error instanceof Error ? error.message : String(error));
     throw new FlowError("queue.unreachable", `cannot reach Redis at ${shown}: ${reason.replace(url, shown)}`);
   } finally {
     clearTimeout(timer);
   }
+  client.off("error", onError);
+  client.on("error", () => {});
   return client;
 }

@@ -37,6 +37,7 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   #iterated = false;
   #ended = false;
   #timer: NodeJS.Timeout | undefined;
+  #checking = false;
   #rowsRead = 0;
   #skipped = 0;
   #counts = { succeeded: 0, failed: 0 };
@@ -238,6 +239,8 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   /** Once a second: the cancel flag, the batch's keys and the rows' jobs still in Redis, the status. */
   async #check(): Promise<void> {
     const { client, prefix, batchId, secretKey, stored } = this.#s;
+    if (this.#checking) return;
+    this.#checking = true;
     try {
       if ((await client.exists(keys.cancel(prefix, batchId))) === 1) {
         this.cancel("cancelled with --cancel");
@@ -253,6 +256,8 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
       await this.#writeStatus("running");
     } catch {
       // Redis is away: the next check tries again.
+    } finally {
+      this.#checking = false;
     }
   }
 

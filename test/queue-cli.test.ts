@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisUnavailable, startTestRedis, type TestRedis } from "../packages/queue/test-support/redis.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  redisUnavailable,
+  startTestRedis,
+  type TestRedis,
+  testPrefix,
+} from "../packages/queue/test-support/redis.js";
 import { spawnCli, TENANT_FLOW, TENANT_MAPS, tempDir, tenantRows, writeJsonl } from "./support/batch.js";
 import { runCli } from "./support/cli.js";
 import { queueEnv } from "./support/queue.js";
@@ -52,10 +57,15 @@ describe("weft batch --queue: the command line", () => {
 
 describe.skipIf(skip !== undefined)("weft batch --queue --status and --cancel", () => {
   let redis: TestRedis;
+  /** `--queue` and a key prefix of this test's own: tests sharing one Redis never see each other's rows. */
+  let queue: string[] = [];
   let server: LlmServer;
   beforeAll(async () => {
     redis = await startTestRedis();
     server = await startLlmServer();
+  });
+  beforeEach(() => {
+    queue = ["--queue", redis.url, "--queue-prefix", testPrefix("cli")];
   });
   afterAll(async () => {
     await server?.close();
@@ -71,9 +81,9 @@ describe.skipIf(skip !== undefined)("weft batch --queue --status and --cancel", 
     const output = join(dir, "out.jsonl");
     const args = ["batch", TENANT_FLOW, "--data", data, "--output", output, ...TENANT_MAPS];
     // No worker runs: the rows wait in the queue.
-    const producer = spawnCli([...args, "--queue", redis.url, "--batch-id", "night-1"], queueEnv());
+    const producer = spawnCli([...args, ...queue, "--batch-id", "night-1"], queueEnv());
     const control = (flag: string) =>
-      runCli(["batch", "--queue", redis.url, "--batch-id", "night-1", flag], { env: queueEnv() });
+      runCli(["batch", ...queue, "--batch-id", "night-1", flag], { env: queueEnv() });
     let status = await control("--status");
     for (let tries = 0; !status.stdout.includes("20 in flight") && tries < 50; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -89,7 +99,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue --status and --cancel", 
     expect(result.stderr).toContain("20 cancelled");
     const after = await control("--status");
     expect(after.stdout).toContain("batch night-1: cancelled");
-    const unknown = await runCli(["batch", "--queue", redis.url, "--batch-id", "nope", "--status"], {
+    const unknown = await runCli(["batch", ...queue, "--batch-id", "nope", "--status"], {
       env: queueEnv(),
     });
     expect(unknown.code).toBe(2);

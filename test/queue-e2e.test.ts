@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisUnavailable, startTestRedis, type TestRedis } from "../packages/queue/test-support/redis.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  redisUnavailable,
+  startTestRedis,
+  type TestRedis,
+  testPrefix,
+} from "../packages/queue/test-support/redis.js";
 import { dumpRedis } from "../packages/queue/test-support/scan-redis.js";
 import {
   completeLines,
@@ -35,10 +40,15 @@ const FLOW = join(ROOT, "test", "fixtures", "queue", "tenant-limited.flow.json")
 
 describe.skipIf(skip !== undefined)("weft batch --queue end to end", () => {
   let redis: TestRedis;
+  /** `--queue` and a key prefix of this test's own: tests sharing one Redis never see each other's rows. */
+  let queue: string[] = [];
   let server: LlmServer;
   beforeAll(async () => {
     redis = await startTestRedis();
     server = await startLlmServer({ keys: Object.fromEntries(TENANTS), defaultDelayMs: 5 });
+  });
+  beforeEach(() => {
+    queue = ["--queue", redis.url, "--queue-prefix", testPrefix("e2e")];
   });
   afterAll(async () => {
     await server?.close();
@@ -46,7 +56,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue end to end", () => {
   });
 
   it("runs 2,000 rows of 3 tenants on 4 workers, one SIGKILLed mid-way: one result per row, tokens as the server counted, no key in Redis", async () => {
-    const pool = new WorkerPool(["--queue", redis.url, "--concurrency", "8", ...FAST_STALLS]);
+    const pool = new WorkerPool([...queue, "--concurrency", "8", ...FAST_STALLS]);
     await pool.start(4);
     const dir = tempDir();
     const rows = Array.from({ length: ROWS }, (_, index) => {
@@ -57,7 +67,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue end to end", () => {
     const data = writeJsonl(join(dir, "rows.jsonl"), rows);
     const output = join(dir, "results.jsonl");
     const maps = [...TENANT_MAPS, "--map", "maxConcurrency=${data.limit}"];
-    const args = ["batch", FLOW, "--data", data, "--output", output, ...maps, "--queue", redis.url, "--json"];
+    const args = ["batch", FLOW, "--data", data, "--output", output, ...maps, ...queue, "--json"];
     const run = spawnCli(args, queueEnv());
     await waitFor("a quarter of the rows", () => completeLines(output) >= ROWS / 4);
     pool.killOne();

@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { redisUnavailable, startTestRedis, type TestRedis } from "../packages/queue/test-support/redis.js";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  redisUnavailable,
+  startTestRedis,
+  type TestRedis,
+  testPrefix,
+} from "../packages/queue/test-support/redis.js";
 import {
   completeLines,
   readResults,
@@ -31,6 +36,8 @@ function expectEveryRowOnce(file: string, count: number) {
 
 describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real processes", () => {
   let redis: TestRedis;
+  /** `--queue` and a key prefix of this test's own: tests sharing one Redis never see each other's rows. */
+  let queue: string[] = [];
   let server: LlmServer;
   let pool: WorkerPool | undefined;
   beforeAll(async () => {
@@ -42,6 +49,9 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
     pool = undefined;
     server.reset();
   });
+  beforeEach(() => {
+    queue = ["--queue", redis.url, "--queue-prefix", testPrefix("faults")];
+  });
   afterAll(async () => {
     await server?.close();
     await redis?.stop();
@@ -50,22 +60,12 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
   const producer = (dir: string, count: number, extra: string[] = []) => {
     const data = writeJsonl(join(dir, "rows.jsonl"), tenantRows(count, server.url, TENANTS));
     const output = join(dir, "results.jsonl");
-    const args = [
-      "batch",
-      TENANT_FLOW,
-      "--data",
-      data,
-      "--output",
-      output,
-      ...TENANT_MAPS,
-      "--queue",
-      redis.url,
-    ];
+    const args = ["batch", TENANT_FLOW, "--data", data, "--output", output, ...TENANT_MAPS, ...queue];
     return { output, run: spawnCli([...args, ...extra], queueEnv()) };
   };
 
   it("runs the rows of a SIGKILLed worker on another: one result per row", async () => {
-    pool = new WorkerPool(["--queue", redis.url, "--concurrency", "4", ...FAST_STALLS]);
+    pool = new WorkerPool([...queue, "--concurrency", "4", ...FAST_STALLS]);
     await pool.start(2);
     const { output, run } = producer(tempDir(), 40);
     await waitFor("a few results", () => completeLines(output) >= 4);
@@ -80,7 +80,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
 
   it("completes when Redis restarts mid-batch, empty: producer and workers reconnect", async () => {
     if (!redis.owned) return;
-    pool = new WorkerPool(["--queue", redis.url, "--concurrency", "4", ...FAST_STALLS]);
+    pool = new WorkerPool([...queue, "--concurrency", "4", ...FAST_STALLS]);
     await pool.start(2);
     const { output, run } = producer(tempDir(), 60);
     await waitFor("some results", () => completeLines(output) >= 10);
@@ -95,7 +95,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
     // One row at a time, so that a crash takes no other row with it; locks longer than the other
     // tests', so that a worker just respawned on a loaded machine keeps its first row's lock.
     const options = ["--concurrency", "1", "--lock-duration", "6000", "--stalled-interval", "1000"];
-    pool = new WorkerPool(["--queue", redis.url, "--plugin", CRASH_PLUGIN, ...options], { respawn: true });
+    pool = new WorkerPool([...queue, "--plugin", CRASH_PLUGIN, ...options], { respawn: true });
     await pool.start(2);
     const dir = tempDir();
     const texts = ["a", "b", "crash", "c", "d", "e"];
@@ -105,18 +105,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
     );
     const output = join(dir, "results.jsonl");
     const run = spawnCli(
-      [
-        "--plugin",
-        CRASH_PLUGIN,
-        "batch",
-        CRASH_FLOW,
-        "--data",
-        data,
-        "--output",
-        output,
-        "--queue",
-        redis.url,
-      ],
+      ["--plugin", CRASH_PLUGIN, "batch", CRASH_FLOW, "--data", data, "--output", output, ...queue],
       queueEnv(),
     );
     const result = await run.exited;
@@ -135,7 +124,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
   }, 60_000);
 
   it("resumes an interrupted batch: rows with a result line are not run again", async () => {
-    pool = new WorkerPool(["--queue", redis.url, "--concurrency", "2"]);
+    pool = new WorkerPool([...queue, "--concurrency", "2"]);
     await pool.start(1);
     const dir = tempDir();
     // The same batch id both times: the second producer runs the batch the first one cancelled.

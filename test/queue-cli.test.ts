@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   redisUnavailable,
   startTestRedis,
   type TestRedis,
   testPrefix,
 } from "../packages/queue/test-support/redis.js";
+import { deleteKeys } from "../packages/queue/test-support/scan-redis.js";
 import { spawnCli, TENANT_FLOW, TENANT_MAPS, tempDir, tenantRows, writeJsonl } from "./support/batch.js";
 import { runCli } from "./support/cli.js";
 import { queueEnv } from "./support/queue.js";
@@ -59,13 +60,18 @@ describe.skipIf(skip !== undefined)("weft batch --queue --status and --cancel", 
   let redis: TestRedis;
   /** `--queue` and a key prefix of this test's own: tests sharing one Redis never see each other's rows. */
   let queue: string[] = [];
+  let prefix = "";
   let server: LlmServer;
   beforeAll(async () => {
     redis = await startTestRedis();
     server = await startLlmServer();
   });
   beforeEach(() => {
-    queue = ["--queue", redis.url, "--queue-prefix", testPrefix("cli")];
+    prefix = testPrefix("cli");
+    queue = ["--queue", redis.url, "--queue-prefix", prefix];
+  });
+  afterEach(async () => {
+    await deleteKeys(redis.url, prefix);
   });
   afterAll(async () => {
     await server?.close();

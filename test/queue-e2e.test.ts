@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   redisUnavailable,
   startTestRedis,
   type TestRedis,
   testPrefix,
 } from "../packages/queue/test-support/redis.js";
-import { dumpRedis } from "../packages/queue/test-support/scan-redis.js";
+import { deleteKeys, dumpRedis } from "../packages/queue/test-support/scan-redis.js";
 import {
   completeLines,
   readResults,
@@ -42,13 +42,18 @@ describe.skipIf(skip !== undefined)("weft batch --queue end to end", () => {
   let redis: TestRedis;
   /** `--queue` and a key prefix of this test's own: tests sharing one Redis never see each other's rows. */
   let queue: string[] = [];
+  let prefix = "";
   let server: LlmServer;
   beforeAll(async () => {
     redis = await startTestRedis();
     server = await startLlmServer({ keys: Object.fromEntries(TENANTS), defaultDelayMs: 5 });
   });
   beforeEach(() => {
-    queue = ["--queue", redis.url, "--queue-prefix", testPrefix("e2e")];
+    prefix = testPrefix("e2e");
+    queue = ["--queue", redis.url, "--queue-prefix", prefix];
+  });
+  afterEach(async () => {
+    await deleteKeys(redis.url, prefix);
   });
   afterAll(async () => {
     await server?.close();

@@ -7,6 +7,7 @@ import {
   type TestRedis,
   testPrefix,
 } from "../packages/queue/test-support/redis.js";
+import { deleteKeys } from "../packages/queue/test-support/scan-redis.js";
 import {
   completeLines,
   readResults,
@@ -38,6 +39,7 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
   let redis: TestRedis;
   /** `--queue` and a key prefix of this test's own: tests sharing one Redis never see each other's rows. */
   let queue: string[] = [];
+  let prefix = "";
   let server: LlmServer;
   let pool: WorkerPool | undefined;
   beforeAll(async () => {
@@ -47,10 +49,12 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
   afterEach(async () => {
     await pool?.stop();
     pool = undefined;
+    await deleteKeys(redis.url, prefix);
     server.reset();
   });
   beforeEach(() => {
-    queue = ["--queue", redis.url, "--queue-prefix", testPrefix("faults")];
+    prefix = testPrefix("faults");
+    queue = ["--queue", redis.url, "--queue-prefix", prefix];
   });
   afterAll(async () => {
     await server?.close();

@@ -5,7 +5,7 @@ import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisUnavailable, startTestRedis, type TestRedis, testPrefix } from "../test-support/redis.js";
-import { dumpRedis } from "../test-support/scan-redis.js";
+import { deleteKeys, dumpRedis } from "../test-support/scan-redis.js";
 import { startQueueBatch } from "./producer/start-queue-batch.js";
 import { startWorker } from "./worker/start-worker.js";
 
@@ -39,7 +39,14 @@ describe.skipIf(skip !== undefined)("a batch on the queue, in one process", () =
     redis = await startTestRedis();
     server = await startLlmServer({ keys: Object.fromEntries(TENANTS) });
   });
+  const prefixes: string[] = [];
+  const newPrefix = (name: string) => {
+    const prefix = testPrefix(name);
+    prefixes.push(prefix);
+    return prefix;
+  };
   afterAll(async () => {
+    for (const prefix of prefixes) await deleteKeys(redis.url, prefix);
     await server?.close();
     await redis?.stop();
   });
@@ -73,7 +80,7 @@ describe.skipIf(skip !== undefined)("a batch on the queue, in one process", () =
 
   it("runs every row once on two workers; no key reaches Redis in plain text", async () => {
     server.reset();
-    const prefix = testPrefix("queue");
+    const prefix = newPrefix("queue");
     const workers = await Promise.all(
       [1, 2].map(() => startWorker({ ...catalog, url: redis.url, prefix, secretKey: KEY, concurrency: 4 })),
     );
@@ -97,7 +104,7 @@ describe.skipIf(skip !== undefined)("a batch on the queue, in one process", () =
 
   it("fails each row at once, with a clear error, on a worker with another key", async () => {
     server.reset();
-    const prefix = testPrefix("queue-key");
+    const prefix = newPrefix("queue-key");
     const worker = await startWorker({ ...catalog, url: redis.url, prefix, secretKey: OTHER_KEY });
     const { results } = await runBatch(prefix, 3);
     await worker.close();
@@ -113,7 +120,7 @@ describe.skipIf(skip !== undefined)("a batch on the queue, in one process", () =
 
   it("passes over the rows a results file holds (--resume)", async () => {
     server.reset();
-    const prefix = testPrefix("queue-resume");
+    const prefix = newPrefix("queue-resume");
     const worker = await startWorker({ ...catalog, url: redis.url, prefix, secretKey: KEY });
     const { batch, results } = await runBatch(prefix, 10, { skip: (index) => index < 6 });
     await worker.close();
@@ -124,7 +131,7 @@ describe.skipIf(skip !== undefined)("a batch on the queue, in one process", () =
 
   it("prices rows on the workers with the producer's prices", async () => {
     server.reset();
-    const prefix = testPrefix("queue-prices");
+    const prefix = newPrefix("queue-prices");
     const worker = await startWorker({ ...catalog, url: redis.url, prefix, secretKey: KEY });
     const prices: Prices = { currency: "EUR", models: new Map([["gpt-4o-mini", { input: 1, output: 2 }]]) };
     const { results } = await runBatch(prefix, 3, { prices });

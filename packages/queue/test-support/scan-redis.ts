@@ -30,3 +30,18 @@ export async function dumpRedis(url: string): Promise<string[]> {
   }
   return texts;
 }
+
+/** Deletes every key under a test's prefix: tests on a shared Redis leave nothing behind. */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  try {
+    let cursor = "0";
+    do {
+      const [next, names] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      if (names.length > 0) await client.del(...names);
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}

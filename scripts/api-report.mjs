@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { Extractor, ExtractorConfig } from "@microsoft/api-extractor";
 
 /** The packages with a library API (`@weft/cli` is a command, not a library). */
-const PACKAGES = ["engine", "nodes", "store", "testing"];
+const PACKAGES = ["engine", "nodes", "queue", "store", "testing"];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const check = argv.includes("--check");

@@ -101,7 +101,7 @@ describe("--plugin", () => {
     );
     expect(code).toBe(2);
     expect(stderr).toBe(
-      "error: --plugin: weft init loads no plug-ins (they are for run, batch, validate, graph, schema, connection)\n",
+      "error: --plugin: weft init loads no plug-ins (they are for run, batch, worker, validate, graph, schema, connection)\n",
     );
   });
 });

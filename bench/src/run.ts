@@ -11,6 +11,7 @@ import { measureHttp } from "./suites/http.js";
 import { measureFanOut, measureLattice } from "./suites/makespan.js";
 import { measureMemory, serveMemoryChild } from "./suites/memory.js";
 import { measureOverhead } from "./suites/overhead.js";
+import { measureQueue } from "./suites/queue.js";
 import { measureRagFlow, serveRagFlowChild } from "./suites/rag-flow.js";
 import { measureScheduler } from "./suites/scheduler.js";
 import type { Suite, SuiteContext } from "./suites/suite.js";
@@ -26,6 +27,7 @@ const suites: Record<string, { suite: Suite; inProcessAdapters: boolean }> = {
   W8: { suite: measureScheduler, inProcessAdapters: true },
   W9: { suite: measureBatchRows, inProcessAdapters: false },
   W10: { suite: measureRagFlow, inProcessAdapters: false },
+  W11: { suite: measureQueue, inProcessAdapters: false },
 };
 
 const usage = `Usage: pnpm bench [--only W1,W2] [--quick] [--json]

@@ -4,6 +4,7 @@ import { EXIT_INVALID, EXIT_OK, exitCodeFor, usageError } from "./cli-error.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerConnectionCommands } from "./commands/connection.js";
 import { registerConnectionTest } from "./commands/connection-test.js";
+import { registerWorkerCommand } from "./commands/worker-command.js";
 import { configureHelpPages } from "./help.js";
 import { type CliIo, paint, processIo } from "./io.js";
 import { collect, nonNegativeInteger, portNumber, positiveInteger } from "./options.js";
@@ -78,6 +79,7 @@ export async function main(argv: string[], io: CliIo = processIo(), cwd = proces
     });
 
   registerBatchCommand(program, io, setExit, catalog);
+  registerWorkerCommand(program, io, setExit, catalog);
 
   program
     .command("validate")

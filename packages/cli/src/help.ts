@@ -34,6 +34,15 @@ export const HELP_EXAMPLES: ReadonlyMap<string, readonly string[]> = new Map([
       "weft batch flow.json --data rows.jsonl --output out.jsonl --resume   # continue after a crash or Ctrl-C",
       "weft batch flow.json --data rows.jsonl --output out.jsonl --concurrency 32 --input-env key=KEY",
       "weft batch flow.json --data rows.jsonl --output out.jsonl --json | jq .usage",
+      "weft batch flow.json --data rows.jsonl --output out.jsonl --queue redis://127.0.0.1:6379 --batch-id nightly",
+      "weft batch --queue redis://127.0.0.1:6379 --batch-id nightly --status   # or --cancel",
+    ],
+  ],
+  [
+    "weft worker",
+    [
+      "WEFT_SECRET_KEY=… weft worker --queue redis://127.0.0.1:6379",
+      "weft worker --queue redis://redis.internal:6379/2 --concurrency 16 --plugin ./my-nodes.mjs",
     ],
   ],
   [

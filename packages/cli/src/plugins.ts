@@ -28,6 +28,7 @@ export const BUILTIN_CATALOG: CliCatalog = {
 export const PLUGIN_COMMANDS: ReadonlySet<string> = new Set([
   "run",
   "batch",
+  "worker",
   "validate",
   "graph",
   "schema",

@@ -1,11 +1,12 @@
-import type { BatchRun, BatchTally } from "@weft/engine";
+import type { BatchTally } from "@weft/engine";
 import { createLogUpdate } from "log-update";
 import type { CliIo } from "../io.js";
 import { formatCount, formatSeconds } from "./batch-summary.js";
 
 /** What the progress display reads, each time it draws. */
 export interface BatchProgressSource {
-  batch: BatchRun;
+  /** The batch: rows running now (a local batch), or enqueued and not back yet (a queued one). */
+  batch: { readonly inFlight: number; readonly waiting?: number };
   tally: BatchTally;
   /** Rows a previous batch finished (`--resume`). */
   doneBefore: number;
@@ -59,6 +60,8 @@ export function startBatchProgress(
  */
 export function progressLine(source: BatchProgressSource): string {
   const { tally, batch, doneBefore } = source;
+  // Rows without a slot, waiting on a throttled connection (a local batch counts them).
+  const waiting = batch.waiting ?? 0;
   const seconds = (performance.now() - source.startedAt) / 1000;
   const ended = tally.ended;
   const done = doneBefore + ended;
@@ -68,11 +71,11 @@ export function progressLine(source: BatchProgressSource): string {
     `${formatCount(done)}${total === undefined ? "" : `/${formatCount(total)}`} rows`,
     `${formatCount(ended - tally.failed)} ok`,
     `${formatCount(tally.failed)} failed`,
-    `${formatCount(batch.inFlight - batch.waiting)} running`,
+    `${formatCount(batch.inFlight - waiting)} running`,
     `${rate.toFixed(1)} rows/s`,
   ];
   // Rows waiting out a throttled connection's back-off or rate limit, without a slot.
-  if (batch.waiting > 0) parts.splice(4, 0, `${formatCount(batch.waiting)} waiting`);
+  if (waiting > 0) parts.splice(4, 0, `${formatCount(waiting)} waiting`);
   if (total !== undefined && rate > 0) parts.push(`ETA ${formatSeconds(Math.max(0, total - done) / rate)}`);
   parts.push(`${formatCount(tally.totalTokens)} tokens`);
   const cost = tally.cost;

@@ -1,18 +1,15 @@
 import {
-  type BatchRowResult,
-  BatchTally,
+  type CompiledFlow,
   type ConnectionProvider,
+  type Engine,
   MAX_BATCH_CONCURRENCY,
-  MAX_BATCH_RESULT_LINE_LENGTH,
   MAX_BATCH_WAITING_ROWS,
-  stringifyBounded,
+  type Prices,
 } from "@weft/engine";
-import { startBatchProgress } from "../batch/batch-progress.js";
-import { formatBatchSummary } from "../batch/batch-summary.js";
-import { countRows } from "../batch/count-rows.js";
-import { checkDataFile, dataFormatOf, readDataRows } from "../batch/data-rows.js";
+import { checkDataFile, type DataFormat, dataFormatOf, readDataRows } from "../batch/data-rows.js";
+import { driveBatch } from "../batch/drive-batch.js";
 import { openResultsFile } from "../batch/results-file.js";
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, usageError } from "../cli-error.js";
+import { usageError } from "../cli-error.js";
 import { openCliConnections } from "../connections.js";
 import { createCliEngine } from "../create-engine.js";
 import { loadFlowFile } from "../flow-file.js";
@@ -20,7 +17,6 @@ import type { CliIo } from "../io.js";
 import { splitPair } from "../options.js";
 import { BUILTIN_CATALOG, type CliCatalog } from "../plugins.js";
 import { loadPrices } from "../prices-file.js";
-import { LineWriter } from "../reporters/line-writer.js";
 import { checkStaticConnections, readInputs, usesStaticConnections } from "./run.js";
 
 /** Options of `weft batch`. */
@@ -43,6 +39,16 @@ export interface BatchCommandOptions {
   catalog?: CliCatalog;
 }
 
+/** A batch's flow, data and settings, read and checked before any row runs. */
+export interface PreparedBatch {
+  flow: CompiledFlow;
+  format: DataFormat;
+  map: Map<string, string>;
+  inputs: Record<string, unknown>;
+  prices: Prices | undefined;
+  engine: Engine;
+}
+
 /**
  * `weft batch <flow> --data rows.jsonl --output results.jsonl`: runs the flow once per row, many
  * rows at once, one result line per row as it ends. The results file is the record of what is
@@ -51,31 +57,16 @@ export interface BatchCommandOptions {
  * row succeeded, 1 when some failed, 2 for an invalid flow, command line or data file.
  */
 export async function batchCommand(file: string, options: BatchCommandOptions, io: CliIo): Promise<number> {
-  const catalog = options.catalog ?? BUILTIN_CATALOG;
-  const flow = await loadFlowFile(createCliEngine(catalog), file);
-  const format = dataFormatOf(options.data);
-  await checkDataFile(options.data);
-  const map = readMaps(options.map);
-  const connections =
-    options.connections ??
-    (usesStaticConnections(flow) ? await openCliConnections(io.env, catalog) : undefined);
-  const pricesSource = options.prices ? { file: options.prices, label: options.prices } : catalog.prices;
-  const prices = pricesSource ? await loadPrices(pricesSource) : undefined;
-  const engine = createCliEngine(catalog, {
-    ...(connections ? { connections } : {}),
-    ...(prices ? { prices } : {}),
-  });
-  await checkStaticConnections(engine, flow, io);
-  const inputs = await readInputs(flow, options, io);
-
+  const prepared = await prepareBatch(file, options, io, { staticConnections: true });
+  const { engine, flow, format } = prepared;
   checkAtMost("--concurrency", options.concurrency, MAX_BATCH_CONCURRENCY);
   checkAtMost("--max-waiting-rows", options.maxWaitingRows, MAX_BATCH_WAITING_ROWS);
   const controller = new AbortController();
   let done = new Set<number>();
   // Checks the map and inputs against the flow before the results file is created.
   const batch = engine.batch(flow, readDataRows(options.data, format), {
-    map,
-    inputs,
+    map: prepared.map,
+    inputs: prepared.inputs,
     textValues: format === "csv",
     signal: controller.signal,
     skip: (index) => done.has(index),
@@ -85,73 +76,39 @@ export async function batchCommand(file: string, options: BatchCommandOptions, i
   });
   const results = await openResultsFile(options.output, Boolean(options.resume));
   done = results.done.indexes;
-  const stderr = new LineWriter(io.stderr);
-  if (results.done.repairedBytes > 0) {
-    stderr.lines(
-      `repaired ${options.output}: removed a half-written last line (${results.done.repairedBytes} bytes); its row runs again\n`,
-    );
-  }
-
-  const tally = new BatchTally();
-  const startedAt = performance.now();
-  let totalRows: number | undefined;
-  void countRows(options.data, format, controller.signal).then((count) => {
-    totalRows = count;
-  });
-  const progress = startBatchProgress(io, {
-    batch,
-    tally,
-    doneBefore: done.size,
-    totalRows: () => totalRows,
-    startedAt,
-  });
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    progress.note("cancelling the rows in flight (press Ctrl-C again to quit now)\n");
-    controller.abort("cancelled by Ctrl-C");
-  };
-  process.on("SIGINT", onSigint);
-  let failure: unknown;
-  try {
-    for await (const result of batch) {
-      tally.add(result);
-      // A cancelled row is not done: it gets no line, and a resumed batch runs it.
-      if (result.status !== "cancelled") await results.append(resultLine(result));
-    }
-  } catch (error) {
-    failure = error;
-  } finally {
-    progress.stop();
-    process.off("SIGINT", onSigint);
-    await results.close();
-    // Stops the row count if it still runs.
-    if (!controller.signal.aborted) controller.abort("the batch ended");
-  }
-  const summary = tally.summary(batch.stopReason, batch.skipped);
-  const report = {
-    ...summary,
-    output: options.output,
-    before: { succeeded: results.done.succeeded, failed: results.done.failed },
-  };
-  stderr.lines(formatBatchSummary(report, io));
-  if (failure !== undefined) throw failure;
-  if (options.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  if (summary.stopReason === "cancelled") return EXIT_INTERRUPTED;
-  const failed = summary.failed + results.done.failed;
-  return failed > 0 || summary.stopReason !== "completed" ? EXIT_RUN_FAILED : EXIT_OK;
+  return driveBatch(io, { batch, results, controller, ...options, format });
 }
 
-/** One line of the results file: the row's index, status, outputs or error, usage and duration. */
-function resultLine(result: BatchRowResult): string {
-  const line = {
-    index: result.index,
-    status: result.status,
-    ...(result.outputs ? { outputs: result.outputs } : {}),
-    ...(result.error ? { error: result.error } : {}),
-    ...(result.usage ? { usage: result.usage } : {}),
-    durationMs: result.durationMs,
-  };
-  return stringifyBounded(line, { maxLength: MAX_BATCH_RESULT_LINE_LENGTH });
+/**
+ * Reads what a batch needs, local or queued: the flow, the data file's format, `--map`, the inputs
+ * for every row, prices. With `staticConnections`, the engine has the local store's connections
+ * and the flow's are checked (a queued batch's workers bring their own).
+ */
+export async function prepareBatch(
+  file: string,
+  options: BatchCommandOptions,
+  io: CliIo,
+  { staticConnections }: { staticConnections: boolean },
+): Promise<PreparedBatch> {
+  const catalog = options.catalog ?? BUILTIN_CATALOG;
+  const flow = await loadFlowFile(createCliEngine(catalog), file);
+  const format = dataFormatOf(options.data);
+  await checkDataFile(options.data);
+  const map = readMaps(options.map);
+  const connections =
+    options.connections ??
+    (staticConnections && usesStaticConnections(flow)
+      ? await openCliConnections(io.env, catalog)
+      : undefined);
+  const pricesSource = options.prices ? { file: options.prices, label: options.prices } : catalog.prices;
+  const prices = pricesSource ? await loadPrices(pricesSource) : undefined;
+  const engine = createCliEngine(catalog, {
+    ...(connections ? { connections } : {}),
+    ...(prices ? { prices } : {}),
+  });
+  if (staticConnections) await checkStaticConnections(engine, flow, io);
+  const inputs = await readInputs(flow, options, io);
+  return { flow, format, map, inputs, prices, engine };
 }
 
 /** `--map input=template`, each input once. */
@@ -167,6 +124,5 @@ function readMaps(pairs: readonly string[]): Map<string, string> {
 
 /** A number option past its limit is a usage error (commander has checked that it is whole). */
 function checkAtMost(option: string, value: number | undefined, max: number): void {
-  if (value !== undefined && value > max)
-    throw usageError(`${option}: expected at most ${max}, got ${value}`);
+  if (value !== undefined && value > max) throw usageError(`${option}: expected at most ${max}, got ${value}`);
 }

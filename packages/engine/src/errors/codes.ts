@@ -128,6 +128,14 @@ export const ERROR_CODES = {
   /** A results file that could not be written (disk full, permissions). */
   "batch.write": "service",
 
+  // Batches across worker processes on Redis (`@weft/queue`, `weft batch --queue`, `weft worker`).
+  /** A queue setting that cannot be used: a Redis URL, a missing or malformed `WEFT_SECRET_KEY`, a batch id. */
+  "queue.config": "user",
+  /** Redis could not be reached, or answered with an error. */
+  "queue.unreachable": "service",
+  /** A row's job failed in the queue: its worker stopped too often (killed, crashed), or it could not be opened. */
+  "queue.row": "service",
+
   /** An error that is not a `FlowError`, as the CLI reports it under `--json`. */
   internal: "internal",
 } as const satisfies Record<string, ErrorKind>;

@@ -32,6 +32,7 @@ export { type QueueWorker, startWorker, type WorkerOptions } from "./worker/star
 export {
   createWorkerEngine,
   type WorkerEngineOptions,
+  type WorkerEngines,
   type WorkerRedis,
   workerEngines,
 } from "./worker/worker-engine.js";

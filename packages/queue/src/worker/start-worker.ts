@@ -75,6 +75,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   const end = async (force: boolean) => {
     closing = true;
     await worker.close(force).catch(() => {});
+    await engines.close().catch(() => {});
     client.disconnect();
   };
   return { close: () => end(false), kill: () => end(true) };

@@ -9,6 +9,7 @@ import {
 } from "@weft/engine";
 import type { Redis } from "ioredis";
 import { MAX_CACHED_BATCHES } from "../limits.js";
+import { createRedisConnectionLimits, type RedisConnectionLimits } from "../limits/redis-connection-limits.js";
 
 /** What a worker runs rows with: the same node types, kinds and static connections as `weft run`. */
 export interface WorkerEngineOptions {
@@ -19,8 +20,9 @@ export interface WorkerEngineOptions {
   /** The worker's own static connections, by the names flows use. */
   connections?: ConnectionProvider;
   /**
-   * The per-connection limits every run of this worker goes through. One per worker unless set:
-   * limits held across all workers plug in here.
+   * The per-connection limits every run of this worker goes through. Unless set, one per worker
+   * whose `maxConcurrency`, `requestsPerMinute` and 429 back-offs are shared through the worker's
+   * Redis with every other worker of the same prefix (`createRedisConnectionLimits`).
    */
   limiter?: ConnectionLimiter;
   /** `EngineOptions.requestTimeoutMs`. */
@@ -33,19 +35,25 @@ export interface WorkerRedis {
   prefix: string;
 }
 
+/** A worker's engine for a batch's prices; `close` lets go of the limits shared through Redis. */
+export interface WorkerEngines {
+  (prices?: Prices): Engine;
+  close(): Promise<void>;
+}
+
 /**
  * The one place a worker's engines are made: one per set of prices a batch brings (at most
  * `MAX_CACHED_BATCHES`), all sharing one limiter, so that a connection's limits hold across every
- * row of the worker. The limiter is `options.limiter`, else one of this worker's own.
+ * row of the worker. The limiter is `options.limiter`, else one whose limits are shared with every
+ * worker through `redis` (keyed by connection identity hashes, never a key).
  */
-export function workerEngines(
-  options: WorkerEngineOptions,
-  _redis: WorkerRedis,
-): (prices?: Prices) => Engine {
+export function workerEngines(options: WorkerEngineOptions, redis: WorkerRedis): WorkerEngines {
   const kinds = createWorkerEngine(options, undefined).connectionKinds;
-  const limiter = options.limiter ?? new ConnectionLimiter(kinds);
+  let shared: RedisConnectionLimits | undefined;
+  if (!options.limiter) shared = createRedisConnectionLimits(redis.client, { prefix: redis.prefix });
+  const limiter = options.limiter ?? new ConnectionLimiter(kinds, shared ? { shared } : {});
   const engines = new Map<string, Engine>();
-  return (prices) => {
+  const engineFor = (prices?: Prices): Engine => {
     const key = prices ? JSON.stringify([prices.currency, [...prices.models]]) : "";
     let engine = engines.get(key);
     if (!engine) {
@@ -55,6 +63,7 @@ export function workerEngines(
     }
     return engine;
   };
+  return Object.assign(engineFor, { close: async () => await shared?.close() });
 }
 
 /** A worker's engine: the options' node types, kinds and connections, the given limiter and prices. */

@@ -37,7 +37,9 @@ export interface WorkerRedis {
 
 /** A worker's engine for a batch's prices; `close` lets go of the limits shared through Redis. */
 export interface WorkerEngines {
+  /** The engine for a batch with these prices (one engine per set of prices, sharing one limiter). */
   (prices?: Prices): Engine;
+  /** Lets go of the limits shared through Redis (the worker's Redis client stays open). */
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -8,9 +9,17 @@ import {
   testPrefix,
 } from "../packages/queue/test-support/redis.js";
 import { deleteKeys } from "../packages/queue/test-support/scan-redis.js";
-import { spawnCli, TENANT_FLOW, TENANT_MAPS, tempDir, tenantRows, writeJsonl } from "./support/batch.js";
+import {
+  readResults,
+  spawnCli,
+  TENANT_FLOW,
+  TENANT_MAPS,
+  tempDir,
+  tenantRows,
+  writeJsonl,
+} from "./support/batch.js";
 import { runCli } from "./support/cli.js";
-import { queueEnv } from "./support/queue.js";
+import { queueEnv, WorkerPool } from "./support/queue.js";
 
 const skip = redisUnavailable();
 if (skip) console.log(skip);
@@ -111,5 +120,57 @@ describe.skipIf(skip !== undefined)("weft batch --queue --status and --cancel", 
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Redis knows no batch nope");
     expect(server.requests).toHaveLength(0);
+  }, 60_000);
+
+  it("runs a flow's static connection from the worker's own store, whose key file is not WEFT_SECRET_KEY", async () => {
+    const dir = tempDir();
+    const home = tempDir();
+    const storeKey = "test-key-worker-store-0001";
+    const created = await runCli(
+      [
+        "connection",
+        "create",
+        "llm",
+        "--type",
+        "azure-ai",
+        "--endpoint",
+        `${server.url}/models`,
+        "--api-key-env",
+        "K",
+      ],
+      { env: { WEFT_HOME: home, K: storeKey } },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const flow = join(dir, "hello.flow.json");
+    writeFileSync(
+      flow,
+      JSON.stringify({
+        inputs: { question: { type: "string" } },
+        nodes: [
+          {
+            id: "answer",
+            type: "chat-completion",
+            connection: "llm",
+            inputs: { model: "gpt-4o-mini", prompt: "${inputs.question}" },
+          },
+        ],
+        outputs: { answer: "${nodes.answer.output.content}" },
+      }),
+    );
+    const data = writeJsonl(join(dir, "rows.jsonl"), [{ question: "one" }, { question: "two" }]);
+    const output = join(dir, "out.jsonl");
+    // The store was made with a key file; the queue's WEFT_SECRET_KEY is another key.
+    const pool = new WorkerPool(queue, { env: { WEFT_HOME: home } });
+    await pool.start(1);
+    try {
+      const batch = await runCli(["batch", flow, "--data", data, "--output", output, ...queue], {
+        env: queueEnv(),
+      });
+      expect(batch.code, batch.stderr).toBe(0);
+      expect(readResults(output).map((line) => line.status)).toEqual(["succeeded", "succeeded"]);
+      expect(server.requests.map((entry) => entry.lastUserMessage).sort()).toEqual(["one", "two"]);
+    } finally {
+      await pool.stop();
+    }
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { startWorker } from "@weft/queue";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../cli-error.js";
-import { openCliConnections } from "../connections.js";
+import { openWorkerConnections } from "../connections.js";
 import type { CliIo } from "../io.js";
 import type { CliCatalog } from "../plugins.js";
 
@@ -21,7 +21,7 @@ export interface WorkerCommandOptions {
  * at once (those rows run again on another worker). Exit 0 after SIGTERM, 130 after Ctrl-C.
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<number> {
-  const connections = await openCliConnections(io.env, options.catalog);
+  const connections = await openWorkerConnections(io.env, options.catalog);
   const worker = await startWorker({
     url: options.queue,
     secretKey: io.env.WEFT_SECRET_KEY ?? "",

@@ -55,10 +55,48 @@ export function createLimitedFetch(maxBytes: number): typeof fetch {
       await body.cancel().catch(() => {});
       throw new ResponseTooLarge(maxBytes, status);
     }
+    if (response.ok) return limitBody(response, body, maxBytes);
     const head = { status, statusText: response.statusText, headers: response.headers };
-    if (response.ok) return new Response(body.pipeThrough(limitWebStream(maxBytes, status)), head);
     return new Response(await readWebStream(body, maxBytes, status), head);
   };
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The response itself, its body read through the limit: `text`, `json` and `arrayBuffer` read at
+ * most `maxBytes` (the way `fetch` decodes, a leading BOM dropped), and `body` is the stream piped
+ * through a limit, made only when asked for (a streamed answer). A whole answer read as text or
+ * JSON thus costs no stream of its own: a `TransformStream` and a new `Response` per request
+ * cost more than the rest of the limit. What would read the body past the limit is refused.
+ */
+function limitBody(response: Response, body: ReadableStream<Uint8Array>, maxBytes: number): Response {
+  const { status } = response;
+  let limited: ReadableStream<Uint8Array> | undefined;
+  const read = () => readWebStream(limited ?? body, maxBytes, status);
+  const refuse = (name: string) => () => {
+    throw new TypeError(`Response.${name}() is not available on a response read up to maxResponseBytes`);
+  };
+  return Object.defineProperties(response, {
+    body: {
+      get: () => {
+        limited ??= body.pipeThrough(limitWebStream(maxBytes, status));
+        return limited;
+      },
+    },
+    text: { value: async () => utf8.decode(await read()) },
+    json: { value: async () => JSON.parse(utf8.decode(await read())) as unknown },
+    arrayBuffer: {
+      value: async () => {
+        const bytes = await read();
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      },
+    },
+    bytes: { value: async () => new Uint8Array(await read()) },
+    blob: { value: refuse("blob") },
+    formData: { value: refuse("formData") },
+    clone: { value: refuse("clone") },
+  });
 }
 
 function limitWebStream(maxBytes: number, status: number): TransformStream<Uint8Array, Uint8Array> {

@@ -1,7 +1,7 @@
 /**
  * W5's chat completions in a loop, for instruction counts on a busy machine (see README, "A/B on a
  * busy machine"): `weft mock-llm` in a process of its own (valgrind does not follow it), 300
- * warm-up requests, then `requests` more, 16 at a time, by one caller:
+ * warm-up requests, then `requests` more, 16 at a time (or the third argument), by one caller:
  *
  * - `weft-openai`, `weft-foundry`: a one-node chat-completion flow through the engine;
  * - `direct-openai`, `direct-foundry`: the SDK in a plain loop with a signal and a timeout per
@@ -21,6 +21,8 @@ import { startMockLlmProcess } from "./mock-llm-process.js";
 
 const mode = process.argv[2] ?? "weft-openai";
 const requests = Number(process.argv[3] ?? 400);
+/** Requests in flight: 16 as W5; 1 makes counts repeat better (no batches that depend on timing). */
+const atOnce = Number(process.argv[4] ?? 16);
 const key = "test-key-bench";
 const model = "gpt-4o-mini";
 const messages = [
@@ -86,9 +88,9 @@ try {
     throw new Error(
       `Expected a mode of weft-openai, weft-foundry, direct-openai or direct-foundry, got ${mode}`,
     );
-  await runPool(300, 16, call);
+  await runPool(300, atOnce, call);
   const cpu = process.cpuUsage();
-  await runPool(requests, 16, call);
+  await runPool(requests, atOnce, call);
   const used = process.cpuUsage(cpu);
   console.log(
     JSON.stringify({

@@ -177,6 +177,26 @@ describe("a service request's deadline", () => {
     });
   });
 
+  it("holds a request that takes no signal to its deadline too", async () => {
+    const parameterless = defineNodeType({
+      type: "parameterless",
+      description: "Calls a service with a request that declares no parameter.",
+      input: z.object({}),
+      usesConnection: true,
+      connectionKinds: testConnectionKinds,
+      async run(_input, context) {
+        const service = await context.connection();
+        return service.call(() => new Promise(() => {}));
+      },
+    });
+    const engine = createEngine({ nodeTypes: [parameterless], connections });
+    const result = await engine.run({
+      nodes: [{ id: "call", type: "parameterless", connection: "service", requestTimeoutMs: 20 }],
+    });
+
+    expect(result.nodes.call!.error).toMatchObject({ code: "node.timeout", nodeId: "call" });
+  });
+
   it("aborts a request in flight with the run's reason when the run is cancelled", async () => {
     let seen: AbortSignal | undefined;
     let started!: () => void;

@@ -105,7 +105,9 @@ export interface AbortLink {
 /**
  * Runs `task` with a signal that aborts when `parent` does or when `ms` pass. At the deadline the
  * returned promise rejects with `timeoutError()` even if `task` ignores its signal; a late result
- * is dropped.
+ * is dropped. A `task` that declares no parameter cannot read a signal: it gets none made for it
+ * (an `AbortController` per request is the largest cost of a request that needs none), and the
+ * deadline still holds.
  */
 export function runWithDeadline<T>(
   parent: AbortParent,
@@ -113,14 +115,16 @@ export function runWithDeadline<T>(
   timeoutError: () => FlowError,
   task: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  if (ms > MAX_TIMER_MS) return task(parent instanceof AbortSignal ? parent : parent.signal);
   const link = parent instanceof AbortSignal ? undefined : parent;
   const parentSignal = parent instanceof AbortSignal ? parent : undefined;
-  if (ms > MAX_TIMER_MS) return task(parent instanceof AbortSignal ? parent : parent.signal);
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(parentSignal?.reason);
-  if (link) link.link(controller);
-  else if (parentSignal?.aborted) onAbort();
-  else parentSignal?.addEventListener("abort", onAbort, { once: true });
+  const controller = task.length === 0 ? undefined : new AbortController();
+  const onAbort = () => controller?.abort(parentSignal?.reason);
+  if (controller) {
+    if (link) link.link(controller);
+    else if (parentSignal?.aborted) onAbort();
+    else parentSignal?.addEventListener("abort", onAbort, { once: true });
+  }
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     // One settle for the task's end and the deadline, whichever comes first; the other is dropped.
@@ -128,19 +132,21 @@ export function runWithDeadline<T>(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (link) link.unlink(controller);
-      else parentSignal?.removeEventListener("abort", onAbort);
+      if (controller) {
+        if (link) link.unlink(controller);
+        else parentSignal?.removeEventListener("abort", onAbort);
+      }
       if (ok) resolve(value as T);
       else reject(value);
     };
     const timer = setTimeout(() => {
       const error = timeoutError();
-      controller.abort(error);
+      controller?.abort(error);
       settle(false, error);
     }, ms);
     let work: Promise<T>;
     try {
-      work = task(controller.signal);
+      work = controller ? task(controller.signal) : (task as () => Promise<T>)();
     } catch (error) {
       settle(false, error);
       return;

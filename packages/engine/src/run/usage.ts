@@ -53,7 +53,16 @@ export function emptyUsage(): Usage {
 
 /** A run's usage before any call. */
 export function emptyRunUsage(): RunUsage {
-  return { ...emptyUsage(), byConnection: {} };
+  // A literal rather than a spread of `emptyUsage()`: one is made per run.
+  return {
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    totalTokens: 0,
+    reported: true,
+    unreportedRequests: 0,
+    byConnection: {},
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { pipeline, Transform } from "node:stream";
+import { pipeline, type Readable, Transform } from "node:stream";
 import type { ModelClientOptions } from "@azure-rest/ai-inference";
 import { FlowError } from "@weft/engine";
 
@@ -55,10 +55,48 @@ export function createLimitedFetch(maxBytes: number): typeof fetch {
       await body.cancel().catch(() => {});
       throw new ResponseTooLarge(maxBytes, status);
     }
+    if (response.ok) return limitBody(response, body, maxBytes);
     const head = { status, statusText: response.statusText, headers: response.headers };
-    if (response.ok) return new Response(body.pipeThrough(limitWebStream(maxBytes, status)), head);
     return new Response(await readWebStream(body, maxBytes, status), head);
   };
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The response itself, its body read through the limit: `text`, `json` and `arrayBuffer` read at
+ * most `maxBytes` (the way `fetch` decodes, a leading BOM dropped), and `body` is the stream piped
+ * through a limit, made only when asked for (a streamed answer). A whole answer read as text or
+ * JSON thus costs no stream of its own: a `TransformStream` and a new `Response` per request
+ * cost more than the rest of the limit. What would read the body past the limit is refused.
+ */
+function limitBody(response: Response, body: ReadableStream<Uint8Array>, maxBytes: number): Response {
+  const { status } = response;
+  let limited: ReadableStream<Uint8Array> | undefined;
+  const read = () => readWebStream(limited ?? body, maxBytes, status);
+  const refuse = (name: string) => () => {
+    throw new TypeError(`Response.${name}() is not available on a response read up to maxResponseBytes`);
+  };
+  return Object.defineProperties(response, {
+    body: {
+      get: () => {
+        limited ??= body.pipeThrough(limitWebStream(maxBytes, status));
+        return limited;
+      },
+    },
+    text: { value: async () => utf8.decode(await read()) },
+    json: { value: async () => JSON.parse(utf8.decode(await read())) as unknown },
+    arrayBuffer: {
+      value: async () => {
+        const bytes = await read();
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      },
+    },
+    bytes: { value: async () => new Uint8Array(await read()) },
+    blob: { value: refuse("blob") },
+    formData: { value: refuse("formData") },
+    clone: { value: refuse("clone") },
+  });
 }
 
 function limitWebStream(maxBytes: number, status: number): TransformStream<Uint8Array, Uint8Array> {
@@ -149,16 +187,43 @@ function limitNodeStream(stream: NodeJS.ReadableStream, maxBytes: number, status
   return limited;
 }
 
-async function readNodeStream(
-  stream: NodeJS.ReadableStream,
-  maxBytes: number,
-  status: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of limitNodeStream(stream, maxBytes, status)) {
-    chunks.push(chunk as Buffer);
-    total += (chunk as Buffer).length;
-  }
-  return Buffer.concat(chunks, total).toString("utf8");
+/**
+ * Reads a body whole, up to `maxBytes`: past it the stream is destroyed (the connection closes
+ * instead of draining) and the read fails with `ResponseTooLarge`. Plain stream events rather
+ * than a pipeline into an async iterator: this runs for every answer, and a pipeline makes an
+ * `AbortController` (and an `AbortError` when it ends) per response.
+ */
+function readNodeStream(stream: NodeJS.ReadableStream, maxBytes: number, status: number): Promise<string> {
+  const readable = stream as Readable;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let settled = false;
+    // The first of end, error, close and the limit settles; the listeners stay, so that a late
+    // error of the stream is still handled (an unhandled one would end the process).
+    const done = (error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      readable.off("data", onData);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, total).toString("utf8"));
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      total += buffer.length;
+      if (total > maxBytes) {
+        done(new ResponseTooLarge(maxBytes, status));
+        readable.destroy();
+      } else chunks.push(buffer);
+    };
+    const onEnd = () => done(undefined);
+    const onError = (error: Error) => done(error);
+    // Closed before its end without an error: cut short, as a pipeline reports it.
+    const onClose = () =>
+      done(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    readable.on("data", onData);
+    readable.on("end", onEnd);
+    readable.on("error", onError);
+    readable.on("close", onClose);
+  });
 }

@@ -197,6 +197,32 @@ describe("a service request's deadline", () => {
     expect(result.nodes.call!.error).toMatchObject({ code: "node.timeout", nodeId: "call" });
   });
 
+  it("hands a request that declares no parameter but reads its arguments a live signal", async () => {
+    let seen: unknown;
+    const restArguments = defineNodeType({
+      type: "rest-arguments",
+      description: "Calls a service with a request that reads its signal through rest arguments.",
+      input: z.object({}),
+      usesConnection: true,
+      connectionKinds: testConnectionKinds,
+      async run(_input, context) {
+        const service = await context.connection();
+        return service.call((...args: unknown[]) => {
+          seen = args[0];
+          return Promise.resolve("ok");
+        });
+      },
+    });
+    const engine = createEngine({ nodeTypes: [restArguments], connections });
+    const result = await engine.run({
+      nodes: [{ id: "call", type: "rest-arguments", connection: "service" }],
+    });
+
+    expect(result.status).toBe("succeeded");
+    expect(seen).toBeInstanceOf(AbortSignal);
+    expect((seen as AbortSignal).aborted).toBe(false);
+  });
+
   it("aborts a request in flight with the run's reason when the run is cancelled", async () => {
     let seen: AbortSignal | undefined;
     let started!: () => void;

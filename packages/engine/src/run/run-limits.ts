@@ -105,9 +105,9 @@ export interface AbortLink {
 /**
  * Runs `task` with a signal that aborts when `parent` does or when `ms` pass. At the deadline the
  * returned promise rejects with `timeoutError()` even if `task` ignores its signal; a late result
- * is dropped. A `task` that declares no parameter cannot read a signal: it gets none made for it
- * (an `AbortController` per request is the largest cost of a request that needs none), and the
- * deadline still holds.
+ * is dropped. A `task` that declares no parameter gets no signal of its own made for it (an
+ * `AbortController` per request is the largest cost of a request that needs none): it is handed
+ * the parent's signal, and the deadline still holds.
  */
 export function runWithDeadline<T>(
   parent: AbortParent,
@@ -146,7 +146,9 @@ export function runWithDeadline<T>(
     }, ms);
     let work: Promise<T>;
     try {
-      work = controller ? task(controller.signal) : (task as () => Promise<T>)();
+      // A task that declares no parameter but reads its arguments still gets a live signal: the
+      // node's own, which aborts with the node (the deadline still ends the request's wait).
+      work = task(controller ? controller.signal : (parentSignal ?? (link as AbortLink).signal));
     } catch (error) {
       settle(false, error);
       return;

@@ -124,5 +124,6 @@ function readMaps(pairs: readonly string[]): Map<string, string> {
 
 /** A number option past its limit is a usage error (commander has checked that it is whole). */
 function checkAtMost(option: string, value: number | undefined, max: number): void {
-  if (value !== undefined && value > max) throw usageError(`${option}: expected at most ${max}, got ${value}`);
+  if (value !== undefined && value > max)
+    throw usageError(`${option}: expected at most ${max}, got ${value}`);
 }

@@ -54,7 +54,9 @@ export function expectedOneOf(
   const closest = closestNames(name, names);
   if (names.length <= MAX_LISTED_NAMES) {
     const listed = `expected one of ${names.map(clip).join(", ")}`;
-    return closest.length === 0 ? listed : `${listed}; did you mean ${closest.map((n) => `"${n}"`).join(", ")}?`;
+    return closest.length === 0
+      ? listed
+      : `${listed}; did you mean ${closest.map((n) => `"${n}"`).join(", ")}?`;
   }
   return closest.length === 0
     ? `expected one of the ${names.length} ${noun} (none is close to this name)`

@@ -8,8 +8,11 @@ import {
   type Prices,
 } from "@weft/engine";
 import type { Redis } from "ioredis";
+import {
+  createRedisConnectionLimits,
+  type RedisConnectionLimits,
+} from "../limits/redis-connection-limits.js";
 import { MAX_CACHED_BATCHES } from "../limits.js";
-import { createRedisConnectionLimits, type RedisConnectionLimits } from "../limits/redis-connection-limits.js";
 
 /** What a worker runs rows with: the same node types, kinds and static connections as `weft run`. */
 export interface WorkerEngineOptions {

@@ -111,7 +111,7 @@ describe("weft validate and weft graph with when comparisons", () => {
         {
           code: "flow.unknown-node",
           message:
-            '${nodes.moderat.output.suggestedAction} refers to an unknown node "moderat": expected one of the 5 nodes; did you mean "moderate"?',
+            '${nodes.moderat.output.suggestedAction} refers to an unknown node "moderat": expected one of moderate, chat, reply, refusal, vip; did you mean "moderate"?',
           path: "nodes[1].when.value",
           nodeId: "chat",
           line: 29,

@@ -15,9 +15,10 @@ describe("exit codes", () => {
     const invalid = (code: string) =>
       code !== "store.locked" &&
       code !== "batch.write" &&
-      ["flow.", "input.", "cli.", "connection.", "store.", "prices.", "batch."].some((prefix) =>
-        code.startsWith(prefix),
-      );
+      (code === "queue.config" ||
+        ["flow.", "input.", "cli.", "connection.", "store.", "prices.", "batch."].some((prefix) =>
+          code.startsWith(prefix),
+        ));
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
       if (code.startsWith("engine.") || code.startsWith("node.") || code.startsWith("run.")) continue;
       expect([code, exitCodeFor(new FlowError(code, "x"))]).toEqual([

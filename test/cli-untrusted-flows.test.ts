@@ -136,7 +136,9 @@ describe("weft run --input names", () => {
       expectUserError(result);
       // Refused the same way whatever the name: one line, before anything runs.
       expect(result.stderr).toMatch(
-        new RegExp(`^error: unknown input "${name}": expected one of name, count, verbose, tags(; did you mean "name"\\?)?\n$`),
+        new RegExp(
+          `^error: unknown input "${name}": expected one of name, count, verbose, tags(; did you mean "name"\\?)?\n$`,
+        ),
       );
       expect(result.stdout).toBe("");
     },

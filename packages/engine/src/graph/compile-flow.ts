@@ -1,4 +1,5 @@
 import type { Graph } from "@dagrejs/graphlib";
+import { type CompiledTemplate, compileTemplate } from "../flow/compile-template.js";
 import { formatPath, IssueList, type ReportIssue, type ValidationIssue } from "../flow/issues.js";
 import { findTooDeepInValue } from "../flow/nesting-depth.js";
 import { freezeLiterals, type Reference, type Template } from "../flow/references.js";
@@ -29,6 +30,8 @@ export interface CompiledNode {
   readonly nodeType: AnyNodeType;
   /** The inputs with references parsed. */
   readonly inputs: Template;
+  /** The inputs compiled: what a run evaluates for the node's input. */
+  readonly evaluateInputs: CompiledTemplate;
   /** The node's `when`, parsed. */
   readonly when: WhenCondition | undefined;
   readonly dynamicConnection: Reference | undefined;
@@ -142,19 +145,25 @@ function assembleCompiledFlow(
 ): CompiledFlow {
   const { nodeTypes, templates, writers, dependencies } = parts;
   const dependents = dependencies.dependents();
-  const nodes: CompiledNode[] = flow.nodes.map((node, index) => ({
-    index,
-    id: node.id,
-    definition: node,
-    nodeType: nodeTypes[index]!,
-    inputs: freezeLiterals(templates[index]!.inputs),
-    when: templates[index]!.when,
-    dynamicConnection: templates[index]!.dynamicConnection,
-    writes: writers.writes[index],
-    dependencies: [...dependencies.waitsFor[index]!],
-    dataDependencies: [...dependencies.readsFrom[index]!],
-    dependents: dependents[index]!,
-  }));
+  const indexById = new Map(flow.nodes.map((node, index) => [node.id, index]));
+  const indexOf = (id: string) => indexById.get(id)!;
+  const nodes: CompiledNode[] = flow.nodes.map((node, index) => {
+    const inputs = freezeLiterals(templates[index]!.inputs);
+    return {
+      index,
+      id: node.id,
+      definition: node,
+      nodeType: nodeTypes[index]!,
+      inputs,
+      evaluateInputs: compileTemplate(inputs, indexOf),
+      when: templates[index]!.when,
+      dynamicConnection: templates[index]!.dynamicConnection,
+      writes: writers.writes[index],
+      dependencies: [...dependencies.waitsFor[index]!],
+      dataDependencies: [...dependencies.readsFrom[index]!],
+      dependents: dependents[index]!,
+    };
+  });
   return {
     flow,
     nodes,

@@ -1,5 +1,4 @@
 import { FlowError } from "../errors/flow-error.js";
-import { evaluateTemplate } from "../flow/references.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type { ExecutionRun } from "./node-run.js";
 import { runAttempts, type Settle } from "./retry-loop.js";
@@ -43,7 +42,7 @@ function execute(
 
 /** The node's inputs with their references resolved, checked against its type's input schema. */
 function resolveInputs(run: ExecutionRun, node: CompiledNode): unknown {
-  const raw = evaluateTemplate(node.inputs, run.scope);
+  const raw = node.evaluateInputs(run.scope);
   const parsed = node.nodeType.input.safeParse(raw);
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues

@@ -2,7 +2,8 @@ import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
 import type { FlowError } from "../errors/flow-error.js";
-import type { Reference, ReferenceResolver } from "../flow/references.js";
+import type { TemplateScope } from "../flow/compile-template.js";
+import type { Reference } from "../flow/references.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type { Redactor } from "../secrets/redactor.js";
 import type { NodeRecords } from "./node-records.js";
@@ -28,9 +29,8 @@ export interface NodeRun {
   readonly limiter: ConnectionLimiter;
   /** Only in a batch: the run's waits on its connections, to give its slot to another row. */
   readonly waits: RunWaits | undefined;
-  resolve(reference: Reference): unknown;
-  /** ` (its writer "x" was skipped)`, to explain a reference that resolved to nothing. */
-  whySkipped(reference: Reference): string;
+  /** What references read: the flow's inputs, variables and nodes' outputs. */
+  readonly scope: RunReferences;
   /** How long one service request of `node` may take, and who said so. */
   requestDeadline(node: CompiledNode): Deadline;
   // Reports from a node that has already ended (it ignored its signal after a timeout or a
@@ -40,10 +40,14 @@ export interface NodeRun {
   addUsage(node: CompiledNode, ...report: UsageReport): void;
 }
 
+/** What references read during a run. */
+export interface RunReferences extends TemplateScope {
+  /** ` (its writer "x" was skipped)`, to explain a reference that resolved to nothing. */
+  whySkipped(reference: Reference): string;
+}
+
 /** What executing a node (inputs, deadline, attempts) needs of its run. */
 export interface ExecutionRun extends NodeRun {
-  /** What the node's input references read. */
-  readonly scope: ReferenceResolver;
   readonly records: NodeRecords;
   readonly timeouts: NodeTimeouts;
   /** Whether the run was cancelled or failed; `abortError` says why. */

@@ -11,10 +11,11 @@ import type { ResolvedConnection } from "../node-type/define-node-type.js";
 export interface ConnectionSources {
   readonly connectionKinds: ConnectionKinds;
   readonly connections: ConnectionProvider | undefined;
-  /** The value of a reference in the run's scope (`undefined` when its writer was skipped). */
-  resolve(reference: Reference): unknown;
-  /** Why a reference resolved to nothing, as ` (…)` or an empty string. */
-  whySkipped(reference: Reference): string;
+  /** The run's references: `resolve` gives `undefined` when a writer was skipped, `whySkipped` says ` (…)` why. */
+  readonly scope: {
+    resolve(reference: Reference): unknown;
+    whySkipped(reference: Reference): string;
+  };
 }
 
 /**
@@ -31,7 +32,7 @@ export function resolveConnection(
   const kinds = sources.connectionKinds;
   let dynamicNote = "";
   if (dynamicConnection) {
-    const value = sources.resolve(dynamicConnection);
+    const value = sources.scope.resolve(dynamicConnection);
     if (value !== undefined && value !== null) {
       const connection = kinds.parse(value, {
         nodeId: node.id,
@@ -44,7 +45,7 @@ export function resolveConnection(
         label: kinds.label(connection),
       };
     }
-    dynamicNote = `dynamicConnection ${clip(dynamicConnection.source)} resolved to nothing${sources.whySkipped(dynamicConnection)}`;
+    dynamicNote = `dynamicConnection ${clip(dynamicConnection.source)} resolved to nothing${sources.scope.whySkipped(dynamicConnection)}`;
   }
   if (definition.connection !== undefined)
     return resolveStatic(node, definition.connection, dynamicNote, sources);

@@ -75,10 +75,13 @@ export class RunReporter {
     });
   }
 
-  /** A node ended: what its stream held back goes out first, then `node:end`. */
-  nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords, usage?: Usage): void {
+  /**
+   * A node ended: what its stream held back goes out first, then `node:end`. Whether a listener
+   * may have run (and taken time) meanwhile.
+   */
+  nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords, usage?: Usage): boolean {
     this.#tokens.end(node, status !== "succeeded");
-    if (!this.#events.listenerCount("node:end")) return;
+    if (!this.#events.listenerCount("node:end")) return this.#events.listenerCount("node:token") > 0;
     const index = node.index;
     const error = records.errors[index];
     const reason = records.reasons[index];
@@ -95,6 +98,7 @@ export class RunReporter {
       ...(reason === undefined ? {} : { reason }),
       ...(usage === undefined ? {} : { usage }),
     });
+    return true;
   }
 
   runEnd(status: RunStatus, result: RunResult): void {

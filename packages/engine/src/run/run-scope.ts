@@ -1,7 +1,7 @@
+import type { TemplateScope } from "../flow/compile-template.js";
 import {
   evaluateTemplate,
   type Reference,
-  type ReferenceResolver,
   readPath,
   setOwn,
   stringifyForInterpolation,
@@ -19,7 +19,7 @@ const NO_INPUTS: ReadonlyMap<string, unknown> = new Map();
  * What references read during a run: the flow's inputs, the variables nodes wrote and the nodes'
  * outputs. Interpolating a secret into text makes the text a secret too.
  */
-export class RunScope implements ReferenceResolver {
+export class RunScope implements TemplateScope {
   readonly variables = new Map<string, unknown>();
   /** The flow's inputs, set when the run starts. */
   inputs: ReadonlyMap<string, unknown> = NO_INPUTS;
@@ -40,6 +40,10 @@ export class RunScope implements ReferenceResolver {
       this.variables.set(node.writes, writeValue ? writeValue(output) : output);
     }
     this.#records.outputs[node.index] = output;
+  }
+
+  output(index: number): unknown {
+    return this.#records.outputs[index];
   }
 
   resolve(reference: Reference): unknown {

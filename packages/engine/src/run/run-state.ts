@@ -3,7 +3,6 @@ import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { type ErrorInfo, FlowError, toErrorInfo } from "../errors/flow-error.js";
-import type { Reference } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { RunEventListeners } from "./events.js";
@@ -65,6 +64,10 @@ export class RunState implements ExecutionRun {
   readonly #scheduler: Scheduler;
   readonly #usage: UsageTally;
   #ended = 0;
+  /** Nodes ended other than `succeeded`: while none, no node is skipped for its data. */
+  #unsucceeded = 0;
+  /** The clock a node's end read, until code of a node or listener runs (else -1): its release starts nodes at it. */
+  #now = -1;
   #startedAtMs = 0;
   #startTime = 0;
   #failure: ErrorInfo | undefined;
@@ -149,14 +152,6 @@ export class RunState implements ExecutionRun {
     this.#stop(cancellationError(reason), "the run was cancelled");
   }
 
-  resolve(reference: Reference): unknown {
-    return this.scope.resolve(reference);
-  }
-
-  whySkipped(reference: Reference): string {
-    return this.scope.whySkipped(reference);
-  }
-
   requestDeadline(node: CompiledNode): Deadline {
     return resolveRequestDeadline(this.limits, node);
   }
@@ -186,7 +181,8 @@ export class RunState implements ExecutionRun {
       this.#end(node, "cancelled", undefined, this.abortError!.message);
       return false;
     }
-    const skipReason = this.scope.skipReason(node);
+    const skipReason =
+      this.#unsucceeded === 0 && node.when === undefined ? undefined : this.scope.skipReason(node);
     if (skipReason !== undefined) {
       this.#end(node, "skipped", undefined, skipReason);
       return false;
@@ -200,8 +196,9 @@ export class RunState implements ExecutionRun {
     const node = this.#nodes[index]!;
     const records = this.records;
     records.states[index] = "running";
-    // One clock read per start: the wall-clock start follows from the run's own.
-    const now = performance.now();
+    // At most one clock read per start: the wall-clock start follows from the run's own.
+    const now = this.#now >= 0 ? this.#now : performance.now();
+    this.#now = -1;
     records.runningSince[index] = now;
     records.startedAt[index] = this.#startedAtMs + Math.round(now - this.#startTime);
     this.#reporter.nodeStart(node, records.startedAt[index]!);
@@ -227,10 +224,12 @@ export class RunState implements ExecutionRun {
     } else {
       error = this.#reporter.redactError(toErrorInfo(value, node.id));
     }
-    records.durations[index] = performance.now() - records.runningSince[index]!;
+    this.#now = performance.now();
+    records.durations[index] = this.#now - records.runningSince[index]!;
     const failsRun = error !== undefined && !node.definition.continueOnError;
     if (failsRun) this.#failure ??= error;
     this.#end(node, error ? "failed" : "succeeded", error);
+    this.#now = -1;
     if (failsRun) {
       this.#stop(
         new FlowError("run.aborted", `cancelled because node "${node.id}" failed`, { nodeId: node.id }),
@@ -248,7 +247,8 @@ export class RunState implements ExecutionRun {
     if (error) records.errors[index] = error;
     if (reason !== undefined) records.reasons[index] = reason;
     this.#ended++;
-    this.#reporter.nodeEnd(node, state, records, this.#usage.forNode(index));
+    if (state !== "succeeded") this.#unsucceeded++;
+    if (this.#reporter.nodeEnd(node, state, records, this.#usage.forNode(index))) this.#now = -1;
     // A failure that fails the run starts nothing more: the run is about to be aborted.
     const fatal = state === "failed" && !node.definition.continueOnError;
     if (!fatal && !this.aborted) this.#scheduler.release(index);

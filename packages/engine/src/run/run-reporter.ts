@@ -28,8 +28,18 @@ export class RunReporter {
     this.#tokens = new TokenStreams(runId, events, redactor);
   }
 
+  /**
+   * Whether anyone listens to `event`. Most runs have no listener at all, which eventemitter3's
+   * count of event names tells without building the prefixed key `listenerCount` looks up.
+   */
+  #listens(event: keyof RunEventListeners): boolean {
+    return (
+      (this.#events as { _eventsCount?: number })._eventsCount !== 0 && this.#events.listenerCount(event) > 0
+    );
+  }
+
   runStart(timestamp: number, flowName: string | undefined, nodeCount: number): void {
-    if (!this.#events.listenerCount("run:start")) return;
+    if (!this.#listens("run:start")) return;
     this.#events.emit("run:start", {
       runId: this.#runId,
       timestamp,
@@ -39,7 +49,7 @@ export class RunReporter {
   }
 
   nodeStart(node: CompiledNode, timestamp: number): void {
-    if (!this.#events.listenerCount("node:start")) return;
+    if (!this.#listens("node:start")) return;
     this.#events.emit("node:start", {
       runId: this.#runId,
       timestamp,
@@ -53,7 +63,7 @@ export class RunReporter {
   }
 
   log(node: CompiledNode, level: "debug" | "info" | "warn", message: string): void {
-    if (!this.#events.listenerCount("node:log")) return;
+    if (!this.#listens("node:log")) return;
     this.#events.emit("node:log", {
       runId: this.#runId,
       timestamp: Date.now(),
@@ -64,7 +74,7 @@ export class RunReporter {
   }
 
   retry(node: CompiledNode, attempt: number, delayMs: number, error: unknown): void {
-    if (!this.#events.listenerCount("node:retry")) return;
+    if (!this.#listens("node:retry")) return;
     this.#events.emit("node:retry", {
       runId: this.#runId,
       timestamp: Date.now(),
@@ -81,7 +91,7 @@ export class RunReporter {
    */
   nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords, usage?: Usage): boolean {
     this.#tokens.end(node, status !== "succeeded");
-    if (!this.#events.listenerCount("node:end")) return this.#events.listenerCount("node:token") > 0;
+    if (!this.#listens("node:end")) return this.#listens("node:token");
     const index = node.index;
     const error = records.errors[index];
     const reason = records.reasons[index];
@@ -102,7 +112,7 @@ export class RunReporter {
   }
 
   runEnd(status: RunStatus, result: RunResult): void {
-    if (!this.#events.listenerCount("run:end")) return;
+    if (!this.#listens("run:end")) return;
     this.#events.emit("run:end", {
       runId: this.#runId,
       timestamp: Date.now(),

@@ -12,6 +12,8 @@ export const keys = {
   spec: (prefix: string, batchId: string) => `${prefix}:batch:${batchId}:spec`,
   status: (prefix: string, batchId: string) => `${prefix}:batch:${batchId}:status`,
   cancel: (prefix: string, batchId: string) => `${prefix}:batch:${batchId}:cancel`,
+  /** The list workers push the batch's row results onto and its producer drains. */
+  results: (prefix: string, batchId: string) => `${prefix}:batch:${batchId}:results`,
   job: (prefix: string, jobId: string) => `${prefix}:${ROWS_QUEUE}:${jobId}`,
 };
 

@@ -5,7 +5,7 @@ import { MAX_JOB_DATA_BYTES } from "../limits.js";
 import { seal } from "../seal.js";
 import type { RowJobData } from "../worker/run-job.js";
 
-/** A row's job: its id is the batch's and the row's; done jobs leave Redis (their results came back). */
+/** A row's job: its id is the batch's and the row's; done jobs leave Redis (their results travel on the batch's results list). */
 export function rowJobOptions(batchId: string, index: number, attempts: number): JobsOptions {
   return {
     jobId: jobIdOf(batchId, index),
@@ -14,29 +14,6 @@ export function rowJobOptions(batchId: string, index: number, attempts: number):
     removeOnComplete: true,
     removeOnFail: true,
   };
-}
-
-/** The result a worker handed back for a row (its result line, parsed). */
-export function resultOfCompleted(index: number, returnvalue: unknown): BatchRowResult {
-  try {
-    return { ...(JSON.parse(String(returnvalue)) as BatchRowResult), index };
-  } catch {
-    const error = { code: "queue.row" as const, message: "the worker's result line is not JSON" };
-    return { index, status: "failed", error, durationMs: 0 };
-  }
-}
-
-/** A row whose job failed for good (`queue.row`), in words: never the row's data. */
-export function resultOfFailure(index: number, failedReason: string, attempts: number): BatchRowResult {
-  let message: string;
-  if (/stalled more than/i.test(failedReason)) {
-    message =
-      "the row's worker stopped while running it too many times (killed, crashed or out of memory): not run again";
-  } else {
-    const reason = failedReason.length > 500 ? `${failedReason.slice(0, 500)}…` : failedReason;
-    message = `the row's job failed (at most ${attempts} attempts): ${reason}`;
-  }
-  return { index, status: "failed", error: { code: "queue.row", message }, durationMs: 0 };
 }
 
 /** A row taken off the queue by a cancel: not done, a resumed batch runs it. */

@@ -5,7 +5,8 @@ import type { StoredBatch } from "../batch-spec.js";
 /** @internal What `startQueueBatch` checked and opened. */
 export interface QueueBatchSettings {
   client: Redis;
-  eventsClient: Redis;
+  /** A connection of its own for the blocking reads of the batch's results list. */
+  resultsClient: Redis;
   prefix: string;
   batchId: string;
   secretKey: Buffer;
@@ -17,7 +18,5 @@ export interface QueueBatchSettings {
   maxPending: number;
   attempts: number;
   checkIntervalMs: number;
-  /** Server time at start, as a stream id: events before it belong to no row of this producer. */
-  startEventId: string;
   log: (line: string) => void;
 }

@@ -1,19 +1,14 @@
 import type { BatchRow, BatchRowResult, BatchStopReason } from "@weft/engine";
-import { Queue, QueueEvents } from "bullmq";
+import { Queue } from "bullmq";
 import { batchStored, storeBatch } from "../batch-spec.js";
 import { writeBatchStatus } from "../batch-status.js";
-import { indexOfJob, jobIdOf, keys, ROWS_QUEUE } from "../keys.js";
+import { jobIdOf, keys, ROWS_QUEUE } from "../keys.js";
 import { BATCH_KEY_TTL_SECONDS } from "../limits.js";
 import { Channel } from "./channel.js";
-import {
-  cancelledResult,
-  resultOfCompleted,
-  resultOfFailure,
-  rowJobData,
-  rowJobOptions,
-} from "./job-results.js";
+import { cancelledResult, rowJobData, rowJobOptions } from "./job-results.js";
 import { lostRows, type PendingRow } from "./lost-rows.js";
 import type { QueueBatchSettings } from "./queue-batch-settings.js";
+import { ResultReader } from "./result-reader.js";
 
 /** Jobs added to Redis in one round trip. */
 const ADD_CHUNK = 64;
@@ -27,7 +22,7 @@ const ADD_CHUNK = 64;
 export class QueueBatch implements AsyncIterable<BatchRowResult> {
   readonly #s: QueueBatchSettings;
   readonly #queue: Queue;
-  readonly #events: QueueEvents;
+  readonly #reader: ResultReader;
   readonly #results = new Channel<BatchRowResult>();
   readonly #pending = new Map<number, PendingRow>();
   #toAdd: PendingRow[] = [];
@@ -47,12 +42,9 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
     this.#s = settings;
     this.#queue = new Queue(ROWS_QUEUE, { connection: settings.client, prefix: settings.prefix });
     this.#queue.on("error", () => {});
-    this.#events = new QueueEvents(ROWS_QUEUE, {
-      connection: settings.eventsClient,
-      prefix: settings.prefix,
-      lastEventId: settings.startEventId,
-    });
-    this.#events.on("error", () => {});
+    this.#reader = new ResultReader(settings.resultsClient, settings.prefix, settings.batchId, (result) =>
+      this.#onResult(result),
+    );
   }
 
   /** The batch's id: `--status` and `--cancel` name it. */
@@ -93,17 +85,19 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   [Symbol.asyncIterator](): AsyncIterator<BatchRowResult> {
     if (this.#iterated) throw new TypeError("Expected a batch to be iterated once, got a second iteration");
     this.#iterated = true;
-    this.#events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
-    this.#events.on("failed", ({ jobId, failedReason }) =>
-      this.#onJobEnded(jobId, (index) => resultOfFailure(index, failedReason, this.#s.attempts)),
-    );
+    this.#reader.start();
     const { signal } = this.#s;
     if (signal?.aborted) this.#onAbort();
     else signal?.addEventListener("abort", this.#onAbort, { once: true });
     this.#timer = setInterval(() => void this.#check(), this.#s.checkIntervalMs);
     void this.#enqueue();
     return {
-      next: () => this.#results.next(),
+      next: () => {
+        const next = this.#results.next();
+        // A result taken may be the one the reading of rows waits for.
+        this.#freeSlot();
+        return next;
+      },
       return: async () => {
         this.cancel("the batch's reader stopped");
         await this.#end();
@@ -120,8 +114,8 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   /** Reads rows and enqueues them, a chunk at a time, while fewer than `maxPending` are out. */
   async #enqueue(): Promise<void> {
     const { rows, skip, batchId, secretKey, maxPending } = this.#s;
+    const refill = Math.min(ADD_CHUNK, Math.ceil(maxPending / 4));
     try {
-      await this.#events.waitUntilReady();
       for await (const item of rows as AsyncIterable<BatchRow | Error>) {
         if (this.#stopReason !== undefined) break;
         const index = this.#rowsRead++;
@@ -138,8 +132,14 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
         this.#pending.set(index, pending);
         this.#toAdd.push(pending);
         if (this.#toAdd.length >= ADD_CHUNK) await this.#flush();
-        while (this.#pending.size + this.#results.length >= maxPending && this.#stopReason === undefined) {
-          await this.#flush();
+        if (this.#pending.size + this.#results.length < maxPending) continue;
+        await this.#flush();
+        // Full: read on once a chunk's worth of rows is back, so that rows are added a chunk at a
+        // time rather than one per result (each round trip costs the producer more than a row).
+        while (
+          this.#pending.size + this.#results.length > maxPending - refill &&
+          this.#stopReason === undefined
+        ) {
           await new Promise<void>((resolve) => {
             this.#slot = resolve;
           });
@@ -176,31 +176,22 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   }
 
   /**
-   * A row a worker passed over as cancelled while this batch was not (a worker that still knew an
-   * earlier producer's cancel of this batch id): enqueued again a little later, not lost.
+   * A row's result from a worker, or its job's failure: once per row, whatever comes twice. A row
+   * a worker passed over as cancelled while this batch was not (a worker that still knew an
+   * earlier producer's cancel of this batch id) is enqueued again a little later, not lost.
    */
-  #onCompleted(jobId: string, returnvalue: unknown): void {
-    const index = indexOfJob(this.#s.batchId, jobId);
-    const row = index === undefined ? undefined : this.#pending.get(index);
-    if (
-      row &&
-      this.#stopReason !== "cancelled" &&
-      resultOfCompleted(row.data.i, returnvalue).status === "cancelled"
-    ) {
+  #onResult(result: BatchRowResult): void {
+    const row = this.#pending.get(result.index);
+    if (!row) return;
+    if (result.status === "cancelled" && this.#stopReason !== "cancelled") {
       row.added = false;
       setTimeout(() => {
         if (this.#pending.get(row.data.i) === row && !this.#ended) void this.#add([row]).catch(() => {});
       }, 1_000).unref();
       return;
     }
-    this.#onJobEnded(jobId, (at) => resultOfCompleted(at, returnvalue));
-  }
-
-  /** A row's result from a worker, or its job's failure: once per row, whatever comes twice. */
-  #onJobEnded(jobId: string, result: (index: number) => BatchRowResult): void {
-    const index = indexOfJob(this.#s.batchId, jobId);
-    if (index === undefined || !this.#pending.delete(index)) return;
-    this.#deliver(result(index));
+    this.#pending.delete(result.index);
+    this.#deliver(result);
   }
 
   #deliver(result: BatchRowResult): void {
@@ -208,10 +199,15 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
     if (result.status === "failed" && ++this.#counts.failed >= this.#s.maxFailures)
       this.#stopReason ??= "max-failures";
     this.#results.push(result);
+    this.#freeSlot();
+    this.#settle();
+  }
+
+  /** Wakes the reading of rows, which waits for room. */
+  #freeSlot(): void {
     const slot = this.#slot;
     this.#slot = undefined;
     slot?.();
-    this.#settle();
   }
 
   /** Ends the iteration once nothing more will be read and no row is out. */
@@ -225,9 +221,7 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
   async #cancelRows(): Promise<void> {
     const { client, prefix, batchId } = this.#s;
     await client.set(keys.cancel(prefix, batchId), "1", "EX", BATCH_KEY_TTL_SECONDS).catch(() => {});
-    const slot = this.#slot;
-    this.#slot = undefined;
-    slot?.();
+    this.#freeSlot();
     for (const [index] of this.#pending) {
       await this.#queue.remove(jobIdOf(batchId, index)).catch(() => 0);
       this.#pending.delete(index);
@@ -283,11 +277,12 @@ export class QueueBatch implements AsyncIterable<BatchRowResult> {
     this.#ended = true;
     clearInterval(this.#timer);
     this.#s.signal?.removeEventListener("abort", this.#onAbort);
+    this.#reader.stop();
+    this.#s.resultsClient.disconnect();
     await this.#writeStatus(this.#stopReason ?? "completed").catch(() => {});
-    await this.#events.close().catch(() => {});
+    await this.#s.client.del(keys.results(this.#s.prefix, this.#s.batchId)).catch(() => {});
     await this.#queue.close().catch(() => {});
     this.#s.client.disconnect();
-    this.#s.eventsClient.disconnect();
     this.#results.end(error);
   }
 }

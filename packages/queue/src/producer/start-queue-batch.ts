@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BatchRows, CompiledFlow, Prices } from "@weft/engine";
 import { flowHashOf, pricesForSpec, storeBatch } from "../batch-spec.js";
-import { checkBatchId, DEFAULT_PREFIX } from "../keys.js";
+import { checkBatchId, DEFAULT_PREFIX, keys } from "../keys.js";
 import { DEFAULT_JOB_ATTEMPTS, DEFAULT_MAX_PENDING_ROWS, MAX_PENDING_ROWS } from "../limits.js";
 import { connectRedis } from "../redis.js";
 import { readSecretKey } from "../seal.js";
@@ -76,18 +76,22 @@ export async function startQueueBatch(options: QueueBatchOptions): Promise<Queue
     },
   };
   const client = await connectRedis(options.url);
-  let eventsClient: Awaited<ReturnType<typeof connectRedis>>;
-  try {
-    eventsClient = await connectRedis(options.url);
-    await storeBatch(client, prefix, batchId, secretKey, stored);
-  } catch (error) {
+  const resultsClient = await connectRedis(options.url).catch((error: unknown) => {
     client.disconnect();
     throw error;
+  });
+  try {
+    await storeBatch(client, prefix, batchId, secretKey, stored);
+    // Results an earlier producer of this batch id left behind belong to no row of this one.
+    await client.del(keys.results(prefix, batchId));
+  } catch (error) {
+    client.disconnect();
+    resultsClient.disconnect();
+    throw error;
   }
-  const [seconds, micros] = await client.time();
   return new QueueBatch({
     client,
-    eventsClient,
+    resultsClient,
     prefix,
     batchId,
     secretKey,
@@ -99,7 +103,6 @@ export async function startQueueBatch(options: QueueBatchOptions): Promise<Queue
     maxPending,
     attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
     checkIntervalMs: options.checkIntervalMs ?? 1_000,
-    startEventId: `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)}-0`,
     log: options.log ?? (() => {}),
   });
 }

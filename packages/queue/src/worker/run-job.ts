@@ -6,6 +6,7 @@ import {
 } from "@weft/engine";
 import { type Job, UnrecoverableError } from "bullmq";
 import { keys } from "../keys.js";
+import { pushResult, resultEntry, resultOfFailure } from "../row-results.js";
 import { SealError, unseal } from "../seal.js";
 import { type BatchCache, FlowRefusedError } from "./batch-cache.js";
 
@@ -32,19 +33,23 @@ export class RowJobRunner {
   }
 
   /**
-   * Runs one row and gives its result line (bounded, secrets masked, as the run result has them).
-   * Errors that retrying cannot mend (another key, a flow this worker cannot run, data that is not
-   * a row's) fail the job at once; others (the batch not in Redis yet) leave it to its attempts.
+   * Runs one row and pushes its result line (bounded, secrets masked, as the run result has them)
+   * onto the batch's results list, before the job completes: a worker that stops in between leaves
+   * a job that runs again, and its producer keeps the first result. Errors that retrying cannot
+   * mend (another key, a flow this worker cannot run, data that is not a row's) fail the job at
+   * once; others (the batch not in Redis yet) leave it to its attempts.
    */
-  async run(job: Job<RowJobData>): Promise<string> {
+  async run(job: Job<RowJobData>): Promise<void> {
     const data = job.data;
-    if (!data || typeof data.b !== "string" || !Number.isSafeInteger(data.i) || typeof data.r !== "string") {
+    if (!isRowJobData(data)) {
       throw new UnrecoverableError(
         "the job is not a weft row (expected a batch id, an index and a sealed row)",
       );
     }
-    if (await this.#isCancelled(data.b))
-      return JSON.stringify({ index: data.i, status: "cancelled", durationMs: 0 });
+    if (await this.#isCancelled(data.b)) {
+      await this.#push(data, JSON.stringify({ index: data.i, status: "cancelled", durationMs: 0 }));
+      return;
+    }
     let row: BatchRow;
     let ready: Awaited<ReturnType<BatchCache["get"]>>;
     try {
@@ -66,7 +71,25 @@ export class RowJobRunner {
     let result: BatchRowResult | undefined;
     for await (const each of batch) result = each;
     if (!result) throw new Error("the row's run gave no result");
-    return stringifyBounded({ ...result, index: data.i }, { maxLength: MAX_BATCH_RESULT_LINE_LENGTH });
+    const line = stringifyBounded({ ...result, index: data.i }, { maxLength: MAX_BATCH_RESULT_LINE_LENGTH });
+    // The push is not awaited, and the connection holds its writes until the promises of this
+    // turn have run: BullMQ's completion of the job then goes out after it in the same write (each
+    // write costs a worker about as much CPU as the rest of a row's Redis work). Should the push be
+    // lost, the job is gone without a result and the producer enqueues the row again.
+    holdWrites(this.#cache.client);
+    this.#push(data, line).catch(() => {});
+  }
+
+  /** Reports a row whose job failed for good (`queue.row`) to its producer, as a result line. */
+  async reportFailure(job: Job<RowJobData>, error: Error): Promise<void> {
+    const data = job.data;
+    if (!isRowJobData(data)) return;
+    const reason = job.failedReason ?? error.message;
+    await this.#push(data, JSON.stringify(resultOfFailure(data.i, reason, job.opts.attempts ?? 1)));
+  }
+
+  async #push(data: RowJobData, line: string): Promise<void> {
+    await pushResult(this.#cache.client, this.#cache.prefix, data.b, resultEntry(data.i, line));
   }
 
   async #isCancelled(batchId: string): Promise<boolean> {
@@ -78,4 +101,18 @@ export class RowJobRunner {
     this.#cancelled.set(batchId, { cancelled, at: now });
     return cancelled;
   }
+}
+
+function isRowJobData(data: RowJobData | undefined): data is RowJobData {
+  return !!data && typeof data.b === "string" && Number.isSafeInteger(data.i) && typeof data.r === "string";
+}
+
+/** Holds a client's writes until the current turn's promises and ticks have run, then sends them at once. */
+function holdWrites(client: { stream?: NodeJS.WritableStream | undefined }): void {
+  const stream = client.stream as
+    | (NodeJS.WritableStream & { cork?: () => void; uncork?: () => void })
+    | undefined;
+  if (!stream?.writable || !stream.cork || !stream.uncork) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork?.());
 }

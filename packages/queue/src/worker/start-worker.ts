@@ -60,7 +60,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   });
   const engines = workerEngines(options, { client, prefix });
   const runner = new RowJobRunner(new BatchCache(client, prefix, secretKey, engines));
-  const worker = new Worker<RowJobData, string>(ROWS_QUEUE, (job) => runner.run(job), {
+  const worker = new Worker<RowJobData, void>(ROWS_QUEUE, (job) => runner.run(job), {
     connection: client,
     prefix,
     concurrency: options.concurrency ?? 8,
@@ -71,6 +71,11 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
     runRetryDelay: 500,
   });
   worker.on("error", () => {});
+  // A job failed for good (its attempts spent, a wrong key, a row that stopped its workers too
+  // often): its producer learns it from the batch's results list, like a result.
+  worker.on("failed", (job, error) => {
+    if (job?.finishedOn) void runner.reportFailure(job, error).catch(() => {});
+  });
   await worker.waitUntilReady();
   const end = async (force: boolean) => {
     closing = true;

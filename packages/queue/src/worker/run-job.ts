@@ -71,13 +71,10 @@ export class RowJobRunner {
     let result: BatchRowResult | undefined;
     for await (const each of batch) result = each;
     if (!result) throw new Error("the row's run gave no result");
-    const line = stringifyBounded({ ...result, index: data.i }, { maxLength: MAX_BATCH_RESULT_LINE_LENGTH });
-    // The push is not awaited, and the connection holds its writes until the promises of this
-    // turn have run: BullMQ's completion of the job then goes out after it in the same write (each
-    // write costs a worker about as much CPU as the rest of a row's Redis work). Should the push be
-    // lost, the job is gone without a result and the producer enqueues the row again.
-    holdWrites(this.#cache.client);
-    this.#push(data, line).catch(() => {});
+    await this.#push(
+      data,
+      stringifyBounded({ ...result, index: data.i }, { maxLength: MAX_BATCH_RESULT_LINE_LENGTH }),
+    );
   }
 
   /** Reports a row whose job failed for good (`queue.row`) to its producer, as a result line. */
@@ -105,14 +102,4 @@ export class RowJobRunner {
 
 function isRowJobData(data: RowJobData | undefined): data is RowJobData {
   return !!data && typeof data.b === "string" && Number.isSafeInteger(data.i) && typeof data.r === "string";
-}
-
-/** Holds a client's writes until the current turn's promises and ticks have run, then sends them at once. */
-function holdWrites(client: { stream?: NodeJS.WritableStream | undefined }): void {
-  const stream = client.stream as
-    | (NodeJS.WritableStream & { cork?: () => void; uncork?: () => void })
-    | undefined;
-  if (!stream?.writable || !stream.cork || !stream.uncork) return;
-  stream.cork();
-  process.nextTick(() => stream.uncork?.());
 }

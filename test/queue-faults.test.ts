@@ -95,6 +95,28 @@ describe.skipIf(skip !== undefined)("weft batch --queue under faults, with real 
     expectEveryRowOnce(output, 60);
   }, 60_000);
 
+  it("stops a worker on SIGTERM while Redis is down, without waiting for Redis", async () => {
+    if (!redis.owned) return;
+    pool = new WorkerPool([...queue, "--concurrency", "4"]);
+    await pool.start(1);
+    const [worker] = pool.running;
+    let seen = "";
+    worker!.child.stderr!.on("data", (chunk) => {
+      seen += chunk;
+    });
+    const restarted = redis.restart({ downMs: 12_000 });
+    await waitFor("the worker to lose Redis", () => seen.includes("lost the connection to Redis"));
+    worker!.child.kill("SIGTERM");
+    const exited = await Promise.race([
+      worker!.exited,
+      new Promise<undefined>((resolve) => setTimeout(resolve, 9_000, undefined)),
+    ]);
+    await restarted;
+    expect(exited, "still running 9 s after SIGTERM").toBeDefined();
+    expect(exited!.code).toBe(0);
+    expect(exited!.stderr).toContain("worker: stopped");
+  }, 60_000);
+
   it("fails a row that crashes every worker that runs it, once, and runs the others", async () => {
     // One row at a time, so that a crash takes no other row with it; locks longer than the other
     // tests', so that a worker just respawned on a loaded machine keeps its first row's lock.

@@ -79,7 +79,9 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   await worker.waitUntilReady();
   const end = async (force: boolean) => {
     closing = true;
-    await worker.close(force).catch(() => {});
+    // Without Redis, the rows running could not hand back their results: waiting for them would
+    // wait for Redis. They run again on another worker, as a killed worker's rows do.
+    await worker.close(force || lost).catch(() => {});
     await engines.close().catch(() => {});
     client.disconnect();
   };

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { BatchOptions, BatchRows } from "./batch/batch-options.js";
 import type { BatchRun } from "./batch/batch-run.js";
 import { startBatch } from "./batch/start-batch.js";
@@ -198,7 +197,7 @@ export function createEngine(options: EngineOptions): Engine {
   /** Starts a run; a row of a batch passes the slot it holds (see `RunWaits`). */
   function start(compiled: Compiled, runOptions: RunOptions, slot?: RunSlot): RunHandle {
     return new RunHandle(compiled, services, {
-      runId: runOptions.runId ?? randomUUID(),
+      ...(runOptions.runId === undefined ? {} : { runId: runOptions.runId }),
       concurrency: checkConcurrency(runOptions.concurrency ?? defaultConcurrency),
       limits: withTimeouts(
         runLimits,

@@ -25,7 +25,8 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
     flow: CompiledFlow,
     services: RunServices,
     options: {
-      runId: string;
+      /** Made by the run when not given. */
+      runId?: string;
       concurrency: number;
       inputs: Record<string, unknown>;
       stream: boolean;
@@ -35,8 +36,8 @@ export class RunHandle extends EventEmitter<RunEventListeners> implements Promis
     },
   ) {
     super();
-    this.runId = options.runId;
     this.#state = new RunState(flow, services, this, options);
+    this.runId = this.#state.runId;
     this.result = this.#state.result;
     const inputs = prepareInputs(flow.flow.inputs, options.inputs, this.#state.redactor);
     // Values that become keys later in the run are scrubbed from its first event on.

@@ -20,6 +20,7 @@ function recordedRun(output: unknown, flowOutputs: Record<string, unknown>) {
   records.attempts[1] = 1;
   const summary: RunSummary = {
     runId: "run-1",
+    ownRunId: false,
     failure: records.errors[1],
     cancelled: undefined,
     outputs: flowOutputs,
@@ -77,5 +78,18 @@ describe("assembleRunResult", () => {
       expect(JSON.stringify(result)).toContain("[too deep]");
       if (secret) expect(JSON.stringify(result)).not.toContain(secret);
     }
+  });
+
+  it("scrubs a run id the app gave, not one the run made itself", () => {
+    const { nodes, records, summary } = recordedRun("ok", {});
+    const redactor = new Redactor();
+    redactor.add("sk-known-secret-1");
+    const given = { ...summary, runId: "run-sk-known-secret-1" };
+    const made = { ...summary, runId: "0f9c4a52-3d8e-4b7a-9e21-6c5d8f1a2b3c", ownRunId: true };
+
+    expect(assembleRunResult(given, nodes, records, () => undefined, redactor).runId).toBe(
+      `run-${SECRET_MASK}`,
+    );
+    expect(assembleRunResult(made, nodes, records, () => undefined, redactor).runId).toBe(made.runId);
   });
 });

@@ -55,6 +55,8 @@ export interface RunResult {
 /** What a run knows of itself when its last node ends. */
 export interface RunSummary {
   runId: string;
+  /** The run made its id rather than the app: a UUID is not scrubbed (nor remembered as redacted). */
+  ownRunId: boolean;
   /** The error of the node (or deadline) that failed the run. */
   failure: ErrorInfo | undefined;
   /** Why the run was cancelled, if it was. */
@@ -97,12 +99,12 @@ export function assembleRunResult(
     // Keyed by user names: own data properties only (`setOwn`), whatever the name.
     setOwn(results, known ? redactor.redactText(node.id) : node.id, result);
   }
-  const { runId, failure, cancelled, usage, startedAt } = run;
+  const { runId, ownRunId, failure, cancelled, usage, startedAt } = run;
   const status: RunStatus = cancelled !== undefined ? "cancelled" : failure ? "failed" : "succeeded";
   const error: ErrorInfo | undefined =
     failure ?? (cancelled === undefined ? undefined : { code: "run.cancelled", message: cancelled });
   return {
-    runId: known ? redactor.redactText(runId) : runId,
+    runId: known && !ownRunId ? redactor.redactText(runId) : runId,
     status,
     outputs: redactor.redact(run.outputs, 1),
     nodes: results,

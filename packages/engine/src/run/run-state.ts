@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { EventEmitter } from "eventemitter3";
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
@@ -25,7 +26,7 @@ import { RunReporter } from "./run-reporter.js";
 import { assembleRunResult, type NodeStatus, type RunResult } from "./run-result.js";
 import { RunScope } from "./run-scope.js";
 import { type RunSlot, RunWaits } from "./run-waits.js";
-import { Scheduler } from "./scheduler.js";
+import { Scheduler, type SchedulerHooks } from "./scheduler.js";
 import { type UsageReport, UsageTally } from "./usage-tally.js";
 
 /** What a run needs from its engine. */
@@ -41,7 +42,7 @@ export interface RunServices {
  * One run: each node's way from pending to its end (admitted or skipped, executed, settled),
  * cancellation and failure, the run's deadline, and its result. The scheduler decides when.
  */
-export class RunState implements ExecutionRun {
+export class RunState implements ExecutionRun, SchedulerHooks {
   readonly runId: string;
   readonly redactor = new Redactor();
   readonly connectionKinds: ConnectionKinds;
@@ -73,15 +74,17 @@ export class RunState implements ExecutionRun {
   #failure: ErrorInfo | undefined;
   #cancelled = false;
   #finished = false;
+  readonly #ownRunId: boolean;
   #resolveResult!: (result: RunResult) => void;
 
   constructor(
     flow: CompiledFlow,
     services: RunServices,
     events: EventEmitter<RunEventListeners>,
-    options: { runId: string; concurrency: number; stream: boolean; limits: RunLimits; slot?: RunSlot },
+    options: { runId?: string; concurrency: number; stream: boolean; limits: RunLimits; slot?: RunSlot },
   ) {
-    this.runId = options.runId;
+    this.runId = options.runId ?? randomUUID();
+    this.#ownRunId = options.runId === undefined;
     this.stream = options.stream;
     this.limits = options.limits;
     this.connectionKinds = services.connectionKinds;
@@ -93,10 +96,7 @@ export class RunState implements ExecutionRun {
     this.#reporter = new RunReporter(this.runId, events, this.redactor);
     this.records = new NodeRecords(flow.nodes.length);
     this.scope = new RunScope(flow, this.records, this.redactor);
-    this.#scheduler = new Scheduler(flow.nodes, flow.dependencyCounts, options.concurrency, {
-      admit: (index) => this.#admit(index),
-      execute: (index) => this.#execute(index),
-    });
+    this.#scheduler = new Scheduler(flow.nodes, flow.dependencyCounts, options.concurrency, this);
     this.result = new Promise((resolve) => {
       this.#resolveResult = resolve;
     });
@@ -173,8 +173,8 @@ export class RunState implements ExecutionRun {
     this.#reporter.retry(node, attempt, delayMs, error);
   }
 
-  /** Skips the node, or lets it wait for a slot. */
-  #admit(index: number): boolean {
+  /** For the scheduler: skips the node, or lets it wait for a slot. */
+  admit(index: number): boolean {
     const node = this.#nodes[index]!;
     if (this.records.states[index] !== "pending") return false;
     if (this.aborted) {
@@ -191,8 +191,8 @@ export class RunState implements ExecutionRun {
     return true;
   }
 
-  /** Starts a node; it ends in `#settle`, at once if its `run` returned a value rather than a promise. */
-  #execute(index: number): void {
+  /** For the scheduler: starts a node; it ends in `#settle` (at once if its `run` returns a value). */
+  execute(index: number): void {
     const node = this.#nodes[index]!;
     const records = this.records;
     records.states[index] = "running";
@@ -278,20 +278,20 @@ export class RunState implements ExecutionRun {
     if (this.#finished) return;
     this.#finished = true;
     this.abortParent.dispose();
-    const usage = this.#usage;
     const result = assembleRunResult(
       {
         runId: this.runId,
+        ownRunId: this.#ownRunId,
         failure: this.#failure,
         cancelled: this.#cancelled ? (this.abortError?.message ?? "the run was cancelled") : undefined,
         outputs: this.scope.flowOutputs(),
-        usage: usage.total,
+        usage: this.#usage.total,
         startedAt: this.#startedAtMs,
         durationMs: performance.now() - this.#startTime,
       },
       this.#nodes,
       this.records,
-      (index) => usage.forNode(index),
+      (index) => this.#usage.forNode(index),
       this.redactor,
     );
     this.#reporter.runEnd(result.status, result);

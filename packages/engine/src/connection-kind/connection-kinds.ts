@@ -72,11 +72,12 @@ export class ConnectionKinds {
    * Checks a value against its kind and gives the connection, or says what is wrong with it
    * (never quoting a secret). Secret fields must hold `Secret`s; with `wrapSecrets` (for what an
    * app supplies), plain strings there are wrapped. A connection built in a flow gets no such
-   * help: a key written into a flow as text is refused.
+   * help: a key written into a flow as text is refused. With `remember: false` (a node's output,
+   * a new object each run) the value is not remembered as checked: only the connection made is.
    */
   check(
     value: unknown,
-    options: { wrapSecrets?: boolean } = {},
+    options: { wrapSecrets?: boolean; remember?: boolean } = {},
   ): { connection: Connection; problem?: undefined } | { problem: string } {
     const cache = options.wrapSecrets ? this.#wrapped : this.#parsed;
     if (value !== null && typeof value === "object") {
@@ -104,7 +105,7 @@ export class ConnectionKinds {
     const connection = Object.freeze(
       Object.defineProperty(parsed.data as Connection, CHECKED, { value: this }),
     ) as Connection;
-    cache.set(value as object, connection);
+    if (options.remember !== false) cache.set(value as object, connection);
     return { connection };
   }
 

@@ -111,13 +111,15 @@ describe("secretValuesAtStart", () => {
       ],
     });
     expect(
-      secretValuesAtStart(
-        flow,
-        new Map<string, unknown>([
-          ["key", "given-key-value"],
-          ["settings", { token: "nested-token-value", region: "westeurope" }],
-        ]),
-      ).sort(),
+      [
+        ...secretValuesAtStart(
+          flow,
+          new Map<string, unknown>([
+            ["key", "given-key-value"],
+            ["settings", { token: "nested-token-value", region: "westeurope" }],
+          ]),
+        ),
+      ].sort(),
     ).toEqual(["given-key-value", "nested-token-value"]);
   });
 });

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { collectReferences, type Reference, readPath, type Template } from "../flow/references.js";
 import type { AnyNodeType } from "../node-type/define-node-type.js";
+import { isSecret } from "../secrets/secret.js";
 import type { CompiledFlow, CompiledNode } from "./compile-flow.js";
 
 /**
@@ -39,16 +40,22 @@ const sourcesByFlow = new WeakMap<CompiledFlow, SecretSources>();
  * The strings a run must treat as secrets from its start: the literals of `findSecretSources` and
  * every string in the values of its inputs (after defaults).
  */
-export function secretValuesAtStart(flow: CompiledFlow, inputs: ReadonlyMap<string, unknown>): string[] {
+export function secretValuesAtStart(
+  flow: CompiledFlow,
+  inputs: ReadonlyMap<string, unknown>,
+): readonly string[] {
   const sources = findSecretSources(flow);
-  if (sources.inputs.length === 0) return [...sources.literals];
-  const values = new Set(sources.literals);
+  let values: Set<string> | undefined;
   for (const reference of sources.inputs) {
     if (reference.scope !== "inputs" || !inputs.has(reference.name)) continue;
-    const value = inputs.get(reference.name);
-    collectStrings(reference.path.length === 0 ? value : readPath(value, reference.path), values, 0);
+    const input = inputs.get(reference.name);
+    const value = reference.path.length === 0 ? input : readPath(input, reference.path);
+    // A secret input was taught to the run as it was prepared, and holds no string to collect.
+    if (isSecret(value)) continue;
+    values ??= new Set(sources.literals);
+    collectStrings(value, values, 0);
   }
-  return [...values];
+  return values === undefined ? sources.literals : [...values];
 }
 
 function collectSources(flow: CompiledFlow): SecretSources {

@@ -18,32 +18,31 @@ export function prepareInputs(
   given: Record<string, unknown>,
   redactor: Redactor,
 ): Map<string, unknown> {
-  const problems: string[] = [];
-  let unlisted = 0;
-  const problem = (text: () => string) => {
-    if (problems.length < MAX_LISTED_ISSUES) problems.push(text());
-    else unlisted++;
-  };
+  // Made at the first problem: the inputs of most runs have none.
+  let problems: InputProblems | undefined;
   const values = new Map<string, unknown>();
   const declarations = declarationsOf(declared);
   for (const name of Object.keys(given)) {
     if (!declarations.has(name)) {
-      problem(
+      problems ??= new InputProblems();
+      problems.add(
         () =>
           `unknown input ${echo(name)}: ${expectedOneOf(name, declarations, "declared inputs", "(the flow declares no inputs)")}`,
       );
     }
   }
-  const missing: string[] = [];
+  let missing: string[] | undefined;
   for (const [name, declaration] of declarations) {
     const value = Object.hasOwn(given, name) ? given[name] : declaration.default;
     if (value === undefined) {
+      missing ??= [];
       missing.push(name);
       continue;
     }
     const expected = checkInputType(declaration.type, value);
     if (expected) {
-      problem(
+      problems ??= new InputProblems();
+      problems.add(
         () =>
           `input ${echo(name)}: expected ${expected}, got ${declaration.type === "secret" ? typeof value : describeValue(value)}`,
       );
@@ -57,18 +56,36 @@ export function prepareInputs(
       values.set(name, value);
     }
   }
-  if (missing.length > 0) {
+  if (missing !== undefined) {
     const listed = missing
       .slice(0, MAX_LISTED_ISSUES)
       .map((name) => `${echo(name)} (${declarations.get(name)!.type})`);
     if (missing.length > MAX_LISTED_ISSUES) listed.push(`and ${missing.length - MAX_LISTED_ISSUES} more`);
-    problems.unshift(`missing required input${missing.length > 1 ? "s" : ""}: ${listed.join(", ")}`);
+    problems ??= new InputProblems();
+    problems.texts.unshift(`missing required input${missing.length > 1 ? "s" : ""}: ${listed.join(", ")}`);
   }
-  if (unlisted > 0) problems.push(`and ${unlisted} more problem${unlisted === 1 ? "" : "s"} with inputs`);
-  if (problems.length > 0) {
-    throw new FlowError("input.invalid", problems.join("\n"));
-  }
+  if (problems !== undefined) throw new FlowError("input.invalid", problems.message());
   return values;
+}
+
+/** The problems of a run's inputs: the first `MAX_LISTED_ISSUES` in words, the rest counted. */
+class InputProblems {
+  readonly texts: string[] = [];
+  #unlisted = 0;
+
+  add(text: () => string): void {
+    if (this.texts.length < MAX_LISTED_ISSUES) this.texts.push(text());
+    else this.#unlisted++;
+  }
+
+  message(): string {
+    const unlisted = this.#unlisted;
+    const texts =
+      unlisted > 0
+        ? [...this.texts, `and ${unlisted} more problem${unlisted === 1 ? "" : "s"} with inputs`]
+        : this.texts;
+    return texts.join("\n");
+  }
 }
 
 const NO_DECLARATIONS: ReadonlyMap<string, FlowInput> = new Map();

@@ -19,7 +19,7 @@ export function checkOutput(node: CompiledNode, output: unknown, kinds: Connecti
   if (kind !== undefined && kinds.get(kind.type) === kind) {
     const checked =
       (output as { type?: unknown } | null)?.type === kind.type
-        ? kinds.check(output)
+        ? kinds.check(output, { remember: false })
         : { problem: `expected a connection of type "${kind.type}"` };
     if (checked.problem === undefined) return checked.connection;
     throw invalidOutput(node, checked.problem);

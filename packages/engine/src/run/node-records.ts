@@ -33,8 +33,14 @@ export class NodeRecords {
   }
 }
 
-/** A packed array of `count` zeros (`new Array(count)` of a large flow would be sparse). */
+const PREALLOCATED_LENGTH = 1024;
+
+/**
+ * An array of `count` zeros. A small one is made at its size (one grown by `push` starts with room
+ * for 17); `new Array(count)` of a large flow would be sparse, so a large one is grown.
+ */
 function zeros(count: number): number[] {
+  if (count <= PREALLOCATED_LENGTH) return new Array<number>(count).fill(0);
   const array: number[] = [];
   for (let index = 0; index < count; index++) array.push(0);
   return array;

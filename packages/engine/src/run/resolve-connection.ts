@@ -38,12 +38,9 @@ export function resolveConnection(
         nodeId: node.id,
         subject: `dynamicConnection ${clip(dynamicConnection.source)} is not a connection`,
       });
-      return {
-        connection,
-        source: "dynamic",
-        ...(connection.name ? { name: connection.name } : {}),
-        label: kinds.label(connection),
-      };
+      const { name } = connection;
+      const label = kinds.label(connection);
+      return name ? { connection, source: "dynamic", name, label } : { connection, source: "dynamic", label };
     }
     dynamicNote = `dynamicConnection ${clip(dynamicConnection.source)} resolved to nothing${sources.scope.whySkipped(dynamicConnection)}`;
   }

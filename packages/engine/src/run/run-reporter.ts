@@ -19,13 +19,13 @@ export class RunReporter {
   readonly #events: EventEmitter<RunEventListeners>;
   readonly #redactor: Redactor;
   /** Each streaming node's latest attempt, whose tokens are scrubbed as one text (by node index). */
-  readonly #tokens: TokenStreams;
+  /** Made at the first token: most runs stream nothing. */
+  #tokens: TokenStreams | undefined;
 
   constructor(runId: string, events: EventEmitter<RunEventListeners>, redactor: Redactor) {
     this.#runId = runId;
     this.#events = events;
     this.#redactor = redactor;
-    this.#tokens = new TokenStreams(runId, events, redactor);
   }
 
   /**
@@ -59,6 +59,7 @@ export class RunReporter {
   }
 
   token(node: CompiledNode, attempt: number, token: string): void {
+    this.#tokens ??= new TokenStreams(this.#runId, this.#events, this.#redactor);
     this.#tokens.push(node, attempt, token);
   }
 
@@ -90,7 +91,7 @@ export class RunReporter {
    * may have run (and taken time) meanwhile.
    */
   nodeEnd(node: CompiledNode, status: NodeStatus, records: NodeRecords, usage?: Usage): boolean {
-    this.#tokens.end(node, status !== "succeeded");
+    this.#tokens?.end(node, status !== "succeeded");
     if (!this.#listens("node:end")) return this.#listens("node:token");
     const index = node.index;
     const error = records.errors[index];

@@ -13,7 +13,8 @@ export type UsageReport = [usage: TokenUsage | null, connection?: UsageConnectio
 export class UsageTally {
   /** What the run reports as `usage`. */
   readonly total: RunUsage;
-  readonly #byNode = new Map<number, Usage>();
+  /** Made at the first call a node reports: most runs of most flows call no service. */
+  #byNode: Map<number, Usage> | undefined;
   readonly #prices: Prices | undefined;
 
   constructor(prices?: Prices) {
@@ -33,6 +34,7 @@ export class UsageTally {
     details?: UsageDetails,
   ): void {
     const call = this.#call(usage, details);
+    this.#byNode ??= new Map();
     const node = this.#byNode.get(nodeIndex);
     if (node) addUsage(node, call);
     else this.#byNode.set(nodeIndex, addUsage(this.#empty(), call));
@@ -49,7 +51,7 @@ export class UsageTally {
 
   /** A node's usage, if it reported any. */
   forNode(nodeIndex: number): Usage | undefined {
-    return this.#byNode.get(nodeIndex);
+    return this.#byNode?.get(nodeIndex);
   }
 
   /** One call as usage, priced when the engine has prices. */

@@ -34,10 +34,15 @@ export function resolveConnection(
   if (dynamicConnection) {
     const value = sources.scope.resolve(dynamicConnection);
     if (value !== undefined && value !== null) {
-      const connection = kinds.parse(value, {
-        nodeId: node.id,
-        subject: `dynamicConnection ${clip(dynamicConnection.source)} is not a connection`,
-      });
+      const checked = kinds.check(value);
+      if (checked.problem !== undefined) {
+        throw invalidConnection(
+          node,
+          `dynamicConnection ${clip(dynamicConnection.source)} is not a connection`,
+          checked.problem,
+        );
+      }
+      const connection = checked.connection;
       const { name } = connection;
       const label = kinds.label(connection);
       return name ? { connection, source: "dynamic", name, label } : { connection, source: "dynamic", label };
@@ -71,10 +76,17 @@ async function resolveStatic(
     });
   }
   // An app's provider may give secret fields as plain strings: they are wrapped here.
-  const connection = kinds.parse(found, {
-    nodeId: node.id,
-    subject: `connection ${echo(name)}`,
-    wrapSecrets: true,
-  });
+  const checked = kinds.check(found, { wrapSecrets: true });
+  if (checked.problem !== undefined)
+    throw invalidConnection(node, `connection ${echo(name)}`, checked.problem);
+  const { connection } = checked;
   return { connection, source: "static", name, label: kinds.label(connection) };
+}
+
+/**
+ * `ConnectionKinds.parse`'s error, its subject (which quotes user text) built only for a value
+ * that is no connection: resolving runs for every request, and its connection is valid.
+ */
+function invalidConnection(node: CompiledNode, subject: string, problem: string): FlowError {
+  return new FlowError("connection.invalid", `${subject}: ${problem}`, { nodeId: node.id });
 }

@@ -140,9 +140,37 @@ export class StreamedCompletion {
 export class ClientCache<T> {
   readonly #entries = new Map<string, T>();
   readonly #capacity: number;
+  /**
+   * The last client each target object (one per connection object) got, with the key and limit it
+   * was built for: a static connection's requests then skip building and hashing the string key.
+   */
+  readonly #byTarget = new WeakMap<object, { apiKey: string; maxResponseBytes: number; client: T }>();
 
   constructor(capacity = 32) {
     this.#capacity = capacity;
+  }
+
+  /**
+   * `get`, first asking what `target` got last time: a dynamic connection per tenant is its own
+   * object with its own key, and a different key or limit goes through `key` and the LRU again.
+   */
+  getFor(
+    target: object,
+    access: { apiKey: string; maxResponseBytes: number },
+    key: () => string,
+    create: () => T,
+  ): T {
+    const last = this.#byTarget.get(target);
+    if (last && last.apiKey === access.apiKey && last.maxResponseBytes === access.maxResponseBytes) {
+      return last.client;
+    }
+    const client = this.get(key(), create);
+    this.#byTarget.set(target, {
+      apiKey: access.apiKey,
+      maxResponseBytes: access.maxResponseBytes,
+      client,
+    });
+    return client;
   }
 
   get(key: string, create: () => T): T {

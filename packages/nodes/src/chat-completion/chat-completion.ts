@@ -141,23 +141,24 @@ export const chatCompletion = defineNodeType({
   },
 });
 
-/** The request body in wire format, fields in the order the SDKs would send them. */
+/**
+ * The request body in wire format, fields in the order the SDKs would send them. Assigned one by
+ * one rather than spread from conditional literals: this runs for every request.
+ */
 function buildRequestBody(input: z.output<typeof inputSchema>): ChatRequestBody {
   const messages: ChatMessage[] = [];
   if (input.system !== undefined && !input.messages?.some((message) => message.role === "system")) {
     messages.push({ role: "system", content: input.system });
   }
-  if (input.messages) messages.push(...input.messages);
+  if (input.messages) for (const message of input.messages) messages.push(message);
   if (input.prompt !== undefined) messages.push({ role: "user", content: input.prompt });
-  return {
-    ...(input.model ? { model: input.model } : {}),
-    messages,
-    ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
-    ...(input.maxTokens === undefined ? {} : { max_tokens: input.maxTokens }),
-    ...(input.topP === undefined ? {} : { top_p: input.topP }),
-    ...(input.stop === undefined ? {} : { stop: input.stop }),
-    ...(input.responseFormat === "json" ? { response_format: { type: "json_object" as const } } : {}),
-  };
+  const body: ChatRequestBody = input.model ? { model: input.model, messages } : { messages };
+  if (input.temperature !== undefined) body.temperature = input.temperature;
+  if (input.maxTokens !== undefined) body.max_tokens = input.maxTokens;
+  if (input.topP !== undefined) body.top_p = input.topP;
+  if (input.stop !== undefined) body.stop = input.stop;
+  if (input.responseFormat === "json") body.response_format = { type: "json_object" };
+  return body;
 }
 
 function describeConnection(

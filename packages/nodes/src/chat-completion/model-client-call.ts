@@ -32,9 +32,12 @@ export async function callModelClient(target: ModelClientTarget, call: ChatCall)
   const model = call.body.model ?? "";
   try {
     if (!call.stream) {
-      const response = await client
-        .path("/chat/completions")
-        .post({ body: call.body as never, abortSignal: call.signal, ...timeout });
+      const options: { body: never; abortSignal: AbortSignal; timeout?: number } = {
+        body: call.body as never,
+        abortSignal: call.signal,
+      };
+      if (call.timeoutMs !== undefined) options.timeout = call.timeoutMs;
+      const response = await client.path("/chat/completions").post(options);
       const body = response.body as unknown;
       if (response.status !== "200") throw responseError(response, body, call.apiKey, where);
       return readCompletion(body, model, where);

@@ -15,10 +15,8 @@ export async function callOpenAi(target: OpenAiTarget, call: ChatCall): Promise<
   const where = { nodeId: call.nodeId, host: target.host };
   const model = call.body.model ?? (target.kind === "azure-openai-deployment" ? target.deployment : "");
   const body = { ...call.body, model } as OpenAI.ChatCompletionCreateParamsNonStreaming;
-  const options = {
-    signal: call.signal,
-    ...(call.timeoutMs === undefined ? {} : { timeout: call.timeoutMs }),
-  };
+  const options: { signal: AbortSignal; timeout?: number } = { signal: call.signal };
+  if (call.timeoutMs !== undefined) options.timeout = call.timeoutMs;
   try {
     if (!call.stream) {
       // The SDK hands back whatever a 200 holds, unchecked: `null`, text, any JSON.

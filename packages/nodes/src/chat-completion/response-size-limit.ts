@@ -218,9 +218,11 @@ function readNodeStream(stream: NodeJS.ReadableStream, maxBytes: number, status:
     };
     const onEnd = () => done(undefined);
     const onError = (error: Error) => done(error);
-    // Closed before its end without an error: cut short, as a pipeline reports it.
-    const onClose = () =>
-      done(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    // Closed before its end without an error: cut short, as a pipeline reports it. "close" also
+    // follows every "end": the error (and its stack) is built only when nothing settled first.
+    const onClose = () => {
+      if (!settled) done(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    };
     readable.on("data", onData);
     readable.on("end", onEnd);
     readable.on("error", onError);

@@ -48,8 +48,9 @@ export function modelClientFor(
   access: ClientAccess,
 ): ModelClient {
   // The key is part of the identity (clients hold it anyway); the cache never leaves this module.
-  const key = `${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${access.maxResponseBytes}\0${access.apiKey}`;
-  return clients.get(key, () =>
+  const key = () =>
+    `${target.url}\0${target.apiVersion ?? ""}\0${target.insecure}\0${access.maxResponseBytes}\0${access.apiKey}`;
+  return clients.getFor(target, access, key, () =>
     azure.inference.default(target.url, new azure.auth.AzureKeyCredential(access.apiKey), {
       retryOptions: { maxRetries: 0 },
       allowInsecureConnection: target.insecure,

@@ -44,27 +44,32 @@ const clients = new ClientCache<OpenAI>();
  * engine retries), and every option is explicit so that no `OPENAI_*` variable is read.
  */
 export function openAiClientFor(openai: OpenAiSdk, target: OpenAiTarget, access: ClientAccess): OpenAI {
-  return clients.get(clientKey(target, access), () => {
-    const common = {
-      apiKey: access.apiKey,
-      maxRetries: 0,
-      organization: null,
-      project: null,
-      logLevel: "off" as const,
-      fetch: createLimitedFetch(access.maxResponseBytes),
-    };
-    if (target.kind === "azure-openai-deployment") {
-      return new openai.AzureOpenAI({ ...common, baseURL: target.url, apiVersion: target.apiVersion });
-    }
-    if (target.kind === "azure-openai-resource") {
-      return new openai.AzureOpenAI({ ...common, endpoint: target.url, apiVersion: target.apiVersion });
-    }
-    return new openai.OpenAI({
-      ...common,
-      baseURL: target.url ?? "https://api.openai.com/v1",
-      ...(target.organization ? { organization: target.organization } : {}),
-    });
-  });
+  return clients.getFor(
+    target,
+    access,
+    () => clientKey(target, access),
+    () => {
+      const common = {
+        apiKey: access.apiKey,
+        maxRetries: 0,
+        organization: null,
+        project: null,
+        logLevel: "off" as const,
+        fetch: createLimitedFetch(access.maxResponseBytes),
+      };
+      if (target.kind === "azure-openai-deployment") {
+        return new openai.AzureOpenAI({ ...common, baseURL: target.url, apiVersion: target.apiVersion });
+      }
+      if (target.kind === "azure-openai-resource") {
+        return new openai.AzureOpenAI({ ...common, endpoint: target.url, apiVersion: target.apiVersion });
+      }
+      return new openai.OpenAI({
+        ...common,
+        baseURL: target.url ?? "https://api.openai.com/v1",
+        ...(target.organization ? { organization: target.organization } : {}),
+      });
+    },
+  );
 }
 
 function clientKey(target: OpenAiTarget, access: ClientAccess): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileTemplate, type TemplateScope } from "./compile-template.js";
+import { compileTemplate, evaluateCompiled, type TemplateScope } from "./compile-template.js";
 import {
   evaluateTemplate,
   parseTemplate,
@@ -36,7 +36,10 @@ function both(value: unknown): { compiled: unknown; walked: unknown } {
   const template = parseTemplate(value, "inputs", problems);
   expect(problems).toEqual([]);
   return {
-    compiled: compileTemplate(template, (id) => ids.indexOf(id))(scope),
+    compiled: evaluateCompiled(
+      compileTemplate(template, (id) => ids.indexOf(id)),
+      scope,
+    ),
     walked: evaluateTemplate(template, scope),
   };
 }
@@ -54,6 +57,11 @@ describe("compileTemplate", () => {
       { after: ["${nodes.first.output}", "${nodes.second.output}", 7], meta: { q: "${inputs.question}" } },
     ],
     ["an escaped reference", { text: "$${inputs.n} is ${inputs.n}" }],
+    [
+      "interpolations inside arrays inside objects",
+      { a: ["${inputs.n}-x", { b: "${nodes.first.output.text}!" }] },
+    ],
+    ["empty arrays and objects", { a: [], b: {}, c: ["${inputs.n}", []] }],
   ])("gives what walking the template gives: %s", (_name, value) => {
     const { compiled, walked } = both(value);
     expect(compiled).toEqual(walked);
@@ -70,7 +78,8 @@ describe("compileTemplate", () => {
 
   it("makes new objects and arrays on every evaluation", () => {
     const problems: ReferenceProblem[] = [];
-    const evaluate = compileTemplate(parseTemplate({ after: ["${inputs.n}"] }, "inputs", problems), () => 0);
+    const code = compileTemplate(parseTemplate({ after: ["${inputs.n}"] }, "inputs", problems), () => 0);
+    const evaluate = (on: TemplateScope) => evaluateCompiled(code, on);
     const first = evaluate(scope) as { after: unknown[] };
     first.after.push("changed");
     expect(evaluate(scope)).toEqual({ after: [3] });

@@ -6,74 +6,108 @@ export interface TemplateScope extends ReferenceResolver {
   output(index: number): unknown;
 }
 
-/** A template turned into a function of the scope it reads. */
-export type CompiledTemplate = (scope: TemplateScope) => unknown;
+/** A template compiled into one flat list of operations and their operands; see `evaluateCompiled`. */
+export type CompiledTemplate = readonly unknown[];
+
+// Operations, each followed by its operands: LITERAL value; OUTPUT index; OUTPUT_PATH index path;
+// REFERENCE reference; INTERPOLATION count, then each part; ARRAY count, then each item;
+// OBJECT keys, then each value (PLAIN_OBJECT: no key is `__proto__`).
+const LITERAL = 0;
+const OUTPUT = 1;
+const OUTPUT_PATH = 2;
+const REFERENCE = 3;
+const INTERPOLATION = 4;
+const ARRAY = 5;
+const OBJECT = 6;
+const PLAIN_OBJECT = 7;
 
 /**
- * Compiles a template into a tree of small functions, once per flow: a run then evaluates a node's
- * inputs without walking the template and switching on each part's kind, and a reference to a
- * node's output reads it by the node's index (`indexOf`) rather than by a lookup of its id.
- * Gives the same values as `evaluateTemplate`.
+ * Compiles a template once per flow into one flat array: evaluating a node's inputs then reads
+ * one short array and runs one loop shared by every node, rather than walking a tree of objects
+ * (or of closures) of its own. Between the 1 ms steps of a flow, that tree falls out of the CPU's
+ * caches: reading it back cost more than the rest of starting the node. A reference to a node's
+ * output is compiled to the node's index (`indexOf`). Gives the values `evaluateTemplate` gives.
  */
 export function compileTemplate(template: Template, indexOf: (id: string) => number): CompiledTemplate {
+  const code: unknown[] = [];
+  emit(template, indexOf, code);
+  return code;
+}
+
+function emit(template: Template, indexOf: (id: string) => number, code: unknown[]): void {
   switch (template.kind) {
-    case "literal": {
-      const value = template.value;
-      return () => value;
-    }
+    case "literal":
+      code.push(LITERAL, template.value);
+      return;
     case "reference":
-      return compileReference(template.reference, indexOf);
-    case "interpolation": {
-      const parts = template.parts.map((part) =>
-        typeof part === "string" ? part : compileReference(part, indexOf),
-      );
-      return (scope) => {
-        const values = new Array<unknown>(parts.length);
-        for (let index = 0; index < parts.length; index++) {
-          const part = parts[index]!;
-          values[index] = typeof part === "string" ? part : part(scope);
-        }
-        return scope.interpolate(values);
-      };
+      emitReference(template.reference, indexOf, code);
+      return;
+    case "interpolation":
+      code.push(INTERPOLATION, template.parts.length);
+      for (const part of template.parts) {
+        if (typeof part === "string") code.push(LITERAL, part);
+        else emitReference(part, indexOf, code);
+      }
+      return;
+    case "array":
+      code.push(ARRAY, template.items.length);
+      for (const item of template.items) emit(item, indexOf, code);
+      return;
+    case "object": {
+      const keys = template.entries.map(([key]) => key);
+      code.push(keys.includes("__proto__") ? OBJECT : PLAIN_OBJECT, keys);
+      for (const [, item] of template.entries) emit(item, indexOf, code);
     }
-    case "array": {
-      const items = template.items.map((item) => compileTemplate(item, indexOf));
-      return (scope) => {
-        const out = new Array<unknown>(items.length);
-        for (let index = 0; index < items.length; index++) out[index] = items[index]!(scope);
-        return out;
-      };
-    }
-    case "object":
-      return compileObject(template.entries, indexOf);
   }
 }
 
-function compileReference(reference: Reference, indexOf: (id: string) => number): CompiledTemplate {
-  if (reference.scope !== "nodes") return (scope) => scope.resolve(reference);
-  const index = indexOf(reference.nodeId);
-  const path = reference.path;
-  return path.length === 0 ? (scope) => scope.output(index) : (scope) => readPath(scope.output(index), path);
+function emitReference(reference: Reference, indexOf: (id: string) => number, code: unknown[]): void {
+  if (reference.scope !== "nodes") code.push(REFERENCE, reference);
+  else if (reference.path.length === 0) code.push(OUTPUT, indexOf(reference.nodeId));
+  else code.push(OUTPUT_PATH, indexOf(reference.nodeId), reference.path);
 }
 
-function compileObject(
-  entries: ReadonlyArray<readonly [string, Template]>,
-  indexOf: (id: string) => number,
-): CompiledTemplate {
-  const keys = entries.map(([key]) => key);
-  const values = entries.map(([, item]) => compileTemplate(item, indexOf));
-  // A `"__proto__"` key must stay an own data property (`setOwn`); plain assignment would set the
-  // object's prototype. Only a flow that uses such a key pays for the check.
-  if (keys.includes("__proto__")) {
-    return (scope) => {
+/** Evaluates a compiled template against a scope: new objects and arrays each time. */
+export function evaluateCompiled(code: CompiledTemplate, scope: TemplateScope): unknown {
+  const cursor = { at: 0 };
+  return next(code, cursor, scope);
+}
+
+function next(code: CompiledTemplate, cursor: { at: number }, scope: TemplateScope): unknown {
+  const at = cursor.at;
+  switch (code[at] as number) {
+    case LITERAL:
+      cursor.at = at + 2;
+      return code[at + 1];
+    case OUTPUT:
+      cursor.at = at + 2;
+      return scope.output(code[at + 1] as number);
+    case OUTPUT_PATH:
+      cursor.at = at + 3;
+      return readPath(scope.output(code[at + 1] as number), code[at + 2] as string[]);
+    case REFERENCE:
+      cursor.at = at + 2;
+      return scope.resolve(code[at + 1] as Reference);
+    case INTERPOLATION:
+    case ARRAY: {
+      const count = code[at + 1] as number;
+      cursor.at = at + 2;
+      const items = new Array<unknown>(count);
+      for (let index = 0; index < count; index++) items[index] = next(code, cursor, scope);
+      return code[at] === ARRAY ? items : scope.interpolate(items);
+    }
+    default: {
+      const keys = code[at + 1] as string[];
+      cursor.at = at + 2;
       const out: Record<string, unknown> = {};
-      for (let index = 0; index < keys.length; index++) setOwn(out, keys[index]!, values[index]!(scope));
+      if (code[at] === PLAIN_OBJECT) {
+        for (let index = 0; index < keys.length; index++) out[keys[index]!] = next(code, cursor, scope);
+      } else {
+        // A `"__proto__"` key stays an own data property: plain assignment would set the prototype.
+        for (let index = 0; index < keys.length; index++)
+          setOwn(out, keys[index]!, next(code, cursor, scope));
+      }
       return out;
-    };
+    }
   }
-  return (scope) => {
-    const out: Record<string, unknown> = {};
-    for (let index = 0; index < keys.length; index++) out[keys[index]!] = values[index]!(scope);
-    return out;
-  };
 }

@@ -30,8 +30,8 @@ export interface CompiledNode {
   readonly nodeType: AnyNodeType;
   /** The inputs with references parsed. */
   readonly inputs: Template;
-  /** The inputs compiled: what a run evaluates for the node's input. */
-  readonly evaluateInputs: CompiledTemplate;
+  /** The inputs compiled: what a run evaluates (`evaluateCompiled`) for the node's input. */
+  readonly inputsCode: CompiledTemplate;
   /** The node's `when`, parsed. */
   readonly when: WhenCondition | undefined;
   readonly dynamicConnection: Reference | undefined;
@@ -155,7 +155,7 @@ function assembleCompiledFlow(
       definition: node,
       nodeType: nodeTypes[index]!,
       inputs,
-      evaluateInputs: compileTemplate(inputs, indexOf),
+      inputsCode: compileTemplate(inputs, indexOf),
       when: templates[index]!.when,
       dynamicConnection: templates[index]!.dynamicConnection,
       writes: writers.writes[index],

@@ -1,4 +1,5 @@
 import { FlowError } from "../errors/flow-error.js";
+import { evaluateCompiled } from "../flow/compile-template.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
 import type { ExecutionRun } from "./node-run.js";
 import { runAttempts, type Settle } from "./retry-loop.js";
@@ -42,7 +43,7 @@ function execute(
 
 /** The node's inputs with their references resolved, checked against its type's input schema. */
 function resolveInputs(run: ExecutionRun, node: CompiledNode): unknown {
-  const raw = node.evaluateInputs(run.scope);
+  const raw = evaluateCompiled(node.inputsCode, run.scope);
   const parsed = node.nodeType.input.safeParse(raw);
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues

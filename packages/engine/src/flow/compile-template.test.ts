@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compileTemplate, evaluateCompiled, type TemplateScope } from "./compile-template.js";
 import {
+  compileTemplate,
+  evaluateCompiled,
   evaluateTemplate,
+  type TemplateScope,
+} from "./compile-template.js";
+import {
   parseTemplate,
   type Reference,
   type ReferenceProblem,
@@ -62,7 +66,7 @@ describe("compileTemplate", () => {
       { a: ["${inputs.n}-x", { b: "${nodes.first.output.text}!" }] },
     ],
     ["empty arrays and objects", { a: [], b: {}, c: ["${inputs.n}", []] }],
-  ])("gives what walking the template gives: %s", (_name, value) => {
+  ])("reads node outputs by index as by reference: %s", (_name, value) => {
     const { compiled, walked } = both(value);
     expect(compiled).toEqual(walked);
   });

@@ -1,9 +1,12 @@
 import { type Reference, type ReferenceResolver, readPath, setOwn, type Template } from "./references.js";
 
-/** What a compiled template reads: references, and nodes' outputs by index. */
+/**
+ * What a compiled template reads: references, and nodes' outputs by index (`output` is asked only
+ * by a template compiled with `indexOf`).
+ */
 export interface TemplateScope extends ReferenceResolver {
   /** The output of the node at `index`; `undefined` if it has none (yet). */
-  output(index: number): unknown;
+  output?(index: number): unknown;
 }
 
 /** A template compiled into one flat list of operations and their operands; see `evaluateCompiled`. */
@@ -25,16 +28,17 @@ const PLAIN_OBJECT = 7;
  * Compiles a template once per flow into one flat array: evaluating a node's inputs then reads
  * one short array and runs one loop shared by every node, rather than walking a tree of objects
  * (or of closures) of its own. Between the 1 ms steps of a flow, that tree falls out of the CPU's
- * caches: reading it back cost more than the rest of starting the node. A reference to a node's
- * output is compiled to the node's index (`indexOf`). Gives the values `evaluateTemplate` gives.
+ * caches: reading it back cost more than the rest of starting the node. With `indexOf`, a
+ * reference to a node's output is compiled to the node's index; without it, it is resolved as
+ * every other reference is.
  */
-export function compileTemplate(template: Template, indexOf: (id: string) => number): CompiledTemplate {
+export function compileTemplate(template: Template, indexOf?: (id: string) => number): CompiledTemplate {
   const code: unknown[] = [];
   emit(template, indexOf, code);
   return code;
 }
 
-function emit(template: Template, indexOf: (id: string) => number, code: unknown[]): void {
+function emit(template: Template, indexOf: ((id: string) => number) | undefined, code: unknown[]): void {
   switch (template.kind) {
     case "literal":
       code.push(LITERAL, template.value);
@@ -61,10 +65,30 @@ function emit(template: Template, indexOf: (id: string) => number, code: unknown
   }
 }
 
-function emitReference(reference: Reference, indexOf: (id: string) => number, code: unknown[]): void {
-  if (reference.scope !== "nodes") code.push(REFERENCE, reference);
+function emitReference(
+  reference: Reference,
+  indexOf: ((id: string) => number) | undefined,
+  code: unknown[],
+): void {
+  if (reference.scope !== "nodes" || indexOf === undefined) code.push(REFERENCE, reference);
   else if (reference.path.length === 0) code.push(OUTPUT, indexOf(reference.nodeId));
   else code.push(OUTPUT_PATH, indexOf(reference.nodeId), reference.path);
+}
+
+/** Templates compiled for `evaluateTemplate`, by template: those of `when` and of flow outputs. */
+const compiled = new WeakMap<Template, CompiledTemplate>();
+
+/**
+ * Evaluates a template against a resolver (a `when` or a flow output: node inputs are compiled
+ * once with their flow). Compiled on first use, by the same rules as node inputs.
+ */
+export function evaluateTemplate(template: Template, resolver: ReferenceResolver): unknown {
+  let code = compiled.get(template);
+  if (code === undefined) {
+    code = compileTemplate(template);
+    compiled.set(template, code);
+  }
+  return evaluateCompiled(code, resolver);
 }
 
 /** Evaluates a compiled template against a scope: new objects and arrays each time. */
@@ -81,10 +105,10 @@ function next(code: CompiledTemplate, cursor: { at: number }, scope: TemplateSco
       return code[at + 1];
     case OUTPUT:
       cursor.at = at + 2;
-      return scope.output(code[at + 1] as number);
+      return scope.output!(code[at + 1] as number);
     case OUTPUT_PATH:
       cursor.at = at + 3;
-      return readPath(scope.output(code[at + 1] as number), code[at + 2] as string[]);
+      return readPath(scope.output!(code[at + 1] as number), code[at + 2] as string[]);
     case REFERENCE:
       cursor.at = at + 2;
       return scope.resolve(code[at + 1] as Reference);

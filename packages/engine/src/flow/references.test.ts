@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { evaluateTemplate } from "./compile-template.js";
 import {
   collectReferencePaths,
   collectReferences,
-  evaluateTemplate,
   parseReference,
   parseString,
   parseTemplate,

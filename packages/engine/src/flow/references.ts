@@ -180,37 +180,6 @@ export interface ReferenceResolver {
   interpolate(parts: unknown[]): unknown;
 }
 
-/** Evaluates a template against a resolver. */
-export function evaluateTemplate(template: Template, resolver: ReferenceResolver): unknown {
-  switch (template.kind) {
-    case "literal":
-      return template.value;
-    case "reference":
-      return resolver.resolve(template.reference);
-    case "interpolation":
-      return resolver.interpolate(
-        template.parts.map((part) => (typeof part === "string" ? part : resolver.resolve(part))),
-      );
-    case "array": {
-      // Loops rather than `map` and destructuring: this runs for every node a run starts.
-      const items = template.items;
-      const out = new Array<unknown>(items.length);
-      for (let index = 0; index < items.length; index++)
-        out[index] = evaluateTemplate(items[index]!, resolver);
-      return out;
-    }
-    case "object": {
-      const out: Record<string, unknown> = {};
-      const entries = template.entries;
-      for (let index = 0; index < entries.length; index++) {
-        const entry = entries[index]!;
-        setOwn(out, entry[0], evaluateTemplate(entry[1], resolver));
-      }
-      return out;
-    }
-  }
-}
-
 /**
  * `target[key] = value` as an own data property for every key: assigning to `__proto__` would
  * replace the object's prototype instead of adding a key.

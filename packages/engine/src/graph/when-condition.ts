@@ -1,7 +1,7 @@
+import { evaluateTemplate } from "../flow/compile-template.js";
 import { clip, echo } from "../flow/echo.js";
 import type { ReportIssue } from "../flow/issues.js";
 import {
-  evaluateTemplate,
   parseString,
   parseTemplate,
   type ReferenceProblem,

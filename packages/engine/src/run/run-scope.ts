@@ -1,11 +1,5 @@
-import type { TemplateScope } from "../flow/compile-template.js";
-import {
-  evaluateTemplate,
-  type Reference,
-  readPath,
-  setOwn,
-  stringifyForInterpolation,
-} from "../flow/references.js";
+import { evaluateTemplate, type TemplateScope } from "../flow/compile-template.js";
+import { type Reference, readPath, setOwn, stringifyForInterpolation } from "../flow/references.js";
 import type { CompiledFlow, CompiledNode } from "../graph/compile-flow.js";
 import { findSkipReason } from "../graph/skip.js";
 import { findUnmetCondition } from "../graph/when-condition.js";

@@ -1470,6 +1470,8 @@ describe.concurrent("a plug-in's connection kind (examples/plugin): the canary n
         await service.close();
       }
     },
+    // Eight CLI processes one after another, beside the file's other concurrent tests.
+    180_000,
   );
 });
 

@@ -56,8 +56,8 @@ export interface ServiceConnection<C extends Connection = Connection> extends Re
    * Runs the request once the connection's limits and back-off let it; `signal` aborts with the
    * node or at the request deadline. A `FlowError` with status 429 it fails with starts the
    * connection's back-off (`retryAfterMs` when the service said how long). A `request` that
-   * declares no parameter gets no signal made for it (the node's own signal is passed); its
-   * deadline holds all the same.
+   * declares no parameter is called without a signal and cannot be aborted, but its deadline
+   * holds all the same: the node stops waiting for it. Name the signal to have it aborted.
    */
   call<T>(request: (signal: AbortSignal) => Promise<T>, options?: ServiceCallOptions): Promise<T>;
   /**

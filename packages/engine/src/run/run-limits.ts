@@ -105,9 +105,9 @@ export interface AbortLink {
 /**
  * Runs `task` with a signal that aborts when `parent` does or when `ms` pass. At the deadline the
  * returned promise rejects with `timeoutError()` even if `task` ignores its signal; a late result
- * is dropped. A `task` that declares no parameter gets no signal of its own made for it (an
- * `AbortController` per request is the largest cost of a request that needs none): it is handed
- * the parent's signal, and the deadline still holds.
+ * is dropped. A `task` that declares no parameter is called without a signal, and none is made
+ * for it (an `AbortController` costs a request that ignores it more than the rest of its run); its
+ * deadline still holds. A request that should be aborted names its signal.
  */
 export function runWithDeadline<T>(
   parent: AbortParent,
@@ -115,10 +115,14 @@ export function runWithDeadline<T>(
   timeoutError: () => FlowError,
   task: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (ms > MAX_TIMER_MS) return task(parent instanceof AbortSignal ? parent : parent.signal);
+  const takesSignal = task.length > 0;
+  if (ms > MAX_TIMER_MS) {
+    if (!takesSignal) return (task as () => Promise<T>)();
+    return task(parent instanceof AbortSignal ? parent : parent.signal);
+  }
   const link = parent instanceof AbortSignal ? undefined : parent;
   const parentSignal = parent instanceof AbortSignal ? parent : undefined;
-  const controller = task.length === 0 ? undefined : new AbortController();
+  const controller = takesSignal ? new AbortController() : undefined;
   const onAbort = () => controller?.abort(parentSignal?.reason);
   if (controller) {
     if (link) link.link(controller);
@@ -146,9 +150,7 @@ export function runWithDeadline<T>(
     }, ms);
     let work: Promise<T>;
     try {
-      // A task that declares no parameter but reads its arguments still gets a live signal: the
-      // node's own, which aborts with the node (the deadline still ends the request's wait).
-      work = task(controller ? controller.signal : (parentSignal ?? (link as AbortLink).signal));
+      work = controller ? task(controller.signal) : (task as () => Promise<T>)();
     } catch (error) {
       settle(false, error);
       return;

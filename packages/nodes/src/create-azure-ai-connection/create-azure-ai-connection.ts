@@ -25,7 +25,7 @@ export const createAzureAiConnection = defineNodeType({
   input: z
     .object({
       apiKey: z
-        .union([z.string().min(1, "expected a non-empty API key"), secretSchema])
+        .union([secretSchema, z.string().min(1, "expected a non-empty API key")])
         .describe("The API key: a secret input or variable (never write a key into a flow file)."),
       endpoint: z
         .string()

@@ -37,8 +37,10 @@ describe.each(CLIENTS)("through $label", ({ connection }) => {
 
   describe("deadlines", () => {
     it("times out each request to a server that never answers, retries, then fails with node.timeout", async () => {
-      const engine = createTestEngine(server(), {}, { requestTimeoutMs: 100 });
-      // The first request loads the SDK: let that happen outside the 100 ms.
+      // Long enough for a loaded machine to send the retry before its deadline, which the server's
+      // log checks.
+      const engine = createTestEngine(server(), {}, { requestTimeoutMs: 300 });
+      // The first request loads the SDK: let that happen outside the 300 ms.
       await runFlow(engine, { nodes: [chatNode()] });
       server().reset();
       server().addRule({ fault: { type: "hang" } });
@@ -53,7 +55,7 @@ describe.each(CLIENTS)("through $label", ({ connection }) => {
         error: {
           code: "node.timeout",
           message:
-            'node "answer": a service request did not finish within 100 ms (requestTimeoutMs, set by the app running the flow)',
+            'node "answer": a service request did not finish within 300 ms (requestTimeoutMs, set by the app running the flow)',
         },
       });
       expect(eventsNamed(events, "node:retry").map((retry) => retry.error.code)).toEqual(["node.timeout"]);

@@ -13,6 +13,11 @@ interface KindEntry {
   schema: z.ZodObject;
   /** Every field but `type` and `name`, secret ones marked. */
   fields: ConnectionField[];
+  /**
+   * Whether every secret sits in a field of its own: a connection checked (and frozen) then keeps
+   * its secrets, while an object of secrets inside it is not frozen.
+   */
+  fixedSecrets: boolean;
 }
 
 /**
@@ -29,6 +34,8 @@ export class ConnectionKinds {
   readonly #parsed = new WeakMap<object, Connection>();
   readonly #wrapped = new WeakMap<object, Connection>();
   readonly #identities = new WeakMap<Connection, string>();
+  /** The secrets of connections this registry checked (and froze). */
+  readonly #secretLists = new WeakMap<Connection, readonly Secret[]>();
 
   constructor(kinds: readonly AnyConnectionKind[]) {
     for (const kind of kinds) {
@@ -39,7 +46,9 @@ export class ConnectionKinds {
         );
       }
       const schema = connectionSchema(kind) as unknown as z.ZodObject;
-      this.#entries.set(kind.type, { kind, schema, fields: describeConnectionFields(schema) });
+      const fields = describeConnectionFields(schema);
+      const fixedSecrets = fields.every((field) => field.secret !== "entries");
+      this.#entries.set(kind.type, { kind, schema, fields, fixedSecrets });
     }
   }
 
@@ -131,6 +140,22 @@ export class ConnectionKinds {
 
   /** Every secret a connection holds, so a run can scrub them from what it lets out. */
   secrets(connection: Connection): Secret[] {
+    // A connection this registry checked is frozen: its secrets are found once, for every request.
+    if (
+      (connection as { [CHECKED]?: unknown })[CHECKED] !== this ||
+      !this.#entries.get(connection.type)?.fixedSecrets
+    ) {
+      return this.#findSecrets(connection);
+    }
+    let secrets = this.#secretLists.get(connection);
+    if (secrets === undefined) {
+      secrets = this.#findSecrets(connection);
+      this.#secretLists.set(connection, secrets);
+    }
+    return secrets.slice();
+  }
+
+  #findSecrets(connection: Connection): Secret[] {
     const secrets: Secret[] = [];
     for (const field of this.#entries.get(connection.type)?.fields ?? []) {
       const value = connection[field.name];

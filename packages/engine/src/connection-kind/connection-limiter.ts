@@ -141,12 +141,16 @@ export class ConnectionLimiter {
    */
   watch<T>(connection: Connection, pending: Promise<T>, limit?: BackoffLimit): Promise<T> {
     return pending.catch((error: unknown) => {
-      if (isThrottled(error)) {
-        const gate = this.#gate(this.#kinds.identityKey(connection), connection);
-        this.#throttled(gate, error.retryAfterMs, limit?.maxBackoffMs);
-      }
+      this.noteFailure(connection, error, limit);
       throw error;
     });
+  }
+
+  /** `watch`, for a caller that sees the failure itself: a 429 starts the connection's back-off. */
+  noteFailure(connection: Connection, error: unknown, limit?: BackoffLimit): void {
+    if (!isThrottled(error)) return;
+    const gate = this.#gate(this.#kinds.identityKey(connection), connection);
+    this.#throttled(gate, error.retryAfterMs, limit?.maxBackoffMs);
   }
 
   async #admit<T>(

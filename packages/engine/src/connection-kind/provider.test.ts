@@ -76,3 +76,62 @@ describe("connections from an app's own provider", () => {
     expect(JSON.stringify(result)).not.toContain("key-SHOULD-NOT-LEAK");
   });
 });
+
+describe("a provider that answers at once, with a promise or with another thenable", () => {
+  const key = "provider-key-SHOULD-NOT-LEAK";
+  const connection = { type: "openai", apiKey: new Secret(key) } as const;
+  const providers: Array<[string, ConnectionProvider]> = [
+    ["a value", { get: () => connection }],
+    ["a promise", { get: async () => connection }],
+    // Not a `Promise`: taken as `await` would take it.
+    [
+      "a thenable",
+      {
+        // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise, on purpose
+        get: () => ({ then: (resolve: (value: unknown) => void) => resolve(connection) }) as never,
+      },
+    ],
+  ];
+
+  it.each(providers)(
+    "gives the node its connection from %s, and scrubs its key from every run",
+    async (_, provider) => {
+      const seen: Secret[] = [];
+      const engine = createEngine({ nodeTypes: [useKey(seen)], connections: provider });
+      const flow = { nodes: [{ id: "use", type: "use-key", connection: "mine" }] };
+      // The second run finds the connection (and its secrets) already checked.
+      for (const result of [await engine.run(flow), await engine.run(flow)]) {
+        expect(result.status).toBe("succeeded");
+        expect(result.nodes.use?.output).toEqual({ echoed: "***" });
+        expect(JSON.stringify(result)).not.toContain(key);
+      }
+      expect(seen.map((secret) => secret.reveal())).toEqual([key, key]);
+    },
+  );
+
+  it("fails the node with connection.unknown, listing the names it has, whether it answers at once or not", async () => {
+    for (const provider of [
+      { get: () => undefined, list: () => ["theirs"] },
+      { get: async () => undefined, list: async () => ["theirs"] },
+    ] satisfies ConnectionProvider[]) {
+      const engine = createEngine({ nodeTypes: [useKey([])], connections: provider });
+      const result = await engine.run({ nodes: [{ id: "use", type: "use-key", connection: "mine" }] });
+      expect(result.nodes.use?.error).toMatchObject({ code: "connection.unknown", nodeId: "use" });
+      expect(result.nodes.use?.error?.message).toMatch(/theirs/);
+    }
+  });
+
+  it("fails the node, not the engine, when the provider throws at once", async () => {
+    const engine = createEngine({
+      nodeTypes: [useKey([])],
+      connections: {
+        get: () => {
+          throw new Error("the vault is sealed");
+        },
+      },
+    });
+    const result = await engine.run({ nodes: [{ id: "use", type: "use-key", connection: "mine" }] });
+    expect(result.status).toBe("failed");
+    expect(result.nodes.use?.error?.message).toMatch(/the vault is sealed/);
+  });
+});

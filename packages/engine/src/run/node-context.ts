@@ -4,6 +4,7 @@ import type { CompiledNode } from "../graph/compile-flow.js";
 import type {
   NodeContext,
   NodeLogger,
+  ResolvedConnection,
   ServiceConnection,
   TokenUsage,
   UsageDetails,
@@ -79,9 +80,23 @@ export class RunNodeContext implements NodeContext {
     return this.#log;
   }
 
-  async connection(): Promise<ServiceConnection> {
+  /**
+   * A static connection from a provider that answers at once (and a dynamic one) is handed over in
+   * a promise already resolved: no async steps of its own for each request.
+   */
+  connection(): Promise<ServiceConnection> {
+    try {
+      const resolved = resolveConnection(this.#node, this.#state);
+      return resolved instanceof Promise
+        ? resolved.then((connection) => this.#serve(connection))
+        : Promise.resolve(this.#serve(resolved));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #serve(resolved: ResolvedConnection): ServiceConnection {
     const state = this.#state;
-    const resolved = await resolveConnection(this.#node, state);
     for (const secret of state.connectionKinds.secrets(resolved.connection)) state.redactor.add(secret);
     return new RunServiceConnection(resolved, new NodeConnectionHost(state, this.#node, this.#signal));
   }
@@ -121,7 +136,10 @@ class NodeConnectionHost implements ServiceConnectionHost {
     return resolveRetryPolicy(this.#node.nodeType.retry, this.#node.definition.retry).maxDelayMs;
   }
 
-  withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  withDeadline<T>(
+    request: (signal: AbortSignal) => Promise<T>,
+    onFailure?: (error: unknown) => void,
+  ): Promise<T> {
     const state = this.#state;
     const node = this.#node;
     const deadline = state.requestDeadline(node);
@@ -130,6 +148,7 @@ class NodeConnectionHost implements ServiceConnectionHost {
       deadline.ms,
       () => requestTimeoutError(node, deadline),
       request,
+      onFailure,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
+import type { Connection } from "../connection-kind/define-connection-kind.js";
 import type { ConnectionProvider } from "../connection-kind/provider.js";
 import { unknownConnectionError } from "../connection-kind/unknown-connection.js";
 import { FlowError } from "../errors/flow-error.js";
@@ -58,29 +59,52 @@ export function resolveConnection(
   );
 }
 
-/** The static `connection` named `name`, from the app's provider, checked against its kind. */
-async function resolveStatic(
+/**
+ * The static `connection` named `name`, from the app's provider, checked against its kind. Without
+ * a promise when the provider answers without one (an app's in-memory connections): this runs for
+ * every request, and each promise step costs one.
+ */
+function resolveStatic(
   node: CompiledNode,
   name: string,
   dynamicNote: string,
   sources: ConnectionSources,
-): Promise<ResolvedConnection> {
+): ResolvedConnection | Promise<ResolvedConnection> {
+  const found = sources.connections?.get(name);
+  // Any thenable, as `await` would take it.
+  return typeof (found as PromiseLike<unknown> | undefined)?.then === "function"
+    ? Promise.resolve(found).then((connection) => checkStatic(node, name, dynamicNote, sources, connection))
+    : checkStatic(node, name, dynamicNote, sources, found as Connection | undefined);
+}
+
+function checkStatic(
+  node: CompiledNode,
+  name: string,
+  dynamicNote: string,
+  sources: ConnectionSources,
+  found: Connection | undefined,
+): ResolvedConnection | Promise<ResolvedConnection> {
+  if (!found) return unknownStatic(node, name, dynamicNote, sources);
   const kinds = sources.connectionKinds;
-  const provider = sources.connections;
-  const found = provider ? await provider.get(name) : undefined;
-  if (!found) {
-    const known = (await provider?.list?.()) ?? [];
-    throw unknownConnectionError(name, known, {
-      ...(dynamicNote ? { note: `and ${dynamicNote}` } : {}),
-      nodeId: node.id,
-    });
-  }
   // An app's provider may give secret fields as plain strings: they are wrapped here.
   const checked = kinds.check(found, { wrapSecrets: true });
   if (checked.problem !== undefined)
     throw invalidConnection(node, `connection ${echo(name)}`, checked.problem);
   const { connection } = checked;
   return { connection, source: "static", name, label: kinds.label(connection) };
+}
+
+async function unknownStatic(
+  node: CompiledNode,
+  name: string,
+  dynamicNote: string,
+  sources: ConnectionSources,
+): Promise<never> {
+  const known = (await sources.connections?.list?.()) ?? [];
+  throw unknownConnectionError(name, known, {
+    ...(dynamicNote ? { note: `and ${dynamicNote}` } : {}),
+    nodeId: node.id,
+  });
 }
 
 /**

@@ -20,9 +20,13 @@ export interface ServiceConnectionHost {
   readonly signal: AbortSignal;
   /**
    * Runs one request within the request deadline (`requestTimeoutMs`), handing it a signal that
-   * aborts at the deadline or with the node.
+   * aborts at the deadline or with the node. `onFailure` (which must not throw) sees a failure
+   * before the returned promise rejects with it.
    */
-  withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  withDeadline<T>(
+    request: (signal: AbortSignal) => Promise<T>,
+    onFailure?: (error: unknown) => void,
+  ): Promise<T>;
   /** The longest back-off a 429 may start: the node's retry `maxDelayMs`. */
   readonly maxBackoffMs: number;
   /** The connection's identity hash (see `ConnectionKinds.identityKey`). */
@@ -55,9 +59,11 @@ export class RunServiceConnection implements ServiceConnection {
   call<T>(request: (signal: AbortSignal) => Promise<T>, options?: ServiceCallOptions): Promise<T> {
     const host = this.#host;
     const limiter = host.limiter;
-    // Without limits or a back-off anywhere, one check and a watch for a 429.
+    // Without limits or a back-off anywhere, one check and a watch for a 429 (which starts the
+    // connection's back-off), seen as the request fails rather than one promise later.
     if (!limiter.isLimited(this.connection)) {
-      return limiter.watch(this.connection, host.withDeadline(request), host);
+      const connection = this.connection;
+      return host.withDeadline(request, (error) => limiter.noteFailure(connection, error, host));
     }
     const ticket: TokenTicket | undefined = this.connection.tokensPerMinute === undefined ? undefined : {};
     this.#ticket = ticket;

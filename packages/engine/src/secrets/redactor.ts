@@ -126,28 +126,33 @@ function maskCutSecrets(matcher: SecretMatcher, text: string, whole: boolean): s
 function redactValue(value: unknown, redactor: Redactor, depth: number): unknown {
   if (typeof value === "string") return redactor.redactText(value);
   if (value === null || typeof value !== "object") return value;
-  if (value instanceof Secret) return SECRET_MASK;
-  if (depth > MAX_DEPTH) return "[too deep]";
-  if (value instanceof Error) {
-    return { name: value.name, message: redactor.redactText(value.message) };
+  // Plain objects and arrays, most of what is redacted, are neither `Secret`s nor errors: they
+  // skip those checks (`instanceof Secret` runs a function of its own).
+  const proto = Object.getPrototypeOf(value);
+  const plain = proto === Object.prototype || proto === null;
+  if (!plain && !Array.isArray(value)) {
+    if (value instanceof Secret) return SECRET_MASK;
+    if (depth > MAX_DEPTH) return "[too deep]";
+    if (value instanceof Error) {
+      return { name: value.name, message: redactor.redactText(value.message) };
+    }
+    // Class instances (SDK objects, clients) are not data: keep only what JSON would show.
+    const json = (value as { toJSON?: () => unknown }).toJSON;
+    return typeof json === "function" ? redactValue(json.call(value), redactor, depth + 1) : "[object]";
   }
-  if (Array.isArray(value)) {
+  if (depth > MAX_DEPTH) return "[too deep]";
+  if (!plain) {
+    const array = value as unknown[];
     let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i];
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
       const next = redactValue(item, redactor, depth + 1);
       if (next !== item) {
-        copy ??= value.slice();
+        copy ??= array.slice();
         copy[i] = next;
       }
     }
     return copy ?? value;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    // Class instances (SDK objects, clients) are not data: keep only what JSON would show.
-    const json = (value as { toJSON?: () => unknown }).toJSON;
-    return typeof json === "function" ? redactValue(json.call(value), redactor, depth + 1) : "[object]";
   }
   let copy: Record<string, unknown> | undefined;
   let renamed = false;

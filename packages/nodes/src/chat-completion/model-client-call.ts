@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { GetChatCompletions, ModelClient } from "@azure-rest/ai-inference";
 import { FlowError } from "@weft/engine";
 import type { ModelClientTarget } from "../llm/llm-target.js";
 import {
@@ -18,6 +19,20 @@ import {
   StreamedCompletion,
 } from "./chat-call.js";
 
+type ChatPath = GetChatCompletions;
+
+/** Each client's `/chat/completions` path: `path()` builds an object of nine functions per call. */
+const chatPaths = new WeakMap<ModelClient, ChatPath>();
+
+function chatPathOf(client: ModelClient): ChatPath {
+  let chat = chatPaths.get(client);
+  if (chat === undefined) {
+    chat = client.path("/chat/completions");
+    chatPaths.set(client, chat);
+  }
+  return chat;
+}
+
 /**
  * Sends a chat completion to an Azure AI Foundry `/models` endpoint or a serverless endpoint with
  * `ModelClient`. The response object carries the request headers (the key): only status, body and
@@ -26,8 +41,7 @@ import {
 export async function callModelClient(target: ModelClientTarget, call: ChatCall): Promise<ChatCallResult> {
   const sdk = loadAzureSdk();
   const azure = sdk instanceof Promise ? await sdk : sdk;
-  const client = modelClientFor(azure, target, call);
-  const timeout = call.timeoutMs === undefined ? {} : { timeout: call.timeoutMs };
+  const chat = chatPathOf(modelClientFor(azure, target, call));
   const where = { nodeId: call.nodeId, host: target.host };
   const model = call.body.model ?? "";
   try {
@@ -37,17 +51,16 @@ export async function callModelClient(target: ModelClientTarget, call: ChatCall)
         abortSignal: call.signal,
       };
       if (call.timeoutMs !== undefined) options.timeout = call.timeoutMs;
-      const response = await client.path("/chat/completions").post(options);
+      const response = await chat.post(options);
       const body = response.body as unknown;
       if (response.status !== "200") throw responseError(response, body, call.apiKey, where);
       return readCompletion(body, model, where);
     }
-    const response = await client
-      .path("/chat/completions")
+    const response = await chat
       .post({
         body: { ...call.body, stream: true, stream_options: { include_usage: true } } as never,
         abortSignal: call.signal,
-        ...timeout,
+        ...(call.timeoutMs === undefined ? {} : { timeout: call.timeoutMs }),
       })
       .asNodeStream();
     const stream = response.body as IncomingMessage | undefined;

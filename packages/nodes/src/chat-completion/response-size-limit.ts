@@ -206,7 +206,8 @@ function readNodeStream(stream: NodeJS.ReadableStream, maxBytes: number, status:
       settled = true;
       readable.off("data", onData);
       if (error) reject(error);
-      else resolve(Buffer.concat(chunks, total).toString("utf8"));
+      // A short answer arrives in one chunk: decoded as it is, without a copy.
+      else resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)).toString("utf8"));
     };
     const onData = (chunk: Buffer | string) => {
       const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;

@@ -57,9 +57,14 @@ function tenantFlow(limits: Record<string, number> = {}, retry = { maxAttempts: 
   };
 }
 
-function engineWith(clock: ManualClock) {
+function engineWith(clock: ManualClock, requestTimeoutMs?: number) {
   const limiter = new ConnectionLimiter(new ConnectionKinds(builtinConnectionKinds), { clock });
-  return createEngine({ nodeTypes: builtinNodeTypes, connectionKinds: builtinConnectionKinds, limiter });
+  return createEngine({
+    nodeTypes: builtinNodeTypes,
+    connectionKinds: builtinConnectionKinds,
+    limiter,
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  });
 }
 
 function requestsOf(tenant: Tenant) {
@@ -131,28 +136,36 @@ describe("one tenant throttled, the others unaffected", () => {
     expect(JSON.stringify(all)).not.toContain("CANARY");
   });
 
-  it("keeps a tenant without limits waiting through its back-off too", async () => {
-    server.addRule({
-      match: { key: "a" },
-      fault: { type: "status", status: 429, retryAfterMs: 50 },
-      times: 1,
-    });
-    const clock = new ManualClock();
-    const engine = engineWith(clock);
-    const flow = engine.compile(tenantFlow());
-    const inputs = { key: TENANT_KEYS.a, endpoint: foundryEndpoint(server), tenant: "a" };
-    const first = engine.run(flow, { inputs });
-    await waitUntil(() => clock.sleeping > 0, { what: "the retry to wait for the back-off" });
-    // Started during the back-off: it waits as well, and sends nothing.
-    const second = engine.run(flow, { inputs });
-    const sent = () => requestsOf("a").length;
-    await waitUntil(() => clock.sleeping > 0 && sent() === 1, { what: "the second run to wait" });
-    expect(requestsOf("a").map((entry) => entry.status)).toEqual([429]);
-    clock.advance(50);
-    const results = await Promise.all([first.result, second.result]);
-    expect(results.map((result) => result.status)).toEqual(["succeeded", "succeeded"]);
-    expect(requestsOf("a").map((entry) => entry.status)).toEqual([429, 200, 200]);
-  });
+  // Without a request deadline (Infinity), the request runs without a timer of its own: the 429
+  // must still reach the connection's back-off.
+  it.each([
+    ["the default request deadline", undefined],
+    ["no request deadline", Number.POSITIVE_INFINITY],
+  ])(
+    "keeps a tenant without limits waiting through its back-off too, with %s",
+    async (_, requestTimeoutMs) => {
+      server.addRule({
+        match: { key: "a" },
+        fault: { type: "status", status: 429, retryAfterMs: 50 },
+        times: 1,
+      });
+      const clock = new ManualClock();
+      const engine = engineWith(clock, requestTimeoutMs);
+      const flow = engine.compile(tenantFlow());
+      const inputs = { key: TENANT_KEYS.a, endpoint: foundryEndpoint(server), tenant: "a" };
+      const first = engine.run(flow, { inputs });
+      await waitUntil(() => clock.sleeping > 0, { what: "the retry to wait for the back-off" });
+      // Started during the back-off: it waits as well, and sends nothing.
+      const second = engine.run(flow, { inputs });
+      const sent = () => requestsOf("a").length;
+      await waitUntil(() => clock.sleeping > 0 && sent() === 1, { what: "the second run to wait" });
+      expect(requestsOf("a").map((entry) => entry.status)).toEqual([429]);
+      clock.advance(50);
+      const results = await Promise.all([first.result, second.result]);
+      expect(results.map((result) => result.status)).toEqual(["succeeded", "succeeded"]);
+      expect(requestsOf("a").map((entry) => entry.status)).toEqual([429, 200, 200]);
+    },
+  );
 });
 
 describe("requestsPerMinute", () => {

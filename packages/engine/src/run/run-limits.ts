@@ -120,20 +120,20 @@ export function runWithDeadline<T>(
 ): Promise<T> {
   const takesSignal = task.length > 0;
   if (ms > MAX_TIMER_MS) {
-    let work: Promise<T>;
-    try {
-      work = takesSignal
-        ? task(parent instanceof AbortSignal ? parent : parent.signal)
-        : (task as () => Promise<T>)();
-    } catch (error) {
-      onFailure?.(error);
-      return Promise.reject(error);
-    }
-    if (!onFailure) return work;
-    return Promise.resolve(work).catch((error: unknown) => {
-      onFailure(error);
-      throw error;
-    });
+    // No deadline: the task's own promise, a throw turned into a rejection that `onFailure` sees.
+    const work = new Promise<T>((resolve) =>
+      resolve(
+        takesSignal
+          ? task(parent instanceof AbortSignal ? parent : parent.signal)
+          : (task as () => Promise<T>)(),
+      ),
+    );
+    return onFailure
+      ? work.catch((error: unknown) => {
+          onFailure(error);
+          throw error;
+        })
+      : work;
   }
   const link = parent instanceof AbortSignal ? undefined : parent;
   const parentSignal = parent instanceof AbortSignal ? parent : undefined;

@@ -93,7 +93,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Nodes running at once; `Infinity` for no bound. */
   concurrency?: number;
-  /** An id for the run; a random UUID unless given. */
+  /** An id for the run; unless given, a UUID the engine makes, unique across runs and processes. */
   runId?: string;
   /**
    * Asks every node that can stream to stream (`node:token` events), as `weft run --stream` does.

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { EventEmitter } from "eventemitter3";
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import type { ConnectionLimiter } from "../connection-kind/connection-limiter.js";
@@ -15,6 +14,7 @@ import { NodeTimeouts } from "./node-timeouts.js";
 import type { Prices } from "./prices.js";
 import type { Settle } from "./retry-loop.js";
 import { cancellationError, RunAbort } from "./run-abort.js";
+import { newRunId } from "./run-id.js";
 import {
   type Deadline,
   type RunLimits,
@@ -83,7 +83,7 @@ export class RunState implements ExecutionRun, SchedulerHooks {
     events: EventEmitter<RunEventListeners>,
     options: { runId?: string; concurrency: number; stream: boolean; limits: RunLimits; slot?: RunSlot },
   ) {
-    this.runId = options.runId ?? randomUUID();
+    this.runId = options.runId ?? newRunId();
     this.#ownRunId = options.runId === undefined;
     this.stream = options.stream;
     this.limits = options.limits;

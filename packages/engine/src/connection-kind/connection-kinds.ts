@@ -33,9 +33,8 @@ export class ConnectionKinds {
    */
   readonly #parsed = new WeakMap<object, Connection>();
   readonly #wrapped = new WeakMap<object, Connection>();
+  /** Identities of connections this registry did not make (see `identityKey`). */
   readonly #identities = new WeakMap<Connection, string>();
-  /** The secrets of connections this registry checked (and froze). */
-  readonly #secretLists = new WeakMap<Connection, readonly Secret[]>();
 
   constructor(kinds: readonly AnyConnectionKind[]) {
     for (const kind of kinds) {
@@ -90,7 +89,7 @@ export class ConnectionKinds {
   ): { connection: Connection; problem?: undefined } | { problem: string } {
     const cache = options.wrapSecrets ? this.#wrapped : this.#parsed;
     if (value !== null && typeof value === "object") {
-      if ((value as { [CHECKED]?: unknown })[CHECKED] === this) return { connection: value as Connection };
+      if (this.#markOf(value) !== undefined) return { connection: value as Connection };
       const known = cache.get(value);
       if (known) return { connection: known };
     }
@@ -110,9 +109,11 @@ export class ConnectionKinds {
       };
     }
     // The copy the schema made: marked as checked by this registry and frozen, so that the mark
-    // stays true. A connection made in a run (a new object each run) then costs no cache entry.
+    // stays true. A connection made in a run (a new object each run) then costs no cache entry:
+    // what is derived from it later (its secrets, its identity) is kept in the mark.
+    const mark: CheckedMark = { registry: this, secrets: undefined, identity: undefined };
     const connection = Object.freeze(
-      Object.defineProperty(parsed.data as Connection, CHECKED, { value: this }),
+      Object.defineProperty(parsed.data as Connection, CHECKED, { value: mark }),
     ) as Connection;
     if (options.remember !== false) cache.set(value as object, connection);
     return { connection };
@@ -141,18 +142,18 @@ export class ConnectionKinds {
   /** Every secret a connection holds, so a run can scrub them from what it lets out. */
   secrets(connection: Connection): Secret[] {
     // A connection this registry checked is frozen: its secrets are found once, for every request.
-    if (
-      (connection as { [CHECKED]?: unknown })[CHECKED] !== this ||
-      !this.#entries.get(connection.type)?.fixedSecrets
-    ) {
+    const mark = this.#markOf(connection);
+    if (mark === undefined || !this.#entries.get(connection.type)?.fixedSecrets) {
       return this.#findSecrets(connection);
     }
-    let secrets = this.#secretLists.get(connection);
-    if (secrets === undefined) {
-      secrets = this.#findSecrets(connection);
-      this.#secretLists.set(connection, secrets);
-    }
-    return secrets.slice();
+    mark.secrets ??= this.#findSecrets(connection);
+    return mark.secrets.slice();
+  }
+
+  /** The mark of a connection this registry checked and made. */
+  #markOf(value: object | null): CheckedMark | undefined {
+    const mark = (value as { [CHECKED]?: CheckedMark })[CHECKED];
+    return mark?.registry === this ? mark : undefined;
   }
 
   #findSecrets(connection: Connection): Secret[] {
@@ -177,7 +178,8 @@ export class ConnectionKinds {
    * every secret, hashed, so it holds no secret in clear and two keys never share it.
    */
   identityKey(connection: Connection): string {
-    let key = this.#identities.get(connection);
+    const mark = this.#markOf(connection);
+    let key = mark ? mark.identity : this.#identities.get(connection);
     if (key === undefined) {
       const hash = createHash("sha256");
       hash.update(connection.type);
@@ -186,14 +188,22 @@ export class ConnectionKinds {
       }
       for (const secret of this.secrets(connection)) hash.update(`\u0001${secret.reveal()}`);
       key = hash.digest("base64url");
-      this.#identities.set(connection, key);
+      if (mark) mark.identity = key;
+      else this.#identities.set(connection, key);
     }
     return key;
   }
 }
 
-/** Marks a connection a registry checked and made (the registry itself); not enumerable, so never printed. */
+/** Marks a connection a registry checked and made; not enumerable, so never printed nor copied. */
 const CHECKED = Symbol("weft.checkedConnection");
+
+/** What a connection's mark holds: the registry that made it, and what was derived from it since. */
+interface CheckedMark {
+  readonly registry: ConnectionKinds;
+  secrets: readonly Secret[] | undefined;
+  identity: string | undefined;
+}
 
 /** Plain strings given for secret fields become `Secret`s (an app's in-memory connections, say). */
 function wrapSecrets(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkWith } from "../check-with.js";
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import { connectionSchemaKind } from "../connection-kind/connection-schema.js";
 import { FlowError } from "../errors/flow-error.js";
@@ -24,7 +25,7 @@ export function checkOutput(node: CompiledNode, output: unknown, kinds: Connecti
     if (checked.problem === undefined) return checked.connection;
     throw invalidOutput(node, checked.problem);
   }
-  const checked = schema.safeParse(output);
+  const checked = checkWith(schema, output);
   if (checked.success) return output;
   throw invalidOutput(node, checked.error.message);
 }

@@ -8,7 +8,7 @@ import {
   valuesFor,
   wildValue,
 } from "../test-support/schema-values.js";
-import { checkWith } from "./check-with.js";
+import { CHECKS_BEFORE_COMPILING, checkWith } from "./check-with.js";
 import { createEngine } from "./engine.js";
 import { defineNodeType } from "./node-type/define-node-type.js";
 import { Secret } from "./secrets/secret.js";
@@ -95,7 +95,7 @@ describe("checkWith", () => {
       '{"name":"n","tag":"a","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
     );
     for (const schema of Object.values(EDGE_SCHEMAS)) expectSameAsZod(schema, hostile);
-    const loose = checkWith(EDGE_SCHEMAS.loose!, hostile);
+    const loose = checkWith(EDGE_SCHEMAS.loose!, hostile, 0);
     expect(loose.success && Object.getPrototypeOf(loose.data)).toBe(Object.prototype);
     expect(loose.success && Object.keys(loose.data)).toEqual(["name", "tag", "constructor"]);
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
@@ -115,9 +115,9 @@ describe("checkWith", () => {
   it("gives a new object where zod does, and the input's own where zod keeps it", () => {
     const value = { nested: true };
     const input = { name: "n", tag: "a", extra: value };
-    const strip = checkWith(EDGE_SCHEMAS.strip!, input);
+    const strip = checkWith(EDGE_SCHEMAS.strip!, input, 0);
     expect(strip.success && strip.data).not.toBe(input);
-    const unknown = checkWith(EDGE_SCHEMAS["unknown and any"]!, { value });
+    const unknown = checkWith(EDGE_SCHEMAS["unknown and any"]!, { value }, 0);
     expect(unknown.success && unknown.data.value).toBe(value);
   });
 
@@ -130,7 +130,10 @@ describe("checkWith", () => {
         return "n";
       },
     };
-    expect(checkWith(EDGE_SCHEMAS.strip!, counted)).toEqual({ success: true, data: { name: "n", tag: "a" } });
+    expect(checkWith(EDGE_SCHEMAS.strip!, counted, 0)).toEqual({
+      success: true,
+      data: { name: "n", tag: "a" },
+    });
     expect(reads).toBe(1);
     const throwing = {
       get name(): string {
@@ -138,7 +141,7 @@ describe("checkWith", () => {
       },
     };
     expect(() => EDGE_SCHEMAS.strip!.safeParse(throwing)).toThrow("no name");
-    expect(() => checkWith(EDGE_SCHEMAS.strip!, throwing)).toThrow("no name");
+    expect(() => checkWith(EDGE_SCHEMAS.strip!, throwing, 0)).toThrow("no name");
   });
 
   it("falls back to zod for an invalid value: its issues, its message", () => {
@@ -149,7 +152,7 @@ describe("checkWith", () => {
       { endpoint: 1 },
       [],
     ]) {
-      const checked = checkWith(schema, value);
+      const checked = checkWith(schema, value, 0);
       const parsed = schema.safeParse(value);
       expect(checked.success).toBe(false);
       expect(checked.error?.message).toBe(parsed.error?.message);
@@ -165,8 +168,31 @@ describe("checkWith", () => {
         return true;
       }),
     });
-    expect(checkWith(schema, { a: "x" }).success).toBe(true);
+    expect(checkWith(schema, { a: "x" }, 0).success).toBe(true);
     expect(calls).toBe(1);
+  });
+
+  it("uses zod's interpreter for a schema's first checks, then its compiled parser, with the same answers", () => {
+    let calls = 0;
+    const schema = z.object({
+      name: z.string(),
+      code: z.string().refine((code) => {
+        calls += 1;
+        return code !== "bad";
+      }, "bad code"),
+    });
+    const valid = { name: "n", code: "ok", extra: 1 };
+    const invalid = { name: "n", code: "bad" };
+    const expected = schema.safeParse(invalid).error?.message;
+    calls = 0;
+    expect(checkWith(schema, invalid).error?.message).toBe(expected);
+    expect(calls, "the interpreter alone").toBe(1);
+    for (let check = 1; check < CHECKS_BEFORE_COMPILING; check += 1) checkWith(schema, valid);
+    calls = 0;
+    expect(checkWith(schema, invalid).error?.message).toBe(expected);
+    // The compiled parser refuses the value, then the interpreter says why.
+    expect(calls, "the compiled parser, then the interpreter").toBe(2);
+    expect(checkWith(schema, valid)).toEqual(schema.safeParse(valid));
   });
 
   it("leaves a schema that holds one of another zod version to zod's interpreter", () => {
@@ -178,7 +204,7 @@ describe("checkWith", () => {
     const foreign = z.object({ name: z.string() });
     Object.assign(foreign._zod, { version: { major: 4, minor: 0, patch: 0 } });
     const schema = z.object({ field, nested: z.array(foreign).optional() });
-    const checked = checkWith(schema, { field: "x", nested: [{ name: "n" }] });
+    const checked = checkWith(schema, { field: "x", nested: [{ name: "n" }] }, 0);
     expect(calls).toBe(1);
     expect(checked.error?.message).toBe(
       schema.safeParse({ field: "x", nested: [{ name: "n" }] }).error?.message,
@@ -200,7 +226,7 @@ describe("checkWith", () => {
           return false;
         }, "never"),
       });
-      const checked = checkWith(schema, { a: "x" });
+      const checked = checkWith(schema, { a: "x" }, 0);
       expect(calls).toBe(1);
       expect(checked.success).toBe(false);
       expect(checked.error?.message).toBe(schema.safeParse({ a: "x" }).error?.message);

@@ -1,31 +1,51 @@
 import { z } from "zod";
 
-/**
- * Each schema's compiled twin (`z.compile`), made on its first check: node types and connection
- * kinds are long-lived values, and their schemas are checked on every run.
- */
-const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
+/** How often a schema is checked, and its compiled twin (`z.compile`) once it has one. */
+interface CheckedSchema {
+  checks: number;
+  compiled?: z.ZodType;
+}
+
+const checkedSchemas = new WeakMap<z.ZodType, CheckedSchema>();
 
 /**
- * `schema.safeParse(value)`, through zod's ahead-of-time compiled parser. A valid value takes the
- * generated fast path, which gives what the interpreter gives (the same output, the same copies);
- * an invalid one is parsed again by the interpreter, so every error is zod's own. The one
- * difference: a refinement may run twice on an invalid value (in the fast path, then in the
- * interpreter). A schema the compiler cannot model keeps the interpreter, and so does one that
- * holds schemas of another zod version (an app's node type built with its own zod: the compiler
- * knows this version's rules only), or one first checked after the app turned zod's code
- * generation off (`z.config({ jitless: true })`).
+ * How many checks of a schema go to zod's interpreter before the schema is compiled. Compiling
+ * a built-in schema costs about what 4,000–20,000 checks then save (0.3–4 ms a schema, more for a
+ * large union, against 0.04–0.4 µs a check), so a schema checked a few times (`weft run`, a short
+ * batch) is never compiled, and one checked without end (an app, a long batch) pays for its
+ * compiling within about as many checks again.
+ */
+export const CHECKS_BEFORE_COMPILING = 10_000;
+
+/**
+ * `schema.safeParse(value)`, through zod's ahead-of-time compiled parser once the schema has been
+ * checked `checksBeforeCompiling` times. A valid value takes the generated fast path, which gives
+ * what the interpreter gives (the same output, the same copies); an invalid one is parsed again
+ * by the interpreter, so every error is zod's own. The one difference: a refinement may run twice
+ * on an invalid value (in the fast path, then in the interpreter). A schema the compiler cannot
+ * model keeps the interpreter, and so does one that holds schemas of another zod version (an
+ * app's node type built with its own zod: the compiler knows this version's rules only), and any
+ * schema whose turn to be compiled comes after the app turned zod's code generation off
+ * (`z.config({ jitless: true })`).
  */
 export function checkWith<Schema extends z.ZodType>(
   schema: Schema,
   value: unknown,
+  checksBeforeCompiling = CHECKS_BEFORE_COMPILING,
 ): z.ZodSafeParseResult<z.output<Schema>> {
-  let compiled = compiledSchemas.get(schema);
-  if (compiled === undefined) {
-    compiled = !z.config().jitless && compilable(schema) ? z.compile(schema) : schema;
-    compiledSchemas.set(schema, compiled);
+  let checked = checkedSchemas.get(schema);
+  if (checked === undefined) {
+    checked = { checks: 0 };
+    checkedSchemas.set(schema, checked);
   }
-  return (compiled as Schema).safeParse(value);
+  if (checked.compiled === undefined) {
+    if (checked.checks < checksBeforeCompiling) {
+      checked.checks += 1;
+      return schema.safeParse(value);
+    }
+    checked.compiled = !z.config().jitless && compilable(schema) ? z.compile(schema) : schema;
+  }
+  return (checked.compiled as Schema).safeParse(value);
 }
 
 function compilable(schema: z.ZodType): boolean {

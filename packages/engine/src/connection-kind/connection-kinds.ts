@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
+import { checkWith } from "../check-with.js";
 import { describeValue, type ErrorLocation, FlowError } from "../errors/flow-error.js";
 import { Secret } from "../secrets/secret.js";
 import { type ConnectionField, describeConnectionFields } from "./connection-fields.js";
@@ -100,7 +101,7 @@ export class ConnectionKinds {
       return { problem: `${this.#expected()}, got ${got}` };
     }
     const fields = value as Record<string, unknown>;
-    const parsed = entry.schema.safeParse(options.wrapSecrets ? wrapSecrets(fields, entry.fields) : fields);
+    const parsed = checkWith(entry.schema, options.wrapSecrets ? wrapSecrets(fields, entry.fields) : fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = issue?.path.join(".");

@@ -1,3 +1,4 @@
+import { checkWith } from "../check-with.js";
 import { FlowError } from "../errors/flow-error.js";
 import { evaluateCompiled } from "../flow/compile-template.js";
 import type { CompiledNode } from "../graph/compile-flow.js";
@@ -44,7 +45,7 @@ function execute(
 /** The node's inputs with their references resolved, checked against its type's input schema. */
 function resolveInputs(run: ExecutionRun, node: CompiledNode): unknown {
   const raw = evaluateCompiled(node.inputsCode, run.scope);
-  const parsed = node.nodeType.input.safeParse(raw);
+  const parsed = checkWith(node.nodeType.input, raw);
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues
     .map((issue) => `${issue.path.length ? `inputs.${issue.path.join(".")}` : "inputs"}: ${issue.message}`)

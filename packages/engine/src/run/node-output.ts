@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkWith } from "../check-with.js";
 import type { ConnectionKinds } from "../connection-kind/connection-kinds.js";
 import { connectionSchemaKind } from "../connection-kind/connection-schema.js";
 import { FlowError } from "../errors/flow-error.js";
@@ -13,8 +14,7 @@ import { measureJsonLength } from "./bounded-json.js";
  */
 export function checkOutput(node: CompiledNode, output: unknown, kinds: ConnectionKinds): unknown {
   const schema = node.nodeType.output;
-  // An output that may be anything (`z.unknown()`) has nothing to check.
-  if (schema === undefined || schema instanceof z.ZodUnknown || schema instanceof z.ZodAny) return output;
+  if (schema === undefined || acceptsAnything(schema)) return output;
   const kind = connectionSchemaKind(schema);
   if (kind !== undefined && kinds.get(kind.type) === kind) {
     const checked =
@@ -24,9 +24,22 @@ export function checkOutput(node: CompiledNode, output: unknown, kinds: Connecti
     if (checked.problem === undefined) return checked.connection;
     throw invalidOutput(node, checked.problem);
   }
-  const checked = schema.safeParse(output);
+  const checked = checkWith(schema, output);
   if (checked.success) return output;
   throw invalidOutput(node, checked.error.message);
+}
+
+/** Whether each output schema seen may be anything: found once, as `instanceof` a zod class is not free. */
+const anythingSchemas = new WeakMap<z.ZodType, boolean>();
+
+/** An output that may be anything (`z.unknown()`, `z.any()`) has nothing to check. */
+function acceptsAnything(schema: z.ZodType): boolean {
+  let anything = anythingSchemas.get(schema);
+  if (anything === undefined) {
+    anything = schema instanceof z.ZodUnknown || schema instanceof z.ZodAny;
+    anythingSchemas.set(schema, anything);
+  }
+  return anything;
 }
 
 function invalidOutput(node: CompiledNode, problem: string): FlowError {

@@ -11,6 +11,20 @@ describe("newRunId", () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it("stays ordered and unique where the low half of the counter carries", () => {
+    let previous = newRunId();
+    let carried = 0;
+    // The low 24 bits start anywhere: within 2^24 ids they carry into the high ones once.
+    for (let index = 0; index < 2 ** 24 && carried === 0; index++) {
+      const id = newRunId();
+      if (id <= previous) throw new Error(`${id} came after ${previous}`);
+      if (id.endsWith("000000")) carried += 1;
+      previous = id;
+    }
+    expect(carried).toBe(1);
+    expect(previous).toMatch(UUID_V4);
+  });
+
   it("starts from a different random point in each process (each load of the module)", async () => {
     const first = newRunId();
     vi.resetModules();

@@ -7,23 +7,42 @@ import { randomBytes } from "node:crypto";
  * run's id is a label, never a secret).
  */
 export function newRunId(): string {
-  if (counter >= COUNTER_END) reseed();
-  const id = prefix + counter.toString(16).padStart(12, "0");
-  counter += 1;
+  if (low === LOW_END) carry();
+  const id = prefix + highHex + HEX3[low >>> 12]! + HEX3[low & 0xfff]!;
+  low += 1;
   return id;
 }
 
-const COUNTER_END = 2 ** 48;
+/** The counter is two small integers: turning a number past 2^31 into hex costs more than the rest. */
+const LOW_END = 2 ** 24;
+const HIGH_END = 2 ** 24;
+const HEX3 = Array.from({ length: 4096 }, (_, index) => hex(index, 3));
 let prefix = "";
-let counter = COUNTER_END;
+let highHex = "";
+/** Past the end at first: the first id seeds the prefix and the counter. */
+let high = HIGH_END;
+let low = LOW_END;
+
+function carry(): void {
+  low = 0;
+  high += 1;
+  if (high >= HIGH_END) reseed();
+  else highHex = hex(high, 6);
+}
+
+function hex(value: number, digits: number): string {
+  return value.toString(16).padStart(digits, "0");
+}
 
 function reseed(): void {
   const bytes = randomBytes(16);
   // Version 4 and the RFC 4122 variant, as `randomUUID` sets them.
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-`;
+  const text = bytes.toString("hex");
+  prefix = `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-`;
   // A random start in the first half: a process would need 2^47 runs to reach the end and reseed.
-  counter = Number.parseInt(hex.slice(20, 32), 16) % 2 ** 47;
+  high = bytes.readUIntBE(10, 3) & 0x7fffff;
+  highHex = hex(high, 6);
+  low = bytes.readUIntBE(13, 3);
 }

@@ -138,7 +138,8 @@ export function runWithDeadline<T>(
   const link = parent instanceof AbortSignal ? undefined : parent;
   const parentSignal = parent instanceof AbortSignal ? parent : undefined;
   const controller = takesSignal ? new AbortController() : undefined;
-  const onAbort = () => controller?.abort(parentSignal?.reason);
+  // Made only for a request that takes a signal: most never follow their parent's.
+  const onAbort = controller ? () => controller.abort(parentSignal?.reason) : noop;
   if (controller) {
     if (link) link.link(controller);
     else if (parentSignal?.aborted) onAbort();
@@ -179,3 +180,5 @@ export function runWithDeadline<T>(
     );
   });
 }
+
+function noop(): void {}

@@ -7,7 +7,8 @@
  * - `held`: ZSET of the slots in use (`maxConcurrency`), member a lease id, score its expiry.
  * - `started`: ZSET of the requests started in the window (`requestsPerMinute`), scored by start:
  *   a sliding-window log, as the engine's own `RateWindow`, so the limit holds over any window.
- * - `queue`: ZSET of the waiters, scored by arrival: first come, first served across processes.
+ * - `queue`: ZSET of the waiters, scored by arrival in microseconds, each after the last (so two
+ *   arriving in the same microsecond keep their order): first come, first served across processes.
  * - `seen`: ZSET of the same waiters, scored by when they stop counting unless they look again.
  * - `backoff`: a string whose time to live is the identity's shared back-off after a 429.
  *
@@ -68,7 +69,12 @@ if wait == 0 and (free < 0 or ahead < free) then
   end
   return {1, 0}
 end
-redis.call('ZADD', KEYS[3], 'NX', now, id)
+if not redis.call('ZSCORE', KEYS[3], id) then
+  local arrival = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+  local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) >= arrival then arrival = tonumber(last[2]) + 1 end
+  redis.call('ZADD', KEYS[3], arrival, id)
+end
 redis.call('ZADD', KEYS[4], now + patience, id)
 redis.call('PEXPIRE', KEYS[3], patience)
 redis.call('PEXPIRE', KEYS[4], patience)

@@ -13,7 +13,7 @@ import {
 import { builtinConnectionKinds, builtinNodeTypes } from "@weft/nodes";
 import { type LlmServer, startLlmServer } from "@weft/testing";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { redisUnavailable, startTestRedis, type TestRedis, testPrefix } from "../../test-support/redis.js";
 import { createRedisConnectionLimits, type RedisConnectionLimits } from "./redis-connection-limits.js";
 
@@ -217,6 +217,10 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
     // The child renews every third of its lease: a loaded machine would have to hold it back for
     // two thirds of a second to lose the slot while it lives.
     const child = spawnChild({ mode: "hold", redisUrl: redis.url, prefix, identity, leaseMs: 1_000 });
+    // It waits to be killed: should the test fail first, it must not outlive it holding a slot.
+    onTestFinished(() => {
+      child.kill("SIGKILL");
+    });
     await waitForLine(child, "held");
     const limits = limitsFor();
     const limit: SharedLimits = { maxConcurrency: 1, windowMs: 60_000 };

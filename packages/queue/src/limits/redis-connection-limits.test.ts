@@ -288,8 +288,9 @@ describe.skipIf(skip !== undefined)("connection limits shared through Redis", ()
     const backoffKey = `${prefix}:limits:{${identity}}:backoff`;
     await waitForKey(backoffKey);
     const release = await limitsFor().acquire(identity, { requestsPerMinute: 100, windowMs: 60_000 });
-    // Admitted only once the back-off was over.
-    expect(await client.pttl(backoffKey)).toBeLessThan(0);
+    // Admitted only once the back-off was over: its key is gone (-2) or in its last ms, where PTTL
+    // says 0 and the script already admits.
+    expect(await client.pttl(backoffKey)).toBeLessThanOrEqual(0);
     release();
   });
 

@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,8 +38,20 @@ export function runCli(
         resolve({ code, stdout, stderr });
       },
     );
-    child.stdin?.end(options.input ?? "");
+    sendInput(child, options.input ?? "");
   });
+}
+
+/**
+ * Writes `input` to a child's stdin and closes it. A command that ends without reading its input
+ * (a refused command line, a Node too old) can close the pipe before the write on a busy machine:
+ * the write then fails with EPIPE, which says nothing about the command and must not fail the run.
+ */
+export function sendInput(child: ChildProcess, input: string): void {
+  child.stdin?.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+  child.stdin?.end(input);
 }
 
 /**

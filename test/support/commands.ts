@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./cli.js";
+import { ROOT, sendInput } from "./cli.js";
 
 /** What a command printed and how it exited. */
 export interface CommandResult {
@@ -31,7 +31,7 @@ export function runCommand(
         resolve({ code, stdout, stderr: error && !stderr ? `${stderr}${error.message}` : stderr });
       },
     );
-    child.stdin?.end(options.input ?? "");
+    sendInput(child, options.input ?? "");
   });
 }
 

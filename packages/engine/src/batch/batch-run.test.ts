@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createEngine } from "../engine.js";
 import { defineNodeType } from "../node-type/define-node-type.js";
@@ -166,12 +166,15 @@ describe("engine.batch", () => {
   });
 
   it("cancels rows in flight when its signal aborts, and reads no more", async () => {
-    const { engine } = setup(10_000);
+    const { engine, track } = setup(10_000);
     const controller = new AbortController();
     const read = { count: 0 };
     const batch = engine.batch(flow, countedRows(1000, read), { concurrency: 5, signal: controller.signal });
-    setTimeout(() => controller.abort("stop"), 20);
-    const results = await collect(batch);
+    const collecting = collect(batch);
+    // Once every slot runs a row (not after a fixed time, which a loaded machine may need more of).
+    await vi.waitFor(() => expect(track.now).toBe(5), { timeout: 10_000, interval: 1 });
+    controller.abort("stop");
+    const results = await collecting;
     expect(batch.stopReason).toBe("cancelled");
     expect(results).toHaveLength(5);
     expect(results.every((result) => result.status === "cancelled")).toBe(true);

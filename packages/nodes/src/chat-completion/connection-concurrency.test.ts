@@ -11,8 +11,9 @@ import {
   waitUntil,
 } from "../../test-support/offline-engine.js";
 
-// Every answer takes a while, so that requests overlap whenever the engine lets them.
-const server = useLlmServer({ defaultDelayMs: 150 });
+// Every answer takes a while, so that requests overlap whenever the engine lets them: long enough
+// that a loaded machine, stalled between sending two requests, still has both in flight at once.
+const server = useLlmServer({ defaultDelayMs: 300 });
 
 function chatNodes(count: number, node: Partial<FlowNode>, prefix = "ask"): FlowNode[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -83,6 +84,13 @@ describe("per-connection maxConcurrency", () => {
 
   it("limits two customers independently", async () => {
     const engine = createTestEngine(server());
+    // Bob's deployment URL goes through the openai SDK, which the first request loads: on a loaded
+    // machine that can take longer than all of Alice's requests, and then nothing overlaps.
+    const warmUp = await runFlow(engine, customerFlow(1), {
+      inputs: { key: KEYS.bob, endpoint: deploymentEndpoint(server(), "bob-gpt") },
+    });
+    expect(warmUp.result.status).toBe("succeeded");
+    server().reset();
     const [alice, bob] = await Promise.all([
       runFlow(engine, customerFlow(6, 2), {
         inputs: { key: KEYS.alice, endpoint: foundryEndpoint(server()) },
@@ -135,8 +143,10 @@ describe("per-connection maxConcurrency", () => {
       },
     });
     const [hung, ...others] = chatNodes(3, { connection: "single" });
+    // The hung request must reach the server before its deadline, which the log's order checks:
+    // a second leaves a loaded machine the time.
     const { result } = await runFlow(engine, {
-      nodes: [{ ...hung!, timeoutMs: 300, continueOnError: true }, ...others],
+      nodes: [{ ...hung!, timeoutMs: 1_000, continueOnError: true }, ...others],
     });
 
     expect(result.nodes["ask-0"]?.error?.code).toBe("node.timeout");

@@ -191,9 +191,12 @@ describe("streaming through ModelClient", () => {
   });
 
   it("times out mid-stream with the node's timeoutMs", async () => {
-    server().addRule({ reply: "one two three four five six seven eight", chunkDelayMs: 100 });
+    // The first words come within a few hundred ms, the whole answer takes four seconds: the
+    // deadline falls mid-stream with a wide margin on both sides, however loaded the machine.
+    const fortyWords = Array.from({ length: 40 }, (_, index) => `word${index}`).join(" ");
+    server().addRule({ reply: fortyWords, chunkDelayMs: 100 });
     const flow = foundryChat({ model: "m", prompt: "Count", stream: true });
-    flow.nodes[0]!.timeoutMs = 250;
+    flow.nodes[0]!.timeoutMs = 1_000;
     const { result, events } = await runFlow(createTestEngine(server()), flow);
 
     expect(result.nodes.answer?.error?.code).toBe("node.timeout");

@@ -16,6 +16,9 @@ import {
 
 const server = useLlmServer();
 
+/** A reply streamed word by word: at 100 ms a word, it takes about four seconds. */
+const FORTY_WORDS = Array.from({ length: 40 }, (_, index) => `word${index}`).join(" ");
+
 function chat(connection: string, inputs: Record<string, unknown>): FlowDefinition {
   return { nodes: [{ id: "answer", type: "chat-completion", connection, retry: FAST_RETRY, inputs }] };
 }
@@ -242,14 +245,16 @@ describe.each([
   });
 
   it("times out mid-stream with the node's timeoutMs", async () => {
-    server().addRule({ reply: "one two three four five six seven eight", chunkDelayMs: 100 });
+    // The first words come within a few hundred ms, the whole answer takes four seconds: the
+    // deadline falls mid-stream with a wide margin on both sides, however loaded the machine.
+    server().addRule({ reply: FORTY_WORDS, chunkDelayMs: 100 });
     const { result, events } = await runFlow(createTestEngine(server()), {
       nodes: [
         {
           id: "answer",
           type: "chat-completion",
           connection,
-          timeoutMs: 250,
+          timeoutMs: 1_000,
           retry: FAST_RETRY,
           inputs: inputs({ prompt: "Count" }),
         },

@@ -37,10 +37,11 @@ describe.each(CLIENTS)("through $label", ({ connection }) => {
 
   describe("deadlines", () => {
     it("times out each request to a server that never answers, retries, then fails with node.timeout", async () => {
-      // Long enough for a loaded machine to send the retry before its deadline, which the server's
-      // log checks.
-      const engine = createTestEngine(server(), {}, { requestTimeoutMs: 300 });
-      // The first request loads the SDK: let that happen outside the 300 ms.
+      // The server never answers, so the deadline fires whatever its length; it is long enough for
+      // a loaded machine (stalled for half a second) to deliver each attempt before it, which the
+      // server's log checks.
+      const engine = createTestEngine(server(), {}, { requestTimeoutMs: 1_000 });
+      // The first request loads the SDK: let that happen outside the deadline.
       await runFlow(engine, { nodes: [chatNode()] });
       server().reset();
       server().addRule({ fault: { type: "hang" } });
@@ -55,7 +56,7 @@ describe.each(CLIENTS)("through $label", ({ connection }) => {
         error: {
           code: "node.timeout",
           message:
-            'node "answer": a service request did not finish within 300 ms (requestTimeoutMs, set by the app running the flow)',
+            'node "answer": a service request did not finish within 1000 ms (requestTimeoutMs, set by the app running the flow)',
         },
       });
       expect(eventsNamed(events, "node:retry").map((retry) => retry.error.code)).toEqual(["node.timeout"]);
@@ -64,17 +65,18 @@ describe.each(CLIENTS)("through $label", ({ connection }) => {
 
     it("ends a run that keeps retrying a server that never answers with run.timeout", async () => {
       server().addRule({ fault: { type: "hang" } });
-      // 100 attempts of 50 ms cannot fit in 500 ms, however slow the machine: the run's deadline ends it.
+      // 100 attempts of 250 ms cannot fit in 1 s, however slow the machine: the run's deadline ends
+      // it. (A loaded machine still delivers at least one of its attempts to the server.)
       const { result } = await runFlow(
         createTestEngine(server()),
-        { nodes: [chatNode({ requestTimeoutMs: 50, retry: { ...FAST_RETRY, maxAttempts: 100 } })] },
-        { runTimeoutMs: 500 },
+        { nodes: [chatNode({ requestTimeoutMs: 250, retry: { ...FAST_RETRY, maxAttempts: 100 } })] },
+        { runTimeoutMs: 1_000 },
       );
 
       expect(result.status).toBe("failed");
       expect(result.error).toEqual({
         code: "run.timeout",
-        message: "the run did not finish within 500 ms (runTimeoutMs, set by the app running the flow)",
+        message: "the run did not finish within 1000 ms (runTimeoutMs, set by the app running the flow)",
       });
       expect(result.nodes.answer).toMatchObject({ status: "cancelled", reason: result.error?.message });
       expect(result.nodes.answer!.attempts).toBeGreaterThanOrEqual(1);

@@ -253,7 +253,8 @@ describe("content-safety-text: maxConcurrency", () => {
   });
 
   it("lets requests overlap without a limit", async () => {
-    server().addContentSafetyRule({ delayMs: 100 });
+    // Answers slow enough that the requests overlap even on a loaded machine.
+    server().addContentSafetyRule({ delayMs: 300 });
     const nodes = ["a", "b", "c"].map((id) => ({ ...moderateNode({ text: `text ${id}` }), id }));
     const { result } = await runFlow(engine(), { nodes });
 

@@ -137,7 +137,9 @@ describe("content-safety-text: service faults through the real client", () => {
   });
 
   it("times out a request that hangs (requestTimeoutMs) and retries it", async () => {
-    const engine = createTestEngine(server(), contentSafetyConnection(server()), { requestTimeoutMs: 150 });
+    // The service never answers: the deadline fires whatever its length, and a second lets a loaded
+    // machine deliver the retry before it, which the server's log checks.
+    const engine = createTestEngine(server(), contentSafetyConnection(server()), { requestTimeoutMs: 1_000 });
     // The first request loads the SDK: let that happen outside the deadline.
     await runFlow(engine, { nodes: [moderateNode({ text: "warm up" })] });
     server().reset();

@@ -152,7 +152,9 @@ describe("index-lookup against a failing search service", () => {
   );
 
   it("gives up on a hung request at the request deadline, and retries it", async () => {
-    const { result } = await runWith({ type: "hang" }, { requestTimeoutMs: 100 });
+    // The service never answers: each deadline fires whatever its length, and 600 ms let a loaded
+    // machine deliver every attempt first, which the server's log counts.
+    const { result } = await runWith({ type: "hang" }, { requestTimeoutMs: 600 });
     expect(result.nodes.lookup?.error?.code).toBe("node.timeout");
     expect(result.nodes.lookup?.attempts).toBe(4);
     expect(server().requests).toHaveLength(4);
@@ -174,7 +176,8 @@ describe("index-lookup against a failing search service", () => {
   });
 
   it("holds each connection's maxConcurrency across lookups", async () => {
-    server().addSearchRule({ results: [{ score: 1, document: { id: "x" } }], delayMs: 40 });
+    // Answers slow enough that two lookups are in flight at once even on a loaded machine.
+    server().addSearchRule({ results: [{ score: 1, document: { id: "x" } }], delayMs: 300 });
     const engine = createSearchEngine(server(), {
       "shared-search": {
         type: "azure-ai-search",

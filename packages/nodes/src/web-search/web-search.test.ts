@@ -232,7 +232,9 @@ describe("web-search: faults, retries and limits", () => {
 
   it("ends a hung request at the request deadline and retries it (node.timeout)", async () => {
     server().addRule({ fault: { type: "hang" }, times: 1 });
-    const engine = createTestEngine(server(), serpConnections(server()), { requestTimeoutMs: 200 });
+    // The first search hangs, so its deadline fires whatever its length; the retry must be answered
+    // within it, which a second allows on a loaded machine.
+    const engine = createTestEngine(server(), serpConnections(server()), { requestTimeoutMs: 1_000 });
     const { result, events } = await runFlow(engine, flowOf(searchNode({ query: "x" })));
     expect(result.status).toBe("succeeded");
     expect(eventsNamed(events, "node:retry").map((event) => event.error.code)).toEqual(["node.timeout"]);
@@ -255,7 +257,8 @@ describe("web-search: faults, retries and limits", () => {
   });
 
   it("holds a connection's maxConcurrency across parallel searches", async () => {
-    server().addRule({ delayMs: 100, results: [] });
+    // Answers slow enough that two searches are in flight at once even on a loaded machine.
+    server().addRule({ delayMs: 300, results: [] });
     const engine = createTestEngine(server(), serpConnections(server(), { maxConcurrency: 2 }));
     const nodes = Array.from({ length: 5 }, (_, index) =>
       searchNode({ query: `q${index}` }, { id: `s${index}` }),

@@ -3,7 +3,7 @@
 // dependency, @weft/* included, so the published @weft/cli has no runtime dependencies; their
 // licences go next to it, in THIRD-PARTY-LICENSES.txt.
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 
 const outdir = "packages/cli/bundle";
@@ -25,11 +25,35 @@ const { metafile } = await build({
   legalComments: "none",
   sourcemap: "linked",
   metafile: true,
+  plugins: [englishOnlyZod()],
   // CommonJS dependencies call require() for Node built-ins.
   banner: {
     js: 'import { createRequire as __weftCreateRequire } from "node:module"; const require = __weftCreateRequire(import.meta.url);',
   },
 });
+
+/**
+ * zod re-exports all of its 40-odd locales (`z.locales`), 40% of its code, and a namespace
+ * re-export is not tree-shaken: every `weft` start would parse them. Weft's messages are English,
+ * the locale zod configures by default, so the bundle keeps that one only.
+ */
+function englishOnlyZod() {
+  return {
+    name: "english-only-zod",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+        /[\\/]zod[\\/]v4[\\/]/.test(importer)
+          ? { path: join(dirname(importer), "..", "locales", "index.js"), namespace: "zod-locales" }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: "zod-locales" }, ({ path }) => ({
+        contents: `export { default as en } from "./en.js";`,
+        resolveDir: dirname(path),
+        loader: "js",
+      }));
+    },
+  };
+}
 
 // `weft demo` runs this example; it finds it next to the bundle, in the repository or installed.
 const demoFlow = "examples/dynamic-connection/dynamic-connection.flow.json";
@@ -41,6 +65,8 @@ writeFileSync(`${outdir}/THIRD-PARTY-LICENSES.txt`, thirdPartyLicenses(Object.ke
 function thirdPartyLicenses(inputs) {
   const folders = new Set();
   for (const input of inputs) {
+    // A module a plugin made (`zod-locales:…`) belongs to a package whose own files are listed.
+    if (/^[a-z-]+:/.test(input)) continue;
     const match = input.match(/^.*node_modules\/(?:@[^/]+\/)?[^/]+\//);
     if (match) folders.add(match[0]);
   }

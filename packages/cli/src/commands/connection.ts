@@ -141,7 +141,7 @@ export function registerConnectionCommands(
         maxBytes: MAX_STORE_FILE_BYTES,
       });
       const format = /\.json$/i.test(file) ? "json" : "yaml";
-      const imported = importConnections(text, { file, format, connectionKinds: kinds });
+      const imported = await importConnections(text, { file, format, connectionKinds: kinds });
       await store().createMany(imported, { overwrite: options.force === true });
       const names = imported.map((entry) => `${entry.name} (${entry.connection.type})`);
       io.stdout(`imported ${plural(imported.length, "connection")} from ${file}: ${names.join(", ")}\n`);

@@ -12,7 +12,7 @@ const importText = (text: string) =>
 describe("importConnections: promptflow cognitive_search", () => {
   it("maps api_base, api_key and api_version to an azure-ai-search connection, keeping env references", async () => {
     const text = await readFile(join(fixtures, "cognitive-search.yaml"), "utf8");
-    expect(importText(text)).toEqual([
+    expect(await importText(text)).toEqual([
       {
         name: "search_connection",
         format: "promptflow",
@@ -27,8 +27,8 @@ describe("importConnections: promptflow cognitive_search", () => {
     ]);
   });
 
-  it("leaves out promptflow's old preview api_version, saying why", () => {
-    const [imported] = importText(
+  it("leaves out promptflow's old preview api_version, saying why", async () => {
+    const [imported] = await importText(
       "name: s\ntype: cognitive_search\napi_key: test-key-search-1\napi_base: https://s.search.windows.net\napi_version: 2023-07-01-Preview\n",
     );
     expect(imported?.connection).toEqual({
@@ -41,27 +41,31 @@ describe("importConnections: promptflow cognitive_search", () => {
     ]);
   });
 
-  it("refuses Entra ID auth, unknown fields and an endpoint with a path, without quoting the key", () => {
-    const fail = (text: string): FlowError => {
-      try {
-        importText(text);
-      } catch (error) {
-        expect(error).toBeInstanceOf(FlowError);
-        return error as FlowError;
-      }
-      throw new Error("expected the import to fail");
+  it("refuses Entra ID auth, unknown fields and an endpoint with a path, without quoting the key", async () => {
+    const fail = async (text: string): Promise<FlowError> => {
+      const error = await importText(text).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(FlowError);
+      return error as FlowError;
     };
     expect(
-      fail("name: s\ntype: cognitive_search\napi_base: https://s.search.windows.net\nauth_mode: meid_token\n")
-        .message,
+      (
+        await fail(
+          "name: s\ntype: cognitive_search\napi_base: https://s.search.windows.net\nauth_mode: meid_token\n",
+        )
+      ).message,
     ).toContain('expected "key" (Microsoft Entra ID connections are not supported yet)');
     expect(
-      fail(
-        "name: s\ntype: cognitive_search\napi_base: https://s.search.windows.net\napi_key: k1234567\nindex: x\n",
+      (
+        await fail(
+          "name: s\ntype: cognitive_search\napi_base: https://s.search.windows.net\napi_key: k1234567\nindex: x\n",
+        )
       ).message,
     ).toContain("index");
     const key = "test-key-search-canary-77";
-    const path = fail(
+    const path = await fail(
       `name: s\ntype: cognitive_search\napi_base: https://s.search.windows.net/indexes/x\napi_key: ${key}\n`,
     );
     expect(path.message).toContain("without a path or query");

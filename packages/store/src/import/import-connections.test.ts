@@ -8,20 +8,19 @@ import { importConnections } from "./import-connections.js";
 const fixtures = join(import.meta.dirname, "../../test-support/promptflow");
 
 async function importFixture(name: string) {
-  return importConnections(await readFile(join(fixtures, name), "utf8"), {
+  return await importConnections(await readFile(join(fixtures, name), "utf8"), {
     connectionKinds: builtinConnectionKinds,
     file: name,
   });
 }
 
-function importError(text: string, file = "connections.yaml"): FlowError {
-  try {
-    importConnections(text, { connectionKinds: builtinConnectionKinds, file });
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlowError);
-    return error as FlowError;
-  }
-  throw new Error("expected the import to fail");
+async function importError(text: string, file = "connections.yaml"): Promise<FlowError> {
+  const error = await importConnections(text, { connectionKinds: builtinConnectionKinds, file }).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(FlowError);
+  return error as FlowError;
 }
 
 describe("importConnections: promptflow files", () => {
@@ -41,8 +40,8 @@ describe("importConnections: promptflow files", () => {
     ]);
   });
 
-  it("maps an azure_open_ai api_base on another host to an openai connection on the v1 API", () => {
-    const [imported] = importConnections(
+  it("maps an azure_open_ai api_base on another host to an openai connection on the v1 API", async () => {
+    const [imported] = await importConnections(
       "name: gateway\ntype: azure_open_ai\napi_key: k\napi_base: https://aoai.example.com/\napi_version: 2024-02-01\n",
       { connectionKinds: builtinConnectionKinds, file: "c.yaml" },
     );
@@ -89,12 +88,12 @@ describe("importConnections: promptflow files", () => {
     });
     expect(serverless?.notes).toEqual([]);
     // Without promptflow's $schema, its field names tell the two formats apart.
-    const [bare] = importConnections(
+    const [bare] = await importConnections(
       "name: s\ntype: serverless\napi_key: k\napi_base: https://m.eastus2.models.ai.azure.com/\n",
       { connectionKinds: builtinConnectionKinds, file: "s.yaml" },
     );
     expect(bare).toMatchObject({ format: "promptflow", connection: { type: "serverless" } });
-    const [foundry] = importConnections(
+    const [foundry] = await importConnections(
       "name: f\ntype: serverless\napi_key: k\napi_base: https://r.services.ai.azure.com/models/\n",
       { connectionKinds: builtinConnectionKinds, file: "f.yaml" },
     );
@@ -111,7 +110,10 @@ describe("importConnections: promptflow files", () => {
   });
 
   it("refuses values promptflow would prompt for, with the file and field", async () => {
-    const error = importError(await readFile(join(fixtures, "user-input.yaml"), "utf8"), "user-input.yaml");
+    const error = await importError(
+      await readFile(join(fixtures, "user-input.yaml"), "utf8"),
+      "user-input.yaml",
+    );
     expect(error.code).toBe("connection.invalid");
     expect(error.message).toBe(
       'user-input.yaml: api_key (connection "open_ai"): <user-input> asks for the value interactively, which an ' +
@@ -122,12 +124,12 @@ describe("importConnections: promptflow files", () => {
   });
 
   it("refuses Entra ID connections and unsupported types", async () => {
-    const entra = importError(await readFile(join(fixtures, "entra-id.yaml"), "utf8"), "entra-id.yaml");
+    const entra = await importError(await readFile(join(fixtures, "entra-id.yaml"), "utf8"), "entra-id.yaml");
     expect(entra.message).toBe(
       'entra-id.yaml: auth_mode (connection "entra"): expected "key" (Microsoft Entra ID connections are not ' +
         'supported yet), got "meid_token"',
     );
-    expect(importError("name: q\ntype: qdrant\napi_key: k\n").message).toBe(
+    expect((await importError("name: q\ntype: qdrant\napi_key: k\n")).message).toBe(
       'connections.yaml: type (connection "q"): promptflow connections of type "qdrant" cannot be imported; ' +
         "weft imports azure_open_ai, open_ai, serverless, custom, cognitive_search, azure_content_safety, serp",
     );
@@ -143,32 +145,37 @@ describe("importConnections: promptflow files", () => {
       },
     ]);
     expect(
-      importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: k\napi_base: https://x\n")
-        .message,
+      (
+        await importError(
+          "name: s\ntype: serp\nmodule: promptflow.connections\napi_key: k\napi_base: https://x\n",
+        )
+      ).message,
     ).toBe(
       'connections.yaml: api_base (connection "s"): unknown field for promptflow serp connections; expected api_key',
     );
-    const masked = importError("name: s\ntype: serp\nmodule: promptflow.connections\napi_key: '*****'\n");
+    const masked = await importError(
+      "name: s\ntype: serp\nmodule: promptflow.connections\napi_key: '*****'\n",
+    );
     expect(masked.message).toContain("api_key");
     expect(masked.message).toContain("masked value");
   });
 
-  it("does not quote a piece of a JSON file it cannot parse, which may hold a key", () => {
+  it("does not quote a piece of a JSON file it cannot parse, which may hold a key", async () => {
     const text = '{"name": "c", "type": "openai", "apiKey": test-key-import-7c8d9e}';
-    expect(() =>
+    await expect(
       importConnections(text, { connectionKinds: builtinConnectionKinds, format: "json", file: "c.json" }),
-    ).toThrow(/^c\.json: not valid JSON: Unexpected token 'e' \(not valid JSON\)$/);
+    ).rejects.toThrow(/^c\.json: not valid JSON: Unexpected token 'e' \(not valid JSON\)$/);
   });
 
-  it("refuses credentials put in api_base without echoing them", () => {
+  it("refuses credentials put in api_base without echoing them", async () => {
     for (const type of ["azure_open_ai", "serverless"]) {
-      const userinfo = importError(
+      const userinfo = await importError(
         `name: c\ntype: ${type}\napi_key: k\napi_base: https://user:test-key-pf-base@example.com:99999/\n`,
       );
       expect(userinfo.message).toBe(
         'connections.yaml: api_base (connection "c"): expected a URL without credentials (user:password@); keys belong in apiKey',
       );
-      const query = importError(
+      const query = await importError(
         `name: c\ntype: ${type}\napi_key: k\napi_base: https://res.example.com/?api-key=test-key-pf-base\n`,
       );
       expect(query.message).toBe(
@@ -177,24 +184,28 @@ describe("importConnections: promptflow files", () => {
     }
   });
 
-  it("reports bad fields with promptflow's names and never echoes a secret", () => {
-    const masked = importError("name: o\ntype: open_ai\napi_key: '******'\n");
+  it("reports bad fields with promptflow's names and never echoes a secret", async () => {
+    const masked = await importError("name: o\ntype: open_ai\napi_key: '******'\n");
     expect(masked.message).toContain('connections.yaml: api_key (connection "o"): is a masked value');
-    const unknown = importError("name: o\ntype: open_ai\napi_key: test-key-x\nbase: http://x\n");
+    const unknown = await importError("name: o\ntype: open_ai\napi_key: test-key-x\nbase: http://x\n");
     expect(unknown.message).toBe(
       'connections.yaml: base (connection "o"): unknown field for promptflow open_ai connections; expected ' +
         "api_key, base_url, organization",
     );
-    const badBase = importError("name: o\ntype: open_ai\napi_key: test-key-SECRET\nbase_url: ftp://x\n");
+    const badBase = await importError(
+      "name: o\ntype: open_ai\napi_key: test-key-SECRET\nbase_url: ftp://x\n",
+    );
     expect(badBase.message).toBe(
       'connections.yaml: base_url (connection "o"): expected an http(s) URL, got "ftp://x"',
     );
-    const numericKey = importError("name: o\ntype: open_ai\napi_key: 12345\n");
+    const numericKey = await importError("name: o\ntype: open_ai\napi_key: 12345\n");
     expect(numericKey.message).toBe(
       'connections.yaml: api_key (connection "o"): expected a secret value or ${env:NAME}, got a number',
     );
     expect(numericKey.message).not.toContain("12345");
-    const badSecret = importError("name: c\ntype: custom\n$schema: promptflow\nsecrets:\n  token: [1]\n");
+    const badSecret = await importError(
+      "name: c\ntype: custom\n$schema: promptflow\nsecrets:\n  token: [1]\n",
+    );
     expect(badSecret.path).toBe("secrets.token");
   });
 });
@@ -222,14 +233,14 @@ describe("importConnections: weft files", () => {
     ]);
   });
 
-  it("reads several YAML documents and a single object", () => {
+  it("reads several YAML documents and a single object", async () => {
     const text = [
       "name: a\ntype: openai\napiKey: test-key-a",
       "- name: b\n  type: custom\n  configs: { x: y }",
       "",
     ].join("\n---\n");
     expect(
-      importConnections(text, { connectionKinds: builtinConnectionKinds }).map((entry) => [
+      (await importConnections(text, { connectionKinds: builtinConnectionKinds })).map((entry) => [
         entry.name,
         entry.connection.type,
       ]),
@@ -239,8 +250,8 @@ describe("importConnections: weft files", () => {
     ]);
   });
 
-  it("locates errors in lists and documents", () => {
-    const error = importError(
+  it("locates errors in lists and documents", async () => {
+    const error = await importError(
       '[{"name": "a", "type": "openai", "apiKey": "k"}, {"name": "b", "type": "azure-ai", "apiKey": "k", "endpoint": "https://example.com"}]',
       "list.json",
     );
@@ -249,26 +260,29 @@ describe("importConnections: weft files", () => {
       /^list\.json: \[1\]\.endpoint \(connection "b"\): unrecognised Azure AI endpoint: expected /,
     );
     expect(error.path).toBe("[1].endpoint");
-    expect(importError("name: a\ntype: openai\n---\nname: a\ntype: openai\napiKey: k\n").message).toBe(
+    expect(
+      (await importError("name: a\ntype: openai\n---\nname: a\ntype: openai\napiKey: k\n")).message,
+    ).toBe(
       'connections.yaml: document 1.apiKey (connection "a"): expected a secret or ${env:NAME}, got nothing',
     );
     expect(
-      importError("- name: a\n  type: openai\n  apiKey: k\n- name: a\n  type: openai\n  apiKey: k\n").message,
+      (await importError("- name: a\n  type: openai\n  apiKey: k\n- name: a\n  type: openai\n  apiKey: k\n"))
+        .message,
     ).toBe('connections.yaml: [1].name: connection "a" appears twice in the file');
-    expect(importError("- type: openai\n").message).toBe(
+    expect((await importError("- type: openai\n")).message).toBe(
       "connections.yaml: [0].name: expected a connection name of letters, digits, '.', '_' and '-' that starts " +
         "with a letter or digit (at most 100), got nothing",
     );
   });
 
-  it("reports syntax errors with a line", () => {
-    expect(importError("name: a\n  type: [openai\n").message).toMatch(
+  it("reports syntax errors with a line", async () => {
+    expect((await importError("name: a\n  type: [openai\n")).message).toMatch(
       /^connections\.yaml:\d+:\d+: not valid YAML: /,
     );
-    expect(() =>
+    await expect(
       importConnections("{", { connectionKinds: builtinConnectionKinds, format: "json", file: "x.json" }),
-    ).toThrow(/^x\.json: not valid JSON: /);
-    expect(importError("").message).toBe(
+    ).rejects.toThrow(/^x\.json: not valid JSON: /);
+    expect((await importError("")).message).toBe(
       "connections.yaml: expected a connection or a list of connections, got nothing",
     );
   });

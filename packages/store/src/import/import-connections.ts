@@ -5,7 +5,6 @@ import {
   describeValue,
   FlowError,
 } from "@weft/engine";
-import { parseAllDocuments } from "yaml";
 import {
   type ConnectionInput,
   checkConnectionName,
@@ -42,15 +41,18 @@ export interface ImportedConnection {
  * object or a list, with our field names) or promptflow connection files (`type: azure_open_ai |
  * open_ai | serverless | custom`, see `promptflow.ts`). A YAML file may hold several documents.
  * Secrets may be literal or `${env:NAME}`, which is kept as a reference. Every connection is
- * checked; the first problem is thrown as a `connection.invalid` error naming the file and field.
+ * checked; the first problem rejects with a `connection.invalid` error naming the file and field.
  */
-export function importConnections(text: string, options: ImportConnectionsOptions): ImportedConnection[] {
+export async function importConnections(
+  text: string,
+  options: ImportConnectionsOptions,
+): Promise<ImportedConnection[]> {
   const kinds =
     options.connectionKinds instanceof ConnectionKinds
       ? options.connectionKinds
       : new ConnectionKinds(options.connectionKinds);
   const file = options.file ?? "<input>";
-  const documents = options.format === "json" ? [readJson(text, file)] : readYaml(text, file);
+  const documents = options.format === "json" ? [readJson(text, file)] : await readYaml(text, file);
   const items: { value: unknown; path: string | undefined }[] = [];
   documents.forEach((document, index) => {
     const prefix = documents.length > 1 ? `document ${index + 1}` : undefined;
@@ -108,7 +110,13 @@ function readJson(text: string, file: string): unknown {
   }
 }
 
-function readYaml(text: string, file: string): unknown[] {
+type YamlModule = typeof import("yaml");
+
+/** The documents of a YAML file. The parser is loaded on first use: most programs never import. */
+async function readYaml(text: string, file: string): Promise<unknown[]> {
+  // yaml is CommonJS: Node gives its exports as names and as `default`, a bundle as `default` only.
+  const yaml: YamlModule & { default?: YamlModule } = await import("yaml");
+  const { parseAllDocuments } = yaml.default ?? yaml;
   return parseAllDocuments(text).map((document) => {
     const error = document.errors[0];
     if (error !== undefined) {

@@ -10,20 +10,19 @@ const fixtures = join(import.meta.dirname, "../../test-support/promptflow");
 const importText = (text: string) =>
   importConnections(text, { connectionKinds: builtinConnectionKinds, file: "cs.yaml" });
 
-function importError(text: string): FlowError {
-  try {
-    importText(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlowError);
-    return error as FlowError;
-  }
-  throw new Error("expected the import to fail");
+async function importError(text: string): Promise<FlowError> {
+  const error = await importText(text).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(FlowError);
+  return error as FlowError;
 }
 
 describe("importConnections: promptflow azure_content_safety", () => {
   it("maps the promptflow file to an azure-content-safety connection, keeping env references", async () => {
     const text = await readFile(join(fixtures, "azure-content-safety.yaml"), "utf8");
-    expect(importText(text)).toEqual([
+    expect(await importText(text)).toEqual([
       {
         name: "content_safety",
         connection: {
@@ -38,8 +37,8 @@ describe("importConnections: promptflow azure_content_safety", () => {
     ]);
   });
 
-  it("drops the retired preview api_version promptflow once wrote by default, with a note", () => {
-    const [imported] = importText(
+  it("drops the retired preview api_version promptflow once wrote by default, with a note", async () => {
+    const [imported] = await importText(
       "name: cs\ntype: azure_content_safety\napi_key: test-key-cs-1\nendpoint: https://m.cognitiveservices.azure.com\napi_version: 2023-04-30-preview\n",
     );
     expect(imported?.connection).toEqual({
@@ -52,30 +51,32 @@ describe("importConnections: promptflow azure_content_safety", () => {
     ]);
   });
 
-  it("reports missing and unknown fields with promptflow's names, never echoing the key", () => {
-    expect(importError("name: cs\ntype: azure_content_safety\napi_key: test-key-cs-2\n").message).toBe(
-      'cs.yaml: endpoint (connection "cs"): expected a value, got nothing',
-    );
-    const unknown = importError(
+  it("reports missing and unknown fields with promptflow's names, never echoing the key", async () => {
+    expect(
+      (await importError("name: cs\ntype: azure_content_safety\napi_key: test-key-cs-2\n")).message,
+    ).toBe('cs.yaml: endpoint (connection "cs"): expected a value, got nothing');
+    const unknown = await importError(
       "name: cs\ntype: azure_content_safety\napi_key: test-key-cs-3\nendpoint: https://m.cognitiveservices.azure.com\nregion: eastus\n",
     );
     expect(unknown.message).toContain(
       'region (connection "cs"): unknown field for promptflow azure_content_safety',
     );
     expect(unknown.message).not.toContain("test-key-cs-3");
-    const entra = importError(
+    const entra = await importError(
       "name: cs\ntype: azure_content_safety\nendpoint: https://m.cognitiveservices.azure.com\napi_key: k\nauth_mode: meid_token\n",
     );
     expect(entra.message).toContain("Microsoft Entra ID connections are not supported yet");
   });
 
-  it("refuses a plain http endpoint to another machine, and credentials in the endpoint", () => {
+  it("refuses a plain http endpoint to another machine, and credentials in the endpoint", async () => {
     expect(
-      importError(
-        "name: cs\ntype: azure_content_safety\napi_key: test-key-cs-4\nendpoint: http://m.cognitiveservices.azure.com\n",
+      (
+        await importError(
+          "name: cs\ntype: azure_content_safety\napi_key: test-key-cs-4\nendpoint: http://m.cognitiveservices.azure.com\n",
+        )
       ).message,
     ).toContain("plain http:// is only allowed for local servers");
-    const withKey = importError(
+    const withKey = await importError(
       "name: cs\ntype: azure_content_safety\napi_key: test-key-cs-5\nendpoint: https://m.cognitiveservices.azure.com/?api-key=test-key-cs-5\n",
     );
     expect(withKey.message).toContain("keys belong in apiKey");

@@ -27,7 +27,32 @@ export function defineCreateConnection(kinds: readonly AnyConnectionKind[]): Any
   const usable = kinds.filter(
     (kind) => !COMMON_INPUTS.some((name) => Object.hasOwn(kind.fields.shape, name)),
   );
-  const registry = new ConnectionKinds(usable);
+  // Built on first use: every engine binds this node type to all its kinds, and a zod schema per
+  // kind costs a `weft run` of a flow that never creates a connection several milliseconds.
+  let registry: ConnectionKinds | undefined;
+  let schemas: { input: z.ZodType<CreateConnectionInput>; output?: z.ZodType<Connection> } | undefined;
+  const kindsOf = () => (registry ??= new ConnectionKinds(usable));
+  const schemasOf = () => (schemas ??= buildSchemas(usable, kindsOf()));
+  return defineNodeType<CreateConnectionInput, Connection>({
+    type: "create-connection",
+    description: DESCRIPTION,
+    get input() {
+      return schemasOf().input;
+    },
+    get output() {
+      return schemasOf().output;
+    },
+    writes: { input: "variable" },
+    forConnectionKinds: (all) => defineCreateConnection(all),
+    run: (values, context) => buildConnection(values, context, kindsOf()),
+  });
+}
+
+/** The node's input schema (a union over the kinds, on `type`) and its output schema. */
+function buildSchemas(
+  usable: readonly AnyConnectionKind[],
+  registry: ConnectionKinds,
+): { input: z.ZodType<CreateConnectionInput>; output?: z.ZodType<Connection> } {
   const options = usable.map((kind) => inputsForKind(kind, registry));
   const input =
     options.length === 0
@@ -44,21 +69,10 @@ export function defineCreateConnection(kinds: readonly AnyConnectionKind[]): Any
           })
       : z.discriminatedUnion("type", options as [z.ZodObject, ...z.ZodObject[]]);
   const outputs = usable.map((kind) => registry.schema(kind.type)).filter((schema) => schema !== undefined);
-  return defineNodeType<CreateConnectionInput, Connection>({
-    type: "create-connection",
-    description: DESCRIPTION,
-    input: input as unknown as z.ZodType<CreateConnectionInput>,
-    ...(outputs.length > 0
-      ? {
-          output: (outputs.length === 1
-            ? outputs[0]
-            : z.union(outputs as [z.ZodObject, ...z.ZodObject[]])) as unknown as z.ZodType<Connection>,
-        }
-      : {}),
-    writes: { input: "variable" },
-    forConnectionKinds: (all) => defineCreateConnection(all),
-    run: (values, context) => buildConnection(values, context, registry),
-  });
+  const typed = input as unknown as z.ZodType<CreateConnectionInput>;
+  if (outputs.length === 0) return { input: typed };
+  const output = outputs.length === 1 ? outputs[0] : z.union(outputs as [z.ZodObject, ...z.ZodObject[]]);
+  return { input: typed, output: output as unknown as z.ZodType<Connection> };
 }
 
 /** `create-connection` before an engine binds it to its connection kinds (`createEngine` does). */

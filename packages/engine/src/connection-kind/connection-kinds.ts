@@ -27,6 +27,8 @@ interface KindEntry {
  * labelling it, telling two apart — goes through the kind, so no kind is special.
  */
 export class ConnectionKinds {
+  readonly #kinds = new Map<string, AnyConnectionKind>();
+  /** What is derived from each kind, on first use: most processes use few of the kinds they know. */
   readonly #entries = new Map<string, KindEntry>();
   /**
    * What values already checked gave: a static connection is the same object on every request.
@@ -39,42 +41,53 @@ export class ConnectionKinds {
 
   constructor(kinds: readonly AnyConnectionKind[]) {
     for (const kind of kinds) {
-      if (this.#entries.has(kind.type)) {
+      if (this.#kinds.has(kind.type)) {
         throw new FlowError(
           "engine.duplicate-connection-kind",
           `connection kind "${kind.type}" is registered twice`,
         );
       }
-      const schema = connectionSchema(kind) as unknown as z.ZodObject;
-      const fields = describeConnectionFields(schema);
-      const fixedSecrets = fields.every((field) => field.secret !== "entries");
-      this.#entries.set(kind.type, { kind, schema, fields, fixedSecrets });
+      this.#kinds.set(kind.type, kind);
     }
+  }
+
+  /** The registered kind of this `type` with what is derived from it. */
+  #entry(type: string): KindEntry | undefined {
+    const entry = this.#entries.get(type);
+    if (entry !== undefined) return entry;
+    const kind = this.#kinds.get(type);
+    if (kind === undefined) return undefined;
+    const schema = connectionSchema(kind) as unknown as z.ZodObject;
+    const fields = describeConnectionFields(schema);
+    const fixedSecrets = fields.every((field) => field.secret !== "entries");
+    const derived = { kind, schema, fields, fixedSecrets };
+    this.#entries.set(type, derived);
+    return derived;
   }
 
   /** The kind of this `type`, if registered. */
   get(type: string): AnyConnectionKind | undefined {
-    return this.#entries.get(type)?.kind;
+    return this.#kinds.get(type);
   }
 
   /** Every registered kind, in the order given. */
   list(): AnyConnectionKind[] {
-    return [...this.#entries.values()].map((entry) => entry.kind);
+    return [...this.#kinds.values()];
   }
 
   /** The registered `type`s, in the order given. */
   types(): string[] {
-    return [...this.#entries.keys()];
+    return [...this.#kinds.keys()];
   }
 
   /** The fields of a kind (without `type` and `name`, with the limits), secret ones marked. */
   fields(type: string): ConnectionField[] | undefined {
-    return this.#entries.get(type)?.fields;
+    return this.#entry(type)?.fields;
   }
 
   /** The whole zod schema of a kind's connections, `type`, `name` and the limits included. */
   schema(type: string): z.ZodObject | undefined {
-    return this.#entries.get(type)?.schema;
+    return this.#entry(type)?.schema;
   }
 
   /**
@@ -95,7 +108,7 @@ export class ConnectionKinds {
       if (known) return { connection: known };
     }
     const type = (value as { type?: unknown } | null)?.type;
-    const entry = typeof type === "string" && !Array.isArray(value) ? this.#entries.get(type) : undefined;
+    const entry = typeof type === "string" && !Array.isArray(value) ? this.#entry(type) : undefined;
     if (entry === undefined) {
       const got = typeof type === "string" ? `type ${describeValue(type)}` : describeValue(value);
       return { problem: `${this.#expected()}, got ${got}` };
@@ -144,7 +157,7 @@ export class ConnectionKinds {
   secrets(connection: Connection): Secret[] {
     // A connection this registry checked is frozen: its secrets are found once, for every request.
     const mark = this.#markOf(connection);
-    if (mark === undefined || !this.#entries.get(connection.type)?.fixedSecrets) {
+    if (mark === undefined || !this.#entry(connection.type)?.fixedSecrets) {
       return this.#findSecrets(connection);
     }
     mark.secrets ??= this.#findSecrets(connection);
@@ -159,7 +172,7 @@ export class ConnectionKinds {
 
   #findSecrets(connection: Connection): Secret[] {
     const secrets: Secret[] = [];
-    for (const field of this.#entries.get(connection.type)?.fields ?? []) {
+    for (const field of this.#entry(connection.type)?.fields ?? []) {
       const value = connection[field.name];
       if (field.secret === "value" && value instanceof Secret) secrets.push(value);
       if (field.secret === "entries" && value !== null && typeof value === "object") {
@@ -171,7 +184,7 @@ export class ConnectionKinds {
 
   /** Where a connection points, by its kind (a host): for results and usage labels. */
   label(connection: Connection): string {
-    return this.#entries.get(connection.type)?.kind.label(connection) ?? connection.type;
+    return this.#kinds.get(connection.type)?.label(connection) ?? connection.type;
   }
 
   /**
@@ -184,7 +197,7 @@ export class ConnectionKinds {
     if (key === undefined) {
       const hash = createHash("sha256");
       hash.update(connection.type);
-      for (const part of this.#entries.get(connection.type)?.kind.identity(connection) ?? []) {
+      for (const part of this.#kinds.get(connection.type)?.identity(connection) ?? []) {
         hash.update(`\0${part}`);
       }
       for (const secret of this.secrets(connection)) hash.update(`\u0001${secret.reveal()}`);

@@ -18,6 +18,15 @@ const checkedSchemas = new WeakMap<z.ZodType, CheckedSchema>();
 export const CHECKS_BEFORE_COMPILING = 10_000;
 
 /**
+ * How many checks of a schema zod makes without generating code for its objects: it writes and
+ * compiles a function per object schema on the first parse, which costs a schema checked once or
+ * twice (a `weft run`) more than it saves.
+ */
+const CHECKS_WITHOUT_GENERATED_CODE = 100;
+/** Parse options that keep zod from generating code (zod sets `async` on them: not frozen). */
+const WITHOUT_GENERATED_CODE = { jitless: true };
+
+/**
  * `schema.safeParse(value)`, through zod's ahead-of-time compiled parser once the schema has been
  * checked `checksBeforeCompiling` times. A valid value takes the generated fast path, which gives
  * what the interpreter gives (the same output, the same copies); an invalid one is parsed again
@@ -41,7 +50,9 @@ export function checkWith<Schema extends z.ZodType>(
   if (checked.compiled === undefined) {
     if (checked.checks < checksBeforeCompiling) {
       checked.checks += 1;
-      return schema.safeParse(value);
+      return checked.checks <= CHECKS_WITHOUT_GENERATED_CODE
+        ? schema.safeParse(value, WITHOUT_GENERATED_CODE)
+        : schema.safeParse(value);
     }
     checked.compiled = !z.config().jitless && compilable(schema) ? z.compile(schema) : schema;
   }

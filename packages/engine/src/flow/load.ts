@@ -110,7 +110,8 @@ function checkFlowValue(
   }
   const issues = new IssueList();
   for (const issue of findReservedNames(value)) issues.add(issue);
-  const parsed = flowSchema.safeParse(value);
+  // Without zod's generated code: a flow is checked once, and generating it cost more than the check.
+  const parsed = flowSchema.safeParse(value, { jitless: true });
   if (!parsed.success)
     for (const issue of parsed.error.issues.flatMap(explainUnion))
       issues.add(() => toValidationIssue(issue, value));

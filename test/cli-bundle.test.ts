@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./support/cli.js";
-import { runCommand, userEnv } from "./support/commands.js";
+import { realNode, runCommand, userEnv } from "./support/commands.js";
 
 const BUNDLE = join(ROOT, "packages", "cli", "bundle");
 
@@ -16,12 +16,7 @@ function bundledModules(): string[] {
 }
 
 // A real Node 22, when npx can fetch one: the compile cache exists from Node 22.1 on.
-const node22 = await runCommand("npx", ["-y", "node@22", "-p", "process.execPath"], {
-  cwd: tmpdir(),
-  env: userEnv(),
-  timeoutMs: 120_000,
-});
-if (node22.code !== 0) console.warn("compile cache check skipped: `npx -y node@22` is not available here");
+const node22 = await realNode(22, "compile cache check");
 
 describe("the weft bundle", () => {
   it("holds zod's English locale only, and the YAML parser in a chunk of its own", () => {
@@ -40,10 +35,10 @@ describe("the weft bundle", () => {
     }
   });
 
-  it.skipIf(node22.code !== 0)(
+  it.skipIf(node22 === undefined)(
     "on Node 22, caches what it compiles for the next start, unless NODE_DISABLE_COMPILE_CACHE is set",
     async () => {
-      const node = node22.stdout.trim();
+      const node = node22!;
       const folder = mkdtempSync(join(tmpdir(), "weft-compile-cache-"));
       writeFileSync(
         join(folder, "flow.json"),

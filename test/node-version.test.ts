@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./support/cli.js";
-import { runCommand, userEnv } from "./support/commands.js";
+import { realNode, runCommand, userEnv } from "./support/commands.js";
 
 const ENGINE = pathToFileURL(join(ROOT, "packages", "engine", "dist", "index.js")).href;
 const importEngine = `await import(${JSON.stringify(ENGINE)}); console.log("imported");`;
@@ -17,12 +17,7 @@ const pretendVersion = (version: string) => [
 const run = (node: string, args: string[]) => runCommand(node, args, { cwd: tmpdir(), env: userEnv() });
 
 // A real Node 18, when npx can fetch one: what a user on Node 18 sees, end to end.
-const node18 = await runCommand("npx", ["-y", "node@18", "-p", "process.execPath"], {
-  cwd: tmpdir(),
-  env: userEnv(),
-  timeoutMs: 120_000,
-});
-if (node18.code !== 0) console.warn("real Node 18 check skipped: `npx -y node@18` is not available here");
+const node18 = await realNode(18, "real Node 18 check");
 
 describe("an unsupported Node.js version is named, not a SyntaxError", () => {
   it("the weft bin says which Node it needs before loading the bundle (exit 1)", async () => {
@@ -49,8 +44,8 @@ describe("an unsupported Node.js version is named, not a SyntaxError", () => {
     expect(current.stdout, current.stderr).toBe("imported\n");
   });
 
-  it.skipIf(node18.code !== 0)("on a real Node 18, the bin and the engine both say so", async () => {
-    const node = node18.stdout.trim();
+  it.skipIf(node18 === undefined)("on a real Node 18, the bin and the engine both say so", async () => {
+    const node = node18!;
     const bin = await run(node, [BIN, "run", "flow.json"]);
     expect(bin.code).toBe(1);
     expect(bin.stderr).toMatch(/^Weft needs Node\.js 20\.19 or later; this is 18\.\d+\.\d+\.\n$/);

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, sendInput } from "./cli.js";
 
@@ -60,4 +61,19 @@ export function pnpmCommand(): { command: string; args: string[] } {
   if (execPath && /pnpm\.c?js$/.test(execPath)) return { command: process.execPath, args: [execPath] };
   const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { packageManager: string };
   return { command: "npx", args: ["-y", manifest.packageManager] };
+}
+
+/**
+ * The path of a real Node.js of this major version, fetched with npx; `undefined`, after one line
+ * saying which check is skipped, where npx cannot fetch it.
+ */
+export async function realNode(major: number, check: string): Promise<string | undefined> {
+  const found = await runCommand("npx", ["-y", `node@${major}`, "-p", "process.execPath"], {
+    cwd: tmpdir(),
+    env: userEnv(),
+    timeoutMs: 120_000,
+  });
+  if (found.code === 0) return found.stdout.trim();
+  console.warn(`${check} skipped: \`npx -y node@${major}\` is not available here`);
+  return undefined;
 }

@@ -279,6 +279,10 @@ describe("importConnections: weft files", () => {
     expect((await importError("name: a\n  type: [openai\n")).message).toMatch(
       /^connections\.yaml:\d+:\d+: not valid YAML: /,
     );
+    // The place is said once, before the parser's words.
+    expect((await importError("name: x\ntype: [oops\n")).message).toBe(
+      "connections.yaml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    );
     await expect(
       importConnections("{", { connectionKinds: builtinConnectionKinds, format: "json", file: "x.json" }),
     ).rejects.toThrow(/^x\.json: not valid JSON: /);

@@ -122,7 +122,9 @@ async function readYaml(text: string, file: string): Promise<unknown[]> {
     if (error !== undefined) {
       const position = error.linePos?.[0];
       const where = position ? `${file}:${position.line}:${position.col}` : file;
-      throw new FlowError("connection.invalid", `${where}: not valid YAML: ${error.message.split("\n")[0]}`, {
+      // The parser's first line, without the place it repeats (" at line 3, column 1:").
+      const what = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      throw new FlowError("connection.invalid", `${where}: not valid YAML: ${what}`, {
         file,
       });
     }

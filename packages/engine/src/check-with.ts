@@ -23,7 +23,7 @@ export const CHECKS_BEFORE_COMPILING = 10_000;
  * twice (a `weft run`) more than it saves.
  */
 const CHECKS_WITHOUT_GENERATED_CODE = 100;
-/** Parse options that keep zod from generating code (zod sets `async` on them: not frozen). */
+/** Parse options that keep zod from generating code. */
 const WITHOUT_GENERATED_CODE = { jitless: true };
 
 /**

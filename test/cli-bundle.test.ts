@@ -7,12 +7,16 @@ import { realNode, runCommand, userEnv } from "./support/commands.js";
 
 const BUNDLE = join(ROOT, "packages", "cli", "bundle");
 
-/** The source modules a bundle file holds, from the `// <path>` line esbuild writes above each. */
-function bundledModules(): string[] {
+/** Each JavaScript file of the bundle, by name, with its text. */
+function bundleFiles(): [name: string, text: string][] {
   return readdirSync(BUNDLE)
     .filter((name) => name.endsWith(".js"))
-    .flatMap((name) => readFileSync(join(BUNDLE, name), "utf8").match(/^\/\/ \S+\.[cm]?js$/gm) ?? [])
-    .map((line) => line.slice(3));
+    .map((name) => [name, readFileSync(join(BUNDLE, name), "utf8")]);
+}
+
+/** The source modules a bundle file holds, from the `// <path>` line esbuild writes above each. */
+function modulesIn(text: string): string[] {
+  return (text.match(/^\/\/ \S+\.[cm]?js$/gm) ?? []).map((line) => line.slice(3));
 }
 
 // A real Node 22, when npx can fetch one: the compile cache exists from Node 22.1 on.
@@ -20,17 +24,15 @@ const node22 = await realNode(22, "compile cache check");
 
 describe("the weft bundle", () => {
   it("holds zod's English locale only, and the YAML parser in a chunk of its own", () => {
-    const modules = bundledModules();
+    const files = bundleFiles();
+    const modules = files.flatMap(([, text]) => modulesIn(text));
     // Files of zod's own (the plugin's index of the one locale is not one).
     const locales = modules.filter((path) => /^node_modules\/.*\/zod\/v4\/locales\//.test(path));
     expect(locales.map((path) => path.replace(/^.*\/locales\//, ""))).toEqual(["en.js"]);
-    const yamlFiles = readdirSync(BUNDLE).filter(
-      (name) => name.endsWith(".js") && /^\/\/ \S*\/yaml\//m.test(readFileSync(join(BUNDLE, name), "utf8")),
-    );
+    const yamlFiles = files.filter(([, text]) => /^\/\/ \S*\/yaml\//m.test(text)).map(([name]) => name);
     expect(yamlFiles).toHaveLength(1);
     // No file imports it statically: only `weft connection import` loads it.
-    for (const name of readdirSync(BUNDLE).filter((file) => file.endsWith(".js"))) {
-      const text = readFileSync(join(BUNDLE, name), "utf8");
+    for (const [name, text] of files) {
       expect(text, name).not.toMatch(new RegExp(`^import[^;]*"\\./${yamlFiles[0]}"`, "m"));
     }
   });

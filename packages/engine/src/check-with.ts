@@ -51,12 +51,20 @@ export function checkWith<Schema extends z.ZodType>(
     if (checked.checks < checksBeforeCompiling) {
       checked.checks += 1;
       return checked.checks <= CHECKS_WITHOUT_GENERATED_CODE
-        ? schema.safeParse(value, WITHOUT_GENERATED_CODE)
+        ? checkOnce(schema, value)
         : schema.safeParse(value);
     }
     checked.compiled = !z.config().jitless && compilable(schema) ? z.compile(schema) : schema;
   }
   return (checked.compiled as Schema).safeParse(value);
+}
+
+/** `schema.safeParse(value)` for a check made once or seldom: zod generates no code for it. */
+export function checkOnce<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<Schema>> {
+  return schema.safeParse(value, WITHOUT_GENERATED_CODE);
 }
 
 function compilable(schema: z.ZodType): boolean {

@@ -6,6 +6,7 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import type { z } from "zod";
+import { checkOnce } from "../check-with.js";
 import { DEFAULT_FLOW_LIMITS, type FlowLimits, MAX_FLOW_DEPTH, MAX_SUGGESTED_NAMES } from "../limits.js";
 import { echo } from "./echo.js";
 import { formatPath, IssueList, type ValidationIssue } from "./issues.js";
@@ -110,8 +111,8 @@ function checkFlowValue(
   }
   const issues = new IssueList();
   for (const issue of findReservedNames(value)) issues.add(issue);
-  // Without zod's generated code: a flow is checked once, and generating it cost more than the check.
-  const parsed = flowSchema.safeParse(value, { jitless: true });
+  // A flow is checked once: generating zod's code for it would cost more than the check.
+  const parsed = checkOnce(flowSchema, value);
   if (!parsed.success)
     for (const issue of parsed.error.issues.flatMap(explainUnion))
       issues.add(() => toValidationIssue(issue, value));
